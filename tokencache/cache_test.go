@@ -1,0 +1,604 @@
+package tokencache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var bg = context.Background()
+
+func TestGetFreshIsCached(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour}
+
+	tok1, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-1", tok1.Value)
+	assert.Equal(t, clk.Now().Add(time.Hour), tok1.ExpiresAt)
+
+	clk.Advance(54 * time.Minute) // 6 min left: still outside the 5 min margin
+	tok2, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, tok1, tok2)
+	assert.EqualValues(t, 1, m.calls.Load())
+
+	s := c.Stats()
+	assert.EqualValues(t, 1, s.Hits)
+	assert.EqualValues(t, 1, s.Misses)
+	assert.EqualValues(t, 1, s.Fetches)
+	assert.Equal(t, 1, s.Entries)
+}
+
+func TestKeysAreIndependent(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour}
+	a, err := c.Get(bg, "a", m.fetch)
+	require.NoError(t, err)
+	b, err := c.Get(bg, "b", m.fetch)
+	require.NoError(t, err)
+	assert.NotEqual(t, a.Value, b.Value)
+	assert.EqualValues(t, 2, m.calls.Load())
+}
+
+func TestStaleServesAndRefreshesOnce(t *testing.T) {
+	c, clk := newTestCache(t)
+	gate := make(chan struct{})
+	m := &minter{now: clk.Now, life: time.Hour}
+	first, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+
+	m.gate = gate
+	clk.Advance(56 * time.Minute) // inside the margin: stale
+	for range 50 {
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, first, tok, "a stale token is served while it refreshes")
+	}
+	eventually(t, func() bool { return m.calls.Load() >= 2 }, "background refresh started")
+	for range 50 {
+		_, _ = c.Get(bg, "k", m.fetch)
+	}
+	assert.EqualValues(t, 2, m.calls.Load(), "one background refresh for 100 stale reads")
+	assert.EqualValues(t, 100, c.Stats().StaleHits)
+
+	close(gate)
+	eventually(t, func() bool {
+		tok, _ := c.Get(bg, "k", m.fetch)
+		return tok.Value == "tok-2"
+	}, "refreshed token installed")
+	assert.EqualValues(t, 2, m.calls.Load())
+}
+
+func TestExpiredWaitsForFetch(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour}
+	_, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+
+	// Within the 10 s safety margin of ExpiresAt the token is not served.
+	clk.Advance(time.Hour - 5*time.Second)
+	tok, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-2", tok.Value)
+	assert.True(t, tok.ExpiresAt.After(clk.Now()))
+}
+
+func TestNeverReturnsExpiredToken(t *testing.T) {
+	// Step a fake clock through two whole lifetimes with background refreshes
+	// that may lag: every token returned must be before its ExpiresAt.
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: 10 * time.Minute}
+	for range 2 * 10 * 60 {
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		require.True(t, clk.Now().Before(tok.ExpiresAt), "token at or past its ExpiresAt")
+		clk.Advance(time.Second)
+	}
+}
+
+func TestShortLivedTokenUsesHalfItsLifetime(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: 4 * time.Minute} // < 2 × 5 min
+	_, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+
+	clk.Advance(119 * time.Second)
+	_, err = c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.EqualValues(t, 0, c.Stats().StaleHits, "fresh for the first half")
+
+	clk.Advance(2 * time.Second)
+	_, err = c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, c.Stats().StaleHits, "stale in the second half")
+}
+
+func TestEarlyExpiryOption(t *testing.T) {
+	c, clk := newTestCache(t, WithEarlyExpiry(20*time.Minute))
+	m := &minter{now: clk.Now, life: time.Hour}
+	_, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	clk.Advance(41 * time.Minute)
+	_, err = c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, c.Stats().StaleHits)
+}
+
+func TestColdHerdFetchesOnce(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour, delay: 20 * time.Millisecond}
+	const callers = 2000 // the 10,000-goroutine herd lives in the benchmarks
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := c.Get(bg, "k", m.fetch)
+			if err == nil && tok.Value != "tok-1" {
+				err = fmt.Errorf("got %s", tok.Value)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, 1, m.calls.Load())
+}
+
+func TestCallerCancelDoesNotFailOthers(t *testing.T) {
+	c, clk := newTestCache(t)
+	gate := make(chan struct{})
+	m := &minter{now: clk.Now, life: time.Hour, gate: gate}
+
+	leaderCtx, cancel := context.WithCancel(bg)
+	leaderErr := make(chan error, 1)
+	go func() {
+		_, err := c.Get(leaderCtx, "k", m.fetch)
+		leaderErr <- err
+	}()
+	eventually(t, func() bool { return m.calls.Load() == 1 }, "leader started the fetch")
+
+	var wg sync.WaitGroup
+	results := make([]Token, 10)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], _ = c.Get(bg, "k", m.fetch)
+		}()
+	}
+	cancel()
+	select {
+	case err := <-leaderErr:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(time.Second):
+		t.Fatal("cancelled leader kept waiting")
+	}
+	close(gate)
+	wg.Wait()
+	for _, tok := range results {
+		assert.Equal(t, "tok-1", tok.Value)
+	}
+	assert.EqualValues(t, 1, m.calls.Load())
+}
+
+func TestFetchTimeout(t *testing.T) {
+	c, clk := newTestCache(t, WithFetchTimeout(30*time.Millisecond))
+	m := &minter{now: clk.Now, life: time.Hour, gate: make(chan struct{})}
+	_, err := c.Get(bg, "k", m.fetch)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestFetchSeesCallerValuesNotCancellation(t *testing.T) {
+	c, _ := newTestCache(t)
+	type ctxKey struct{}
+	ctx, cancel := context.WithCancel(context.WithValue(bg, ctxKey{}, "trace-1"))
+	defer cancel()
+	var seen any
+	var deadline bool
+	_, err := c.Get(ctx, "k", func(fctx context.Context) (Token, error) {
+		seen = fctx.Value(ctxKey{})
+		_, deadline = fctx.Deadline()
+		return Token{Value: "v", ExpiresAt: c.Now().Add(time.Hour)}, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "trace-1", seen)
+	assert.True(t, deadline, "the fetch has its own timeout")
+}
+
+var errUpstream = errors.New("upstream down")
+
+type hintErr struct{ d time.Duration }
+
+func (h hintErr) Error() string                 { return "slow down" }
+func (h hintErr) RetryAfterHint() time.Duration { return h.d }
+
+func TestFailingHerdSharesErrorAndBacksOff(t *testing.T) {
+	c, clk := newTestCache(t)
+	gate := make(chan struct{})
+	m := &minter{now: clk.Now, life: time.Hour, gate: gate, err: errUpstream}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Get(bg, "k", m.fetch)
+			errs <- err
+		}()
+	}
+	eventually(t, func() bool { return m.calls.Load() == 1 }, "fetch started")
+	time.Sleep(10 * time.Millisecond) // let the herd pile onto the fetch
+	close(gate)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.ErrorIs(t, err, errUpstream)
+	}
+	for range 10 {
+		_, err := c.Get(bg, "k", m.fetch)
+		assert.ErrorIs(t, err, errUpstream, "the last error, wrapped")
+	}
+	// The herd may have arrived in two waves around the first failure, but
+	// the backoff stops the sequential callers from fetching.
+	assert.LessOrEqual(t, m.calls.Load(), int64(2))
+	_, err := c.Get(bg, "k", m.fetch)
+	assert.ErrorIs(t, err, ErrBackoff)
+}
+
+func TestBackoffGrowsAndResets(t *testing.T) {
+	c, clk := newTestCache(t, WithBackoff(time.Second, 8*time.Second))
+	m := &minter{now: clk.Now, life: time.Hour, err: errUpstream}
+	_, err := c.Get(bg, "k", m.fetch)
+	require.ErrorIs(t, err, errUpstream)
+	require.NotErrorIs(t, err, ErrBackoff, "the first failure is the fetch's own")
+
+	_, err = c.Get(bg, "k", m.fetch)
+	require.ErrorIs(t, err, ErrBackoff)
+	assert.EqualValues(t, 1, m.calls.Load())
+
+	// Each wait lies within [d/2, d] for d = 1, 2, 4, 8, 8 s.
+	for i, d := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
+		calls := m.calls.Load()
+		clk.Advance(d/2 - time.Millisecond)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.ErrorIs(t, err, ErrBackoff, "failure %d: still backing off before d/2", i+1)
+		clk.Advance(d/2 + 2*time.Millisecond)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.NotErrorIs(t, err, ErrBackoff, "failure %d: backoff over after d", i+1)
+		require.Equal(t, calls+1, m.calls.Load())
+	}
+
+	m.err = nil
+	clk.Advance(9 * time.Second)
+	tok, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.NotEmpty(t, tok.Value)
+	assert.EqualValues(t, 6, c.Stats().Failures)
+}
+
+func TestRetryAfterHintExtendsBackoff(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour, err: fmt.Errorf("wrapped: %w", hintErr{d: 45 * time.Second})}
+	_, err := c.Get(bg, "k", m.fetch)
+	var h hintErr
+	require.ErrorAs(t, err, &h)
+
+	clk.Advance(44 * time.Second)
+	_, err = c.Get(bg, "k", m.fetch)
+	require.ErrorIs(t, err, ErrBackoff)
+	require.ErrorAs(t, err, &h, "errors.As sees through the backoff error")
+	assert.EqualValues(t, 1, m.calls.Load())
+
+	clk.Advance(2 * time.Second)
+	_, _ = c.Get(bg, "k", m.fetch)
+	assert.EqualValues(t, 2, m.calls.Load())
+}
+
+func TestRetryAfterHintIsCapped(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour, err: hintErr{d: 24 * time.Hour}}
+	_, _ = c.Get(bg, "k", m.fetch)
+	clk.Advance(MaxRetryAfterHint + time.Second)
+	_, _ = c.Get(bg, "k", m.fetch)
+	assert.EqualValues(t, 2, m.calls.Load())
+}
+
+func TestBackoffServesStaleToken(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour}
+	first, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+
+	m.err = errUpstream
+	clk.Advance(56 * time.Minute)
+	tok, err := c.Get(bg, "k", m.fetch) // stale: serves and refreshes in background
+	require.NoError(t, err)
+	assert.Equal(t, first, tok)
+	eventually(t, func() bool { return c.Stats().Failures == 1 }, "background refresh failed")
+
+	for range 5 {
+		tok, err = c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, first, tok, "the usable token is served during backoff")
+	}
+	assert.EqualValues(t, 2, m.calls.Load())
+
+	// Once it is no longer usable, the error comes back.
+	clk.Advance(4*time.Minute - 5*time.Second)
+	_, err = c.Get(bg, "k", m.fetch)
+	require.Error(t, err)
+}
+
+func TestInvalidTokensAreRefused(t *testing.T) {
+	c, clk := newTestCache(t)
+	for name, tok := range map[string]Token{
+		"empty value":    {Value: "", ExpiresAt: clk.Now().Add(time.Hour)},
+		"expired":        {Value: "v", ExpiresAt: clk.Now().Add(-time.Second)},
+		"expires now":    {Value: "v", ExpiresAt: clk.Now()},
+		"zero ExpiresAt": {Value: "v"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			key := "k-" + name
+			calls := 0
+			fetch := func(context.Context) (Token, error) { calls++; return tok, nil }
+			_, err := c.Get(bg, key, fetch)
+			require.ErrorIs(t, err, ErrInvalidToken)
+			assert.NotContains(t, err.Error(), "v\"")
+			clk.Advance(time.Minute) // past the backoff
+			_, err = c.Get(bg, key, fetch)
+			require.ErrorIs(t, err, ErrInvalidToken)
+			assert.Equal(t, 2, calls, "never cached")
+		})
+	}
+}
+
+func TestFetchPanicBecomesError(t *testing.T) {
+	c, _ := newTestCache(t)
+	_, err := c.Get(bg, "k", func(context.Context) (Token, error) { panic("boom") })
+	require.ErrorContains(t, err, "fetch panicked: boom")
+}
+
+func TestNilFetch(t *testing.T) {
+	c, _ := newTestCache(t)
+	_, err := c.Get(bg, "k", nil)
+	require.Error(t, err)
+}
+
+func TestInvalidateComparesValue(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour}
+	tok1, _ := c.Get(bg, "k", m.fetch)
+
+	c.Invalidate("k", Token{Value: "someone-else"})
+	got, _ := c.Get(bg, "k", m.fetch)
+	assert.Equal(t, tok1, got, "invalidating another value is a no-op")
+
+	c.Invalidate("k", tok1)
+	tok2, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-2", tok2.Value)
+
+	c.Invalidate("k", tok1) // late 401 for the old token
+	got, _ = c.Get(bg, "k", m.fetch)
+	assert.Equal(t, tok2, got)
+	c.Invalidate("missing", tok1) // unknown key: no-op
+	assert.EqualValues(t, 2, m.calls.Load())
+}
+
+func TestConcurrent401sCauseOneRefresh(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour, delay: 5 * time.Millisecond}
+	rejected, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.Invalidate("k", rejected)
+			tok, err := c.Get(bg, "k", m.fetch)
+			assert.NoError(t, err)
+			assert.Equal(t, "tok-2", tok.Value)
+		}()
+	}
+	wg.Wait()
+	assert.EqualValues(t, 2, m.calls.Load())
+}
+
+func TestEvictsExpiredFirstThenLRU(t *testing.T) {
+	c, clk := newTestCache(t, WithMaxEntries(3))
+	long := &minter{now: clk.Now, life: time.Hour}
+	short := &minter{now: clk.Now, life: time.Minute}
+
+	_, _ = c.Get(bg, "a", long.fetch)
+	clk.Advance(time.Second)
+	_, _ = c.Get(bg, "b", short.fetch)
+	clk.Advance(time.Second)
+	_, _ = c.Get(bg, "c", long.fetch)
+	clk.Advance(2 * time.Minute)      // b has expired
+	_, _ = c.Get(bg, "a", long.fetch) // a is now the most recently used
+
+	_, _ = c.Get(bg, "d", long.fetch)
+	s := c.Stats()
+	assert.Equal(t, 3, s.Entries)
+	assert.EqualValues(t, 1, s.Evictions)
+	calls := long.calls.Load()
+	_, _ = c.Get(bg, "a", long.fetch)
+	_, _ = c.Get(bg, "c", long.fetch)
+	assert.Equal(t, calls, long.calls.Load(), "a and c kept; b (expired) went")
+
+	clk.Advance(time.Second)
+	_, _ = c.Get(bg, "c", long.fetch)
+	clk.Advance(time.Second)
+	_, _ = c.Get(bg, "d", long.fetch)
+	clk.Advance(time.Second)
+	_, _ = c.Get(bg, "e", long.fetch) // a is least recently used now
+	assert.EqualValues(t, 2, c.Stats().Evictions)
+	calls = long.calls.Load()
+	_, _ = c.Get(bg, "a", long.fetch)
+	assert.Equal(t, calls+1, long.calls.Load(), "a was evicted")
+}
+
+func TestEvictionSparesInFlightFetch(t *testing.T) {
+	c, clk := newTestCache(t, WithMaxEntries(1))
+	gate := make(chan struct{})
+	slow := &minter{now: clk.Now, life: time.Hour, gate: gate}
+	fast := &minter{now: clk.Now, life: time.Hour}
+
+	done := make(chan Token)
+	go func() {
+		tok, _ := c.Get(bg, "slow", slow.fetch)
+		done <- tok
+	}()
+	eventually(t, func() bool { return slow.calls.Load() == 1 }, "slow fetch started")
+	_, err := c.Get(bg, "fast", fast.fetch)
+	require.NoError(t, err)
+	close(gate)
+	assert.Equal(t, "tok-1", (<-done).Value)
+}
+
+func TestCloseStopsEverything(t *testing.T) {
+	c := New() // real clock: timers and the watchdog run
+	m := &minter{now: time.Now, life: time.Hour}
+	_, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+
+	gate := make(chan struct{})
+	blocked := &minter{now: time.Now, life: time.Hour, gate: gate}
+	waitErr := make(chan error)
+	go func() {
+		_, err := c.Get(bg, "other", blocked.fetch)
+		waitErr <- err
+	}()
+	eventually(t, func() bool { return blocked.calls.Load() == 1 }, "fetch started")
+
+	require.NoError(t, c.Close())
+	assert.ErrorIs(t, <-waitErr, context.Canceled, "Close cancels fetches in flight")
+	require.NoError(t, c.Close(), "idempotent")
+	_, err = c.Get(bg, "k", m.fetch)
+	assert.ErrorIs(t, err, ErrClosed)
+	s := c.Source("k", m.fetch)
+	_, err = s.Token(bg)
+	assert.ErrorIs(t, err, ErrClosed)
+	close(gate)
+	// goleak in TestMain checks that no goroutine outlived Close.
+}
+
+func TestSourceSharesEntryWithGet(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour}
+	s := c.Source("k", m.fetch)
+	assert.Equal(t, "k", s.Key())
+
+	a, err := s.Token(bg)
+	require.NoError(t, err)
+	b, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+
+	s.Invalidate(a)
+	c2, err := s.Token(bg)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-2", c2.Value)
+
+	clk.Advance(56 * time.Minute)
+	stale, err := s.Token(bg)
+	require.NoError(t, err)
+	assert.Equal(t, c2, stale)
+	eventually(t, func() bool { return m.calls.Load() == 3 }, "background refresh via Source")
+}
+
+func TestSourceSurvivesEviction(t *testing.T) {
+	c, clk := newTestCache(t, WithMaxEntries(1))
+	m := &minter{now: clk.Now, life: time.Hour}
+	s := c.Source("k", m.fetch)
+	_, err := s.Token(bg)
+	require.NoError(t, err)
+	_, err = c.Get(bg, "other", m.fetch) // evicts k
+	require.NoError(t, err)
+	tok, err := s.Token(bg)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-3", tok.Value)
+	assert.Equal(t, 1, c.Stats().Entries)
+}
+
+func TestRealClockTimersFlipState(t *testing.T) {
+	c := New(WithEarlyExpiry(100 * time.Millisecond))
+	defer c.Close()
+	m := &minter{now: time.Now, life: 300 * time.Millisecond}
+	s := c.Source("k", m.fetch)
+	first, err := s.Token(bg)
+	require.NoError(t, err)
+	same, err := s.Token(bg)
+	require.NoError(t, err)
+	assert.Equal(t, first, same)
+
+	time.Sleep(220 * time.Millisecond) // past staleAt (200 ms)
+	tok, err := s.Token(bg)
+	require.NoError(t, err)
+	assert.Equal(t, first, tok, "stale: still served")
+	eventually(t, func() bool { return m.calls.Load() == 2 }, "timer-driven refresh")
+	eventually(t, func() bool {
+		tok, _ := s.Token(bg)
+		return tok.Value == "tok-2"
+	}, "new token served")
+}
+
+func TestWatchdogCatchesSuspend(t *testing.T) {
+	// After a suspend, monotonic timers lag the wall clock. The sweep judges
+	// states by the wall clock; simulate a resume three hours later.
+	c := New()
+	defer c.Close()
+	m := &minter{now: time.Now, life: time.Hour}
+	s := c.Source("k", m.fetch)
+	first, err := s.Token(bg)
+	require.NoError(t, err)
+
+	c.sweep(time.Now().Add(3 * time.Hour).Round(0))
+	v, _ := c.entries.Load("k")
+	it := v.(*entry).cur.Load()
+	assert.Equal(t, phaseExpired, it.phase.Load())
+	_, ok := c.hit(v.(*entry))
+	assert.False(t, ok, "hit path refuses a token the sweep found expired")
+
+	// The slow path honours the flipped state too: it mints anew.
+	tok, err := s.Token(bg)
+	require.NoError(t, err)
+	assert.NotEqual(t, first.Value, tok.Value)
+}
+
+func TestOptionsIgnoreNonsense(t *testing.T) {
+	c := New(WithEarlyExpiry(-1), WithFetchTimeout(0), WithBackoff(-1, -1), WithMaxEntries(0), WithLockWait(0), nil)
+	defer c.Close()
+	assert.Equal(t, defaults().early, c.cfg.early)
+	assert.Equal(t, DefaultFetchTimeout, c.cfg.fetchTimeout)
+	assert.Equal(t, DefaultMinBackoff, c.cfg.minBackoff)
+	assert.Equal(t, DefaultMaxEntries, c.cfg.maxEntries)
+	assert.Equal(t, DefaultLockWait, c.cfg.lockWait)
+
+	c2 := New(WithBackoff(10*time.Second, time.Second))
+	defer c2.Close()
+	assert.Equal(t, 10*time.Second, c2.cfg.maxBackoff)
+}
+
+func TestNowUsesClock(t *testing.T) {
+	c, clk := newTestCache(t)
+	assert.Equal(t, clk.Now(), c.Now())
+	c2 := New()
+	defer c2.Close()
+	assert.WithinDuration(t, time.Now(), c2.Now(), time.Second)
+}

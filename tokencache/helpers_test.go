@@ -1,0 +1,100 @@
+package tokencache
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// fakeClock is a settable clock for WithClock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)}
+}
+
+func (f *fakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.t
+}
+
+func (f *fakeClock) Advance(d time.Duration) {
+	f.mu.Lock()
+	f.t = f.t.Add(d)
+	f.mu.Unlock()
+}
+
+// minter is a FetchFunc that counts its calls and mints tokens living life
+// by the given clock.
+type minter struct {
+	calls atomic.Int64
+	now   func() time.Time
+	life  time.Duration
+	delay time.Duration // sleep before answering
+	gate  chan struct{} // if set, wait for it to be closed (or ctx) first
+	err   error         // if set, fail with it
+}
+
+func (m *minter) fetch(ctx context.Context) (Token, error) {
+	n := m.calls.Add(1)
+	if m.gate != nil {
+		select {
+		case <-m.gate:
+		case <-ctx.Done():
+			return Token{}, ctx.Err()
+		}
+	}
+	if m.delay > 0 {
+		select {
+		case <-time.After(m.delay):
+		case <-ctx.Done():
+			return Token{}, ctx.Err()
+		}
+	}
+	if m.err != nil {
+		return Token{}, m.err
+	}
+	return Token{Value: "tok-" + itoa(n), Type: "Bearer", ExpiresAt: m.now().Add(m.life)}, nil
+}
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+// newTestCache returns a cache on a fake clock, closed when the test ends.
+func newTestCache(t *testing.T, opts ...Option) (*Cache, *fakeClock) {
+	t.Helper()
+	clk := newFakeClock()
+	c := New(append([]Option{WithClock(clk.Now)}, opts...)...)
+	t.Cleanup(func() { c.Close() })
+	return c, clk
+}
+
+// eventually polls cond for up to 2 s.
+func eventually(t *testing.T, cond func() bool, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting: " + msg)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

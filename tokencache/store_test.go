@@ -1,0 +1,210 @@
+package tokencache
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// memStore is an in-process Store, the shape a Redis one takes.
+type memStore struct {
+	mu      sync.Mutex
+	entries map[string]Entry
+	locks   map[string]int64
+	owner   atomic.Int64
+	fail    atomic.Bool // every call errors
+	loads   atomic.Int64
+}
+
+func newMemStore() *memStore {
+	return &memStore{entries: map[string]Entry{}, locks: map[string]int64{}}
+}
+
+var errStore = errors.New("store down")
+
+func (s *memStore) Load(_ context.Context, key string) (Entry, bool, error) {
+	s.loads.Add(1)
+	if s.fail.Load() {
+		return Entry{}, false, errStore
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[key]
+	return e, ok, nil
+}
+
+func (s *memStore) Save(_ context.Context, key string, e Entry) error {
+	if s.fail.Load() {
+		return errStore
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.entries[key] = e
+	return nil
+}
+
+func (s *memStore) Delete(_ context.Context, key string, tok Token) error {
+	if s.fail.Load() {
+		return errStore
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.entries[key].Token.Value == tok.Value {
+		delete(s.entries, key)
+	}
+	return nil
+}
+
+func (s *memStore) TryLock(_ context.Context, key string, _ time.Duration) (func(context.Context) error, bool, error) {
+	if s.fail.Load() {
+		return nil, false, errStore
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, held := s.locks[key]; held {
+		return nil, false, nil
+	}
+	me := s.owner.Add(1)
+	s.locks[key] = me
+	return func(context.Context) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.locks[key] == me {
+			delete(s.locks, key)
+		}
+		return nil
+	}, true, nil
+}
+
+func TestStoreSharesOneMintBetweenCaches(t *testing.T) {
+	st := newMemStore()
+	clk := newFakeClock()
+	m := &minter{now: clk.Now, life: time.Hour}
+	a := New(WithClock(clk.Now), WithStore(st))
+	b := New(WithClock(clk.Now), WithStore(st))
+	defer a.Close()
+	defer b.Close()
+
+	ta, err := a.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	tb, err := b.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, ta, tb)
+	assert.EqualValues(t, 1, m.calls.Load())
+	assert.EqualValues(t, 1, b.Stats().StoreHits)
+
+	// Both agree on when it turns stale: b refreshes at a's RefreshAt, and
+	// the refresh it mints is shared back.
+	clk.Advance(56 * time.Minute)
+	_, _ = b.Get(bg, "k", m.fetch)
+	eventually(t, func() bool { return m.calls.Load() == 2 }, "b refreshed")
+	eventually(t, func() bool { tok, _ := b.Get(bg, "k", m.fetch); return tok.Value == "tok-2" }, "b installed")
+	_, _ = a.Get(bg, "k", m.fetch) // a is stale too: its refresh finds b's token
+	eventually(t, func() bool { tok, _ := a.Get(bg, "k", m.fetch); return tok.Value == "tok-2" }, "a took b's token")
+	assert.EqualValues(t, 2, m.calls.Load())
+}
+
+func TestStoreWaitsForLockHolder(t *testing.T) {
+	st := newMemStore()
+	clk := newFakeClock()
+	m := &minter{now: clk.Now, life: time.Hour}
+	c := New(WithClock(clk.Now), WithStore(st))
+	defer c.Close()
+
+	release, ok, err := st.TryLock(bg, "k", time.Second) // another process mints
+	require.NoError(t, err)
+	require.True(t, ok)
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		tok := Token{Value: "from-peer", ExpiresAt: clk.Now().Add(time.Hour)}
+		_ = st.Save(bg, "k", Entry{Token: tok, RefreshAt: tok.ExpiresAt.Add(-5 * time.Minute)})
+		_ = release(bg)
+	}()
+	tok, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "from-peer", tok.Value)
+	assert.EqualValues(t, 0, m.calls.Load())
+}
+
+func TestStoreLockHolderDiesThenMint(t *testing.T) {
+	st := newMemStore()
+	clk := newFakeClock()
+	m := &minter{now: clk.Now, life: time.Hour}
+	c := New(WithClock(clk.Now), WithStore(st), WithLockWait(50*time.Millisecond))
+	defer c.Close()
+	_, ok, _ := st.TryLock(bg, "k", time.Minute) // holder never saves nor releases
+	require.True(t, ok)
+
+	start := time.Now()
+	tok, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-1", tok.Value)
+	assert.Less(t, time.Since(start), time.Second)
+	assert.EqualValues(t, 1, m.calls.Load())
+}
+
+func TestStoreFailureNeverFailsGet(t *testing.T) {
+	st := newMemStore()
+	st.fail.Store(true)
+	clk := newFakeClock()
+	m := &minter{now: clk.Now, life: time.Hour}
+	c := New(WithClock(clk.Now), WithStore(st))
+	defer c.Close()
+	tok, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-1", tok.Value)
+	c.Invalidate("k", tok)
+	tok, err = c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-2", tok.Value)
+}
+
+func TestStoreIgnoresStaleAndRejectedEntries(t *testing.T) {
+	st := newMemStore()
+	clk := newFakeClock()
+	m := &minter{now: clk.Now, life: time.Hour}
+	c := New(WithClock(clk.Now), WithStore(st))
+	defer c.Close()
+
+	old := Token{Value: "stale-in-store", ExpiresAt: clk.Now().Add(2 * time.Minute)}
+	require.NoError(t, st.Save(bg, "k", Entry{Token: old, RefreshAt: clk.Now().Add(-time.Minute)}))
+	tok, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-1", tok.Value, "a stale shared entry is not adopted")
+
+	// A 401 on tok-1: the store copy goes (compare-and-delete) and, should
+	// a peer re-save it, it is not reloaded.
+	c.Invalidate("k", tok)
+	_, found, _ := st.Load(bg, "k")
+	assert.False(t, found)
+	require.NoError(t, st.Save(bg, "k", Entry{Token: tok, RefreshAt: tok.ExpiresAt.Add(-5 * time.Minute)}))
+	tok2, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-2", tok2.Value)
+
+	// Compare-and-delete leaves a newer token alone.
+	c.Invalidate("other", Token{Value: "nope"})
+	e, found, _ := st.Load(bg, "k")
+	require.True(t, found)
+	assert.Equal(t, "tok-2", e.Token.Value)
+}
+
+func TestStoreNotReadOnHits(t *testing.T) {
+	st := newMemStore()
+	clk := newFakeClock()
+	c := New(WithClock(clk.Now), WithStore(st))
+	defer c.Close()
+	m := &minter{now: clk.Now, life: time.Hour}
+	_, _ = c.Get(bg, "k", m.fetch)
+	loads := st.loads.Load()
+	for range 100 {
+		_, _ = c.Get(bg, "k", m.fetch)
+	}
+	assert.Equal(t, loads, st.loads.Load())
+}
