@@ -74,38 +74,39 @@ func (c *Cache) Now() time.Time {
 // ExpiresAt. After Close it returns [ErrClosed].
 func (c *Cache) Get(ctx context.Context, key string, fetch FetchFunc) (Token, error) {
 	if v, ok := c.entries.Load(key); ok {
-		if tok, ok := c.hit(v.(*entry)); ok {
-			return tok, nil
+		if it := c.hit(v.(*entry)); it != nil {
+			c.stats.hits.inc()
+			return it.tok, nil
 		}
 	}
 	return c.get(ctx, key, nil, fetch)
 }
 
-// hit is the lock-free, allocation-free read of a fresh token. On the real
-// clock it reads the phase that timers maintain instead of the clock.
-func (c *Cache) hit(e *entry) (Token, bool) {
+// hit is the lock-free, allocation-free read of a fresh token: the entry's
+// item if it is fresh, else nil. On the real clock it reads the phase that
+// timers maintain instead of the clock.
+func (c *Cache) hit(e *entry) *item {
 	it := e.cur.Load()
 	if it == nil || c.closed.Load() {
-		return Token{}, false
+		return nil
 	}
 	var tick int64
 	if c.cfg.clock == nil {
 		if it.phase.Load() != phaseFresh {
-			return Token{}, false
+			return nil
 		}
 		tick = c.tick.Load()
 	} else {
 		now := c.cfg.clock()
 		if !now.Before(it.staleAt) {
-			return Token{}, false
+			return nil
 		}
 		tick = now.UnixNano()
 	}
 	if e.used.Load() != tick { // write only when it changes: keeps the line shared
 		e.used.Store(tick)
 	}
-	c.stats.hits.inc()
-	return it.tok, true
+	return it
 }
 
 // get is the slow path of Get and Source.Token. src, when not nil, is told
@@ -163,12 +164,17 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFun
 			}
 		}
 		e.mu.Unlock()
-		select {
-		case <-cl.done:
-			return cl.tok, cl.err
-		case <-ctx.Done():
-			return Token{}, ctx.Err()
-		}
+		return wait(ctx, cl)
+	}
+}
+
+// wait blocks until cl is done or ctx ends.
+func wait(ctx context.Context, cl *call) (Token, error) {
+	select {
+	case <-cl.done:
+		return cl.tok, cl.err
+	case <-ctx.Done():
+		return Token{}, ctx.Err()
 	}
 }
 

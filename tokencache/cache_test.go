@@ -572,8 +572,7 @@ func TestWatchdogCatchesSuspend(t *testing.T) {
 	v, _ := c.entries.Load("k")
 	it := v.(*entry).cur.Load()
 	assert.Equal(t, phaseExpired, it.phase.Load())
-	_, ok := c.hit(v.(*entry))
-	assert.False(t, ok, "hit path refuses a token the sweep found expired")
+	assert.Nil(t, c.hit(v.(*entry)), "hit path refuses a token the sweep found expired")
 
 	// The slow path honours the flipped state too: it mints anew.
 	tok, err := s.Token(bg)

@@ -56,7 +56,7 @@ func ExampleCache_Source() {
 		}
 		_ = tok // set "Authorization: Bearer " + tok.Value
 	}
-	fmt.Printf("%+v\n", cache.Stats())
+	fmt.Println("fetches:", cache.Stats().Fetches)
 	// Output:
-	// {Hits:2 StaleHits:0 Misses:1 Fetches:1 Failures:0 StoreHits:0 Evictions:0 Entries:1}
+	// fetches: 1
 }

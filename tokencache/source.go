@@ -26,8 +26,8 @@ func (c *Cache) Source(key string, fetch FetchFunc) *Source {
 // Token returns the key's token, with the semantics of [Cache.Get].
 func (s *Source) Token(ctx context.Context) (Token, error) {
 	if e := s.e.Load(); e != nil {
-		if tok, ok := s.c.hit(e); ok {
-			return tok, nil
+		if it := s.c.hit(e); it != nil {
+			return it.tok, nil
 		}
 	}
 	return s.c.get(ctx, s.key, s, s.fetch)
