@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -159,6 +161,8 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       []byte
+	Method     string // of the request
+	Path       string // of the request, without query
 }
 
 type retryKey struct{}
@@ -184,14 +188,14 @@ func (c *Client) Send(ctx context.Context, r Request) (*Response, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := c.ReadBody(resp, c.maxBody)
+	body, err := c.ReadBody(resp)
 	if err != nil {
 		return nil, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.APIError(resp, body)
 	}
-	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}, nil
+	return ResponseOf(resp, body), nil
 }
 
 // Do sends req (its URL absolute) with retries. body, if not nil, replaces
@@ -234,6 +238,9 @@ func (c *Client) Do(req *http.Request, body []byte, retry bool) (*http.Response,
 		}
 		return nil, c.transportError(req, err)
 	}
+	if resp.Request == nil { // some transports (mocks) leave it unset
+		resp.Request = rreq.Request
+	}
 	return resp, nil
 }
 
@@ -251,9 +258,10 @@ func (c *Client) transportError(req *http.Request, err error) error {
 	return fmt.Errorf("%s: %s %s: %w", c.provider, req.Method, req.URL.Path, err)
 }
 
-// ReadBody reads resp.Body through limit: a longer body is
+// ReadBody reads resp.Body through the size limit: a longer body is
 // ErrResponseTooLarge, never read in full.
-func (c *Client) ReadBody(resp *http.Response, limit int64) ([]byte, error) {
+func (c *Client) ReadBody(resp *http.Response) ([]byte, error) {
+	limit := c.maxBody
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	req := resp.Request
 	switch {
@@ -289,9 +297,49 @@ func (c *Client) APIError(resp *http.Response, body []byte) *APIError {
 	return e
 }
 
+// ResponseOf wraps an *http.Response whose body was read as body.
+func ResponseOf(resp *http.Response, body []byte) *Response {
+	r := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}
+	if resp.Request != nil {
+		r.Method, r.Path = resp.Request.Method, resp.Request.URL.Path
+	}
+	return r
+}
+
 // Unexpected reports a 2xx answer that does not match the documented shape.
-func (c *Client) Unexpected(method, path, format string, args ...any) error {
-	return fmt.Errorf("%s: %s %s: %w: %s", c.provider, method, path, ErrUnexpectedResponse, fmt.Sprintf(format, args...))
+func (c *Client) Unexpected(resp *Response, format string, args ...any) error {
+	return fmt.Errorf("%s: %s %s: %w: %s", c.provider, resp.Method, resp.Path, ErrUnexpectedResponse, fmt.Sprintf(format, args...))
+}
+
+// DecodeJSON decodes a successful response's body into v. A body declared
+// as something other than JSON (an HTML page behind a 200, say), or one that
+// does not decode, is ErrUnexpectedResponse; the body is never quoted.
+func (c *Client) DecodeJSON(resp *Response, v any) error {
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && mt != "text/json" && !strings.HasSuffix(mt, "+json")) {
+			return c.Unexpected(resp, "content type %q, want JSON", ct)
+		}
+	}
+	if err := json.Unmarshal(resp.Body, v); err != nil {
+		return c.Unexpected(resp, "invalid JSON: %s", describeJSONError(err))
+	}
+	return nil
+}
+
+// describeJSONError says what is wrong without quoting the input.
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("syntax error at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q is %s, want %s", typ.Field, typ.Value, typ.Type)
+	case err.Error() == "unexpected end of JSON input":
+		return "truncated"
+	}
+	return "malformed"
 }
 
 func requestID(h http.Header) string {

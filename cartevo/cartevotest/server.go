@@ -1,0 +1,316 @@
+// Package cartevotest is an in-process fake of the Cartevo API for tests and
+// examples: POST /auth/token minting HS256 JWT access tokens with Cartevo's
+// claims, 400/401/429 answers in Cartevo's shapes, key rotation, and one
+// authenticated endpoint (GET /wallets) that uses Cartevo's envelope.
+//
+//	srv := cartevotest.NewServer()
+//	defer srv.Close()
+//	client, _ := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey,
+//		cartevo.WithBaseURL(srv.BaseURL()))
+//
+// It listens on loopback only and counts requests, so a test can assert
+// "one mint".
+package cartevotest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// The credentials the server accepts unless told otherwise.
+const (
+	ClientID  = "client_utkq6uy2pt"
+	ClientKey = "ck_test_9f2b7c1d4e6a8b0c"
+	CompanyID = "eca5e982-00b5-4aa2-b709-7d5cd673e95c"
+)
+
+// Server is a running fake. Its methods are safe for concurrent use.
+type Server struct {
+	srv *httptest.Server
+
+	mu         sync.Mutex
+	keys       map[string]string // client id -> current key
+	generation map[string]int    // client id -> key generation
+	issued     map[string]issued // jti -> who and which generation
+	expiresIn  time.Duration
+	now        func() time.Time
+	limit      int
+	window     time.Duration
+	recent     []time.Time // token requests inside the window
+	failures   []int       // statuses to answer the next token requests with
+	mints      int
+	tokenCalls int
+	apiCalls   int
+	signingKey []byte
+	delay      time.Duration
+}
+
+type issued struct {
+	clientID   string
+	generation int
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithExpiresIn sets the expires_in of minted tokens (default 1 hour).
+func WithExpiresIn(d time.Duration) Option { return func(s *Server) { s.expiresIn = d } }
+
+// WithClock sets the server's clock (default time.Now), for token times and
+// rate limiting.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithRateLimit answers 429 to token requests beyond n per window, as
+// Cartevo does (10 per 60 s per IP). Default: no limit.
+func WithRateLimit(n int, window time.Duration) Option {
+	return func(s *Server) { s.limit, s.window = n, window }
+}
+
+// WithClient adds an accepted client id and key.
+func WithClient(id, key string) Option { return func(s *Server) { s.keys[id] = key } }
+
+// NewServer starts a fake on a loopback port. Close it when done.
+func NewServer(opts ...Option) *Server {
+	s := &Server{
+		keys:       map[string]string{ClientID: ClientKey},
+		generation: map[string]int{},
+		issued:     map[string]issued{},
+		expiresIn:  time.Hour,
+		now:        time.Now,
+		signingKey: randomBytes(32),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/auth/token", s.token)
+	mux.HandleFunc("GET /api/v1/wallets", s.wallets)
+	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeEnvelope(w, http.StatusNotFound, false, "Cannot "+r.Method+" "+r.URL.Path, nil)
+	})
+	s.srv = httptest.NewServer(mux)
+	return s
+}
+
+// BaseURL is the value for cartevo.WithBaseURL.
+func (s *Server) BaseURL() string { return s.srv.URL + "/api/v1" }
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// Mints reports how many access tokens the server has issued.
+func (s *Server) Mints() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mints
+}
+
+// TokenRequests reports how many requests reached POST /auth/token,
+// whatever their answer.
+func (s *Server) TokenRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenCalls
+}
+
+// APIRequests reports how many requests reached authenticated endpoints.
+func (s *Server) APIRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.apiCalls
+}
+
+// RotateKey gives clientID a new key and returns it. The old key stops
+// working, and so does every token minted before, as with Cartevo.
+func (s *Server) RotateKey(clientID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := "ck_test_" + hex.EncodeToString(randomBytes(8))
+	s.keys[clientID] = key
+	s.generation[clientID]++
+	return key
+}
+
+// RevokeTokens makes every token minted so far for clientID answer 401,
+// while its key keeps working: what a client sees when a token it cached is
+// rejected before its expiry.
+func (s *Server) RevokeTokens(clientID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.generation[clientID]++
+}
+
+// SetDelay makes every token request take d before it is answered.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// FailNext makes the next token requests answer with these statuses, in
+// order (500 and 503 with a JSON body, anything else likewise).
+func (s *Server) FailNext(statuses ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = append(s.failures, statuses...)
+}
+
+// SetExpiresIn changes the lifetime of tokens minted from now on.
+func (s *Server) SetExpiresIn(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expiresIn = d
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokenCalls++
+	now := s.now()
+
+	if len(s.failures) > 0 {
+		code := s.failures[0]
+		s.failures = s.failures[1:]
+		writeError(w, code, http.StatusText(code))
+		return
+	}
+	if s.limit > 0 {
+		kept := s.recent[:0]
+		for _, t := range s.recent {
+			if now.Sub(t) < s.window {
+				kept = append(kept, t)
+			}
+		}
+		s.recent = kept
+		if len(s.recent) >= s.limit {
+			writeError(w, http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
+			return
+		}
+		s.recent = append(s.recent, now)
+	}
+
+	var body map[string]json.RawMessage
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, "Invalid JSON body")
+		return
+	}
+	var problems []string
+	for field := range body {
+		if field != "client_id" && field != "client_key" {
+			problems = append(problems, "property "+field+" should not exist")
+		}
+	}
+	id, key := stringField(body, "client_id"), stringField(body, "client_key")
+	if id == "" {
+		problems = append(problems, "client_id should not be empty")
+	}
+	if key == "" {
+		problems = append(problems, "client_key should not be empty")
+	}
+	if len(problems) > 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"message": problems, "error": "Bad Request", "statusCode": 400})
+		return
+	}
+	if want, ok := s.keys[id]; !ok || want != key {
+		writeError(w, http.StatusUnauthorized, "Invalid client credentials")
+		return
+	}
+
+	jti := hex.EncodeToString(randomBytes(12))
+	s.issued[jti] = issued{clientID: id, generation: s.generation[id]}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub":       CompanyID,
+		"companyId": CompanyID,
+		"clientId":  id,
+		"iat":       now.Unix(),
+		"exp":       now.Add(s.expiresIn).Unix(),
+		"jti":       jti,
+	}).SignedString(s.signingKey)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "signing failed")
+		return
+	}
+	s.mints++
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": tok,
+		"token_type":   "Bearer",
+		"expires_in":   int(s.expiresIn / time.Second),
+	})
+}
+
+// authorize checks the Bearer token: signature, expiry and key generation.
+func (s *Server) authorize(r *http.Request) bool {
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return false
+	}
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return s.signingKey, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
+	if err != nil {
+		return false
+	}
+	jti, _ := claims["jti"].(string)
+	who, ok := s.issued[jti]
+	return ok && who.generation == s.generation[who.clientID]
+}
+
+func (s *Server) wallets(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apiCalls++
+	if !s.authorize(r) {
+		writeEnvelope(w, http.StatusUnauthorized, false, "Unauthorized", nil)
+		return
+	}
+	writeEnvelope(w, http.StatusOK, true, "Wallets retrieved successfully", []map[string]any{
+		{"id": "wal_xaf_01", "currency": "XAF", "balance": "150000.00", "country": "CM"},
+		{"id": "wal_usd_01", "currency": "USD", "balance": "250.00", "country": "CM"},
+	})
+}
+
+func stringField(body map[string]json.RawMessage, name string) string {
+	var v string
+	if raw, ok := body[name]; ok {
+		_ = json.Unmarshal(raw, &v)
+	}
+	return strings.TrimSpace(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]any{"message": msg, "error": http.StatusText(code), "statusCode": code})
+}
+
+func writeEnvelope(w http.ResponseWriter, code int, ok bool, msg string, data any) {
+	writeJSON(w, code, map[string]any{"success": ok, "statusCode": code, "message": msg, "data": data})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails since Go 1.24
+	return b
+}

@@ -1,0 +1,277 @@
+package cartevo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/checkoutkit/checkoutkit/cartevo"
+	"github.com/checkoutkit/checkoutkit/cartevo/cartevotest"
+	"github.com/checkoutkit/checkoutkit/tokencache"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var bg = context.Background()
+
+// fakeClient starts a fake and a client for it sharing one fake clock.
+func fakeClient(t *testing.T, srvOpts []cartevotest.Option, opts ...cartevo.Option) (*cartevo.Client, *cartevotest.Server, *clock) {
+	t.Helper()
+	clk := newClock()
+	srv := cartevotest.NewServer(append([]cartevotest.Option{cartevotest.WithClock(clk.Now)}, srvOpts...)...)
+	t.Cleanup(srv.Close)
+	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	t.Cleanup(func() { cache.Close() })
+	c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, append([]cartevo.Option{
+		cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache),
+	}, opts...)...)
+	require.NoError(t, err)
+	return c, srv, clk
+}
+
+func TestNewValidatesBeforeAnyRequest(t *testing.T) {
+	cases := map[string]struct {
+		id, key string
+		opts    []cartevo.Option
+		field   string
+	}{
+		"empty id":        {"", "k", nil, "clientID"},
+		"blank id":        {"  ", "k", nil, "clientID"},
+		"empty key":       {"id", "", nil, "clientKey"},
+		"http base URL":   {"id", "k", []cartevo.Option{cartevo.WithBaseURL("http://api.cartevo.co/api/v1")}, "base URL"},
+		"garbage baseURL": {"id", "k", []cartevo.Option{cartevo.WithBaseURL("::")}, "base URL"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c, err := cartevo.New(tc.id, tc.key, tc.opts...)
+			assert.Nil(t, c)
+			require.ErrorIs(t, err, cartevo.ErrInvalidRequest)
+			assert.Contains(t, err.Error(), tc.field)
+		})
+	}
+}
+
+func TestDefaultsAndClose(t *testing.T) {
+	c, err := cartevo.New("id", "k")
+	require.NoError(t, err)
+	assert.Equal(t, cartevo.DefaultBaseURL+"/wallets", c.URL("/wallets"))
+	require.NoError(t, c.Close())
+	require.NoError(t, c.Close())
+}
+
+func TestHerdMintsOnce(t *testing.T) {
+	c, srv, _ := fakeClient(t, nil)
+	var wg sync.WaitGroup
+	tokens := make([]string, 500)
+	for i := range tokens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := c.AccessToken(bg)
+			assert.NoError(t, err)
+			tokens[i] = tok.Value
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, 1, srv.Mints())
+	for _, v := range tokens {
+		assert.Equal(t, tokens[0], v)
+	}
+}
+
+func TestRefreshesFiveMinutesEarly(t *testing.T) {
+	c, srv, clk := fakeClient(t, nil)
+	first, err := c.AccessToken(bg)
+	require.NoError(t, err)
+
+	clk.Add(54 * time.Minute)
+	tok, err := c.AccessToken(bg)
+	require.NoError(t, err)
+	assert.Equal(t, first, tok)
+	assert.Equal(t, 1, srv.Mints())
+
+	clk.Add(2 * time.Minute) // 4 min left: stale, served, refreshed in the background
+	tok, err = c.AccessToken(bg)
+	require.NoError(t, err)
+	assert.Equal(t, first.Value, tok.Value)
+	require.Eventually(t, func() bool { return srv.Mints() == 2 }, 2*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool {
+		tok, _ := c.AccessToken(bg)
+		return tok.Value != first.Value
+	}, 2*time.Second, time.Millisecond)
+}
+
+func TestLongLifetimeFromServer(t *testing.T) {
+	c, _, clk := fakeClient(t, []cartevotest.Option{cartevotest.WithExpiresIn(24 * time.Hour)})
+	tok, err := c.AccessToken(bg)
+	require.NoError(t, err)
+	assert.Equal(t, clk.Now().Add(24*time.Hour), tok.ExpiresAt)
+}
+
+func TestDoRecoversFromRotatedKey(t *testing.T) {
+	clk := newClock()
+	srv := cartevotest.NewServer(cartevotest.WithClock(clk.Now))
+	defer srv.Close()
+	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	defer cache.Close()
+	old, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	require.NoError(t, err)
+	var wallets []map[string]any
+	require.NoError(t, old.Call(bg, http.MethodGet, "/wallets", nil, &wallets))
+	assert.Len(t, wallets, 2)
+
+	newKey := srv.RotateKey(cartevotest.ClientID)
+	// The old client's cached token is now refused; it refreshes once,
+	// but its key is gone too: the 401 from /auth/token comes back.
+	err = old.Call(bg, http.MethodGet, "/wallets", nil, nil)
+	require.ErrorIs(t, err, cartevo.ErrUnauthorized)
+	assert.Equal(t, 1, srv.Mints(), "no mint succeeded with the old key")
+
+	// A client on the new key gets a token; an expired-by-rotation token is
+	// replaced transparently by Do.
+	fresh, err := cartevo.New(cartevotest.ClientID, newKey, cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	require.NoError(t, err)
+	require.NoError(t, fresh.Call(bg, http.MethodGet, "/wallets", nil, nil))
+	assert.Equal(t, 2, srv.Mints())
+}
+
+func TestDoRefreshesOnceOnRevokedToken(t *testing.T) {
+	c, srv, _ := fakeClient(t, nil)
+	require.NoError(t, c.Call(bg, http.MethodGet, "/wallets", nil, nil))
+	srv.RevokeTokens(cartevotest.ClientID)
+
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			assert.NoError(t, c.Call(bg, http.MethodGet, "/wallets", nil, nil))
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, 2, srv.Mints(), "20 concurrent 401s, one refresh")
+}
+
+func TestRateLimitBacksOff(t *testing.T) {
+	clk := newClock()
+	srv := cartevotest.NewServer(cartevotest.WithClock(clk.Now), cartevotest.WithRateLimit(1, time.Minute))
+	defer srv.Close()
+	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	defer cache.Close()
+	c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	require.NoError(t, err)
+	other, err := cartevo.New("client_two", "key_two", cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	require.NoError(t, err)
+
+	_, err = c.AccessToken(bg) // uses the only slot
+	require.NoError(t, err)
+	_, err = other.AccessToken(bg)
+	require.ErrorIs(t, err, cartevo.ErrRateLimited)
+	calls := srv.TokenRequests()
+	_, err = other.AccessToken(bg)
+	require.ErrorIs(t, err, cartevo.ErrRateLimited)
+	require.ErrorIs(t, err, tokencache.ErrBackoff, "the cache backs off instead of hammering")
+	assert.Equal(t, calls, srv.TokenRequests())
+
+	clk.Add(2 * time.Minute) // past the backoff and the provider's window
+	_, err = other.AccessToken(bg)
+	require.ErrorIs(t, err, cartevo.ErrUnauthorized, "reached the provider again (and client_two is unknown)")
+}
+
+func TestServerErrorsAreRetried(t *testing.T) {
+	c, srv, _ := fakeClient(t, nil)
+	srv.FailNext(503, 500)
+	_, err := c.AccessToken(bg)
+	require.NoError(t, err)
+	assert.Equal(t, 3, srv.TokenRequests())
+	assert.Equal(t, 1, srv.Mints())
+}
+
+func TestCallerCancelDoesNotFailOthers(t *testing.T) {
+	c, srv, _ := fakeClient(t, nil)
+	srv.SetDelay(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(bg, 10*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	var patientErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		time.Sleep(2 * time.Millisecond)
+		_, patientErr = c.AccessToken(bg)
+	}()
+	_, err := c.AccessToken(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	wg.Wait()
+	require.NoError(t, patientErr)
+	assert.Equal(t, 1, srv.Mints())
+}
+
+func TestClientsWithDifferentCredentialsShareNothing(t *testing.T) {
+	clk := newClock()
+	srv := cartevotest.NewServer(cartevotest.WithClock(clk.Now), cartevotest.WithClient("client_b", "key_b"))
+	defer srv.Close()
+	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	defer cache.Close()
+	a, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	require.NoError(t, err)
+	b, err := cartevo.New("client_b", "key_b", cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	require.NoError(t, err)
+	wrong, err := cartevo.New("client_b", "not_the_key", cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	require.NoError(t, err)
+
+	ta, err := a.AccessToken(bg)
+	require.NoError(t, err)
+	tb, err := b.AccessToken(bg)
+	require.NoError(t, err)
+	assert.NotEqual(t, ta.Value, tb.Value)
+	_, err = wrong.AccessToken(bg)
+	assert.ErrorIs(t, err, cartevo.ErrUnauthorized, "a wrong key never sees b's cached token")
+	assert.Equal(t, 2, srv.Mints())
+}
+
+func TestDoRefusesOtherHosts(t *testing.T) {
+	c, srv, _ := fakeClient(t, nil)
+	req, _ := http.NewRequest(http.MethodGet, "https://attacker.example/steal", nil)
+	_, err := c.Do(req)
+	require.ErrorIs(t, err, cartevo.ErrInvalidRequest)
+	assert.Equal(t, 0, srv.TokenRequests())
+}
+
+func TestSecretsNeverPrinted(t *testing.T) {
+	c, srv, _ := fakeClient(t, nil)
+	tok, err := c.AccessToken(bg)
+	require.NoError(t, err)
+
+	bad, err := cartevo.New(cartevotest.ClientID, "ck_WRONG_SECRET_123", cartevo.WithBaseURL(srv.BaseURL()))
+	require.NoError(t, err)
+	defer bad.Close()
+	_, authErr := bad.AccessToken(bg)
+	require.Error(t, authErr)
+
+	outputs := []string{
+		fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%v", *c), fmt.Sprintf("%+v", *c),
+		fmt.Sprintf("%v", bad), fmt.Sprintf("%+v", *bad), fmt.Sprintf("%#v", *bad),
+		fmt.Sprintf("%v", tok), fmt.Sprintf("%+v", tok), fmt.Sprintf("%#v", tok),
+		authErr.Error(), fmt.Sprintf("%+v", authErr), fmt.Sprintf("%#v", authErr),
+	}
+	for _, out := range outputs {
+		assert.NotContains(t, out, cartevotest.ClientKey)
+		assert.NotContains(t, out, "ck_WRONG_SECRET_123")
+		assert.NotContains(t, out, tok.Value)
+		assert.NotContains(t, out, tok.Value[:20])
+	}
+	assert.Contains(t, fmt.Sprintf("%v", c), "cartevo.Client{baseURL: http://127.0.0.1")
+	var ae *cartevo.APIError
+	require.True(t, errors.As(authErr, &ae))
+	assert.True(t, strings.Contains(ae.Message, "Invalid client credentials"))
+}

@@ -1,0 +1,68 @@
+package cartevo
+
+import (
+	"encoding/json"
+
+	"github.com/checkoutkit/checkoutkit/internal/httpx"
+)
+
+// APIError is a non-success answer from Cartevo: status, Cartevo's message
+// (joined when it sends several), request id and RetryAfter. Use errors.As
+// to inspect it and errors.Is with the sentinels below.
+type APIError = httpx.APIError
+
+var (
+	// ErrUnauthorized matches 401 and 403 answers ("Invalid client
+	// credentials", or a token Cartevo no longer accepts).
+	ErrUnauthorized = httpx.ErrUnauthorized
+	// ErrRateLimited matches 429 (Cartevo allows about 10 token requests
+	// per 60 s per IP).
+	ErrRateLimited = httpx.ErrRateLimited
+	// ErrInvalidRequest matches 400 and 422 answers and local validation
+	// failures, which name the field and happen before any request.
+	ErrInvalidRequest = httpx.ErrInvalidRequest
+	// ErrNotFound matches 404.
+	ErrNotFound = httpx.ErrNotFound
+	// ErrUnexpectedResponse matches a 2xx answer that is not what Cartevo
+	// documents: not JSON, no token, no positive lifetime.
+	ErrUnexpectedResponse = httpx.ErrUnexpectedResponse
+	// ErrResponseTooLarge matches a response over the size limit (1 MiB).
+	ErrResponseTooLarge = httpx.ErrResponseTooLarge
+)
+
+// decodeError reads Cartevo's error shapes: {"message": "..." | ["..."],
+// "error": "Unauthorized", "statusCode": 401} on /auth/token, and the
+// {"success": false, "message": "..."} envelope elsewhere.
+func decodeError(e *httpx.APIError, body []byte) {
+	var v struct {
+		Message json.RawMessage `json:"message"`
+		Error   string          `json:"error"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return
+	}
+	e.Message = joinMessage(v.Message)
+	if e.Message == "" {
+		e.Message = v.Error
+	}
+}
+
+// joinMessage reads a message that is a string or an array of strings.
+func joinMessage(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) == nil {
+		out := ""
+		for i, m := range list {
+			if i > 0 {
+				out += "; "
+			}
+			out += m
+		}
+		return out
+	}
+	return ""
+}
