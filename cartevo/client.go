@@ -29,10 +29,10 @@ type Client struct {
 }
 
 type client struct {
-	base     *provider.Base
-	src      *tokencache.Source
-	retryAll bool
-	id, key  string
+	base      *provider.Base
+	src       *tokencache.Source
+	retryAll  bool
+	tokenBody []byte // {"client_id", "client_key"}, encoded once
 }
 
 // New returns a Client for one Cartevo client id and client key. It fails,
@@ -55,7 +55,11 @@ func New(clientID, clientKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &client{base: base, retryAll: s.RetryAll, id: clientID, key: clientKey}
+	body, err := json.Marshal(tokenRequest{ClientID: clientID, ClientKey: clientKey})
+	if err != nil {
+		return nil, err
+	}
+	c := &client{base: base, retryAll: s.RetryAll, tokenBody: body}
 	key := provider.Key(name, base.HTTP.BaseURL().String(), clientID, clientKey)
 	c.src = base.Cache.Source(key, c.mint)
 	return &Client{c: c}, nil
@@ -66,6 +70,12 @@ func New(clientID, clientKey string, opts ...Option) (*Client, error) {
 func (c *Client) AccessToken(ctx context.Context) (tokencache.Token, error) {
 	return c.c.src.Token(ctx)
 }
+
+// InvalidateToken drops tok from the cache if it is still the cached token,
+// so that the next AccessToken mints anew. Call it when Cartevo rejects tok
+// on a request you sent without Do; concurrent calls for one token cause
+// one refresh.
+func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok) }
 
 // Do sends req (an absolute URL on the client's base host) with
 // "Authorization: Bearer <token>". On a 401 it invalidates that token,
@@ -108,13 +118,9 @@ type tokenResponse struct {
 // mint calls POST /auth/token. ExpiresAt is the cache's now plus
 // expires_in, whatever Cartevo says it is (docs: 3600; servers: 86400).
 func (c *client) mint(ctx context.Context) (tokencache.Token, error) {
-	body, err := json.Marshal(tokenRequest{ClientID: c.id, ClientKey: c.key})
-	if err != nil {
-		return tokencache.Token{}, err
-	}
 	hc := c.base.HTTP
 	resp, err := hc.Send(ctx, httpx.Request{
-		Method: http.MethodPost, Path: tokenPath, Body: body, ContentType: "application/json",
+		Method: http.MethodPost, Path: tokenPath, Body: c.tokenBody, ContentType: "application/json",
 	})
 	if err != nil {
 		return tokencache.Token{}, err

@@ -29,7 +29,8 @@ type Cache struct {
 	closed  atomic.Bool
 	base    context.Context // cancelled by Close; every fetch is bound to it
 	cancel  context.CancelFunc
-	wg      sync.WaitGroup // fetches and the watchdog
+	wg      sync.WaitGroup // fetch workers and the watchdog
+	jobs    chan func()    // hands a fetch to an idle worker
 	watched atomic.Bool    // the watchdog has been started
 
 	tick atomic.Int64 // coarse clock (watchdog ticks) for LRU on the real clock
@@ -47,6 +48,7 @@ func New(opts ...Option) *Cache {
 		}
 	}
 	c.base, c.cancel = context.WithCancel(context.Background())
+	c.jobs = make(chan func())
 	return c
 }
 
@@ -267,15 +269,49 @@ func (c *Cache) startFetch(ctx context.Context, e *entry, fetch FetchFunc) *call
 	}
 	cl := &call{done: make(chan struct{})}
 	e.call = cl
-	c.wg.Add(1)
 	// Keep the caller's values (trace ids and the like) but not its
 	// cancellation: the fetch serves every caller of the key.
-	go c.runFetch(context.WithoutCancel(ctx), e, cl, fetch)
+	parent := context.WithoutCancel(ctx)
+	c.run(func() { c.runFetch(parent, e, cl, fetch) })
 	return cl
 }
 
-func (c *Cache) runFetch(parent context.Context, e *entry, cl *call, fetch FetchFunc) {
+// workerIdle is how long a fetch worker waits for more work before exiting.
+const workerIdle = 30 * time.Second
+
+// run hands job to an idle fetch worker, or starts one. Workers outlive a
+// job for a while so that the next fetch runs on a goroutine whose stack
+// has already grown to fit an HTTP call: a fresh goroutine re-grows its
+// stack on every mint, which costs more than the mint's own bookkeeping.
+// The caller holds c.life for reading.
+func (c *Cache) run(job func()) {
+	select {
+	case c.jobs <- job:
+		return
+	default:
+	}
+	c.wg.Add(1)
+	go c.worker(job)
+}
+
+func (c *Cache) worker(job func()) {
 	defer c.wg.Done()
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	for {
+		job()
+		idle.Reset(workerIdle)
+		select {
+		case job = <-c.jobs:
+		case <-idle.C:
+			return
+		case <-c.base.Done():
+			return
+		}
+	}
+}
+
+func (c *Cache) runFetch(parent context.Context, e *entry, cl *call, fetch FetchFunc) {
 	ctx, cancel := context.WithTimeout(parent, c.cfg.fetchTimeout)
 	defer cancel()
 	defer context.AfterFunc(c.base, cancel)()
