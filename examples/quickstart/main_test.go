@@ -1,0 +1,24 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestQuickstartRunsOnFakes(t *testing.T) {
+	var out bytes.Buffer
+	noEnv := func(string) string { return "" }
+	require.NoError(t, run(context.Background(), &out, noEnv))
+	s := out.String()
+	assert.Contains(t, s, "served by 1 mint: Bearer [redacted]")
+	assert.Contains(t, s, "same token: true (mints: 1)")
+	assert.Contains(t, s, "401 → one refresh → 2 wallets (mints: 2)")
+	assert.NotContains(t, s, "eyJ", "no token value printed")
+}
