@@ -330,6 +330,9 @@ func (c *Cache) runFetch(parent context.Context, e *entry, cl *call, fetch Fetch
 		e.install(it)
 		e.failures, e.lastErr, e.backoffUntil = 0, nil, time.Time{}
 		c.debug("token fetched", e.key, slog.Time("refresh_at", ent.RefreshAt), slog.Time("expires_at", ent.Token.ExpiresAt))
+	} else if skipsBackoff(err) {
+		c.stats.failures.inc()
+		c.debug("token fetch failed; no backoff", e.key, slog.String("error", err.Error()))
 	} else {
 		c.stats.failures.inc()
 		e.failures++
@@ -456,6 +459,11 @@ func (c *Cache) awaitShared(ctx context.Context, e *entry) (Entry, bool) {
 		wait = min(2*wait, 200*time.Millisecond)
 		t.Reset(wait)
 	}
+}
+
+func skipsBackoff(err error) bool {
+	var s BackoffSkipper
+	return errors.As(err, &s) && s.SkipBackoff()
 }
 
 // backoff is how long key waits after its n-th consecutive failure.

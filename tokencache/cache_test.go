@@ -601,3 +601,25 @@ func TestNowUsesClock(t *testing.T) {
 	defer c2.Close()
 	assert.WithinDuration(t, time.Now(), c2.Now(), time.Second)
 }
+
+type skipErr struct{}
+
+func (skipErr) Error() string     { return "tenant not found" }
+func (skipErr) SkipBackoff() bool { return true }
+
+func TestBackoffSkipperLeavesKeyFree(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour, err: fmt.Errorf("wrapped: %w", skipErr{})}
+	_, err := c.Get(bg, "k", m.fetch)
+	require.ErrorIs(t, err, skipErr{})
+	_, err = c.Get(bg, "k", m.fetch)
+	require.ErrorIs(t, err, skipErr{})
+	require.NotErrorIs(t, err, ErrBackoff)
+	assert.EqualValues(t, 2, m.calls.Load(), "no backoff: fetched again at once")
+
+	m.err = nil
+	tok, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-3", tok.Value)
+	assert.EqualValues(t, 2, c.Stats().Failures)
+}

@@ -33,3 +33,14 @@ type RetryHinter interface {
 // so that a provider sending an absurd Retry-After cannot disable a key for
 // good.
 const MaxRetryAfterHint = 15 * time.Minute
+
+// BackoffSkipper is implemented by errors that say whether a failed fetch
+// should start its key's backoff. A fetch failing with an error whose
+// SkipBackoff reports true (anywhere in its chain) is returned to its
+// waiters but leaves the key free to fetch again at once: the provider
+// answered, and answered about this request (a 404 for a tenant that has
+// not checked out yet, say), so the next request may well succeed. The
+// provider packages' APIError skips backoff for 400, 404, 409 and 422.
+type BackoffSkipper interface {
+	SkipBackoff() bool
+}

@@ -93,4 +93,3 @@ func runCartevoLive(ctx context.Context, out *printer, id, key, base string) err
 	out.step("cache hit", "same token: %t", again.Value == tok.Value)
 	return nil
 }
-

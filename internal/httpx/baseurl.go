@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"errors"
 	"net"
 	"net/url"
 	"strings"
@@ -44,4 +45,23 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// CheckRedirectURL checks a URL that a provider returned for a browser to
+// visit (a checkout or portal page): absolute, https (http only for a
+// loopback host), with a host and no user info. A javascript: or data: URL
+// from a misbehaving provider never reaches a Location header.
+func CheckRedirectURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return errors.New("not a URL")
+	case u.Scheme != "https" && !(u.Scheme == "http" && IsLoopback(u.Hostname())):
+		return errors.New("not an https URL")
+	case u.Hostname() == "":
+		return errors.New("no host")
+	case u.User != nil:
+		return errors.New("carries user info")
+	}
+	return nil
 }

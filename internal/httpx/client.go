@@ -275,24 +275,29 @@ func (c *Client) ReadBody(resp *http.Response) ([]byte, error) {
 
 // APIError builds the error for a non-2xx response whose body was read.
 func (c *Client) APIError(resp *http.Response, body []byte) *APIError {
+	return c.ErrorFor(ResponseOf(resp, body), resp.StatusCode)
+}
+
+// ErrorFor builds the error for r answered with status: r's own status, or
+// one a provider assigns to a 2xx body that reports a failure.
+func (c *Client) ErrorFor(r *Response, status int) *APIError {
 	e := &APIError{
 		Provider:   c.provider,
-		StatusCode: resp.StatusCode,
-		RequestID:  requestID(resp.Header),
+		StatusCode: status,
+		RequestID:  requestID(r.Header),
+		Method:     r.Method,
+		Path:       r.Path,
 	}
-	if resp.Request != nil {
-		e.Method, e.Path = resp.Request.Method, resp.Request.URL.Path
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		e.RetryAfter, _ = ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
 	}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		e.RetryAfter, _ = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-	}
-	if c.decode != nil && len(body) > 0 {
-		c.decode(e, body)
+	if c.decode != nil && len(r.Body) > 0 {
+		c.decode(e, r.Body)
 	}
 	e.Message = CleanMessage(e.Message, c.secrets)
 	e.Code = CleanMessage(e.Code, c.secrets)
 	if e.Message == "" {
-		e.Message = http.StatusText(resp.StatusCode)
+		e.Message = http.StatusText(status)
 	}
 	return e
 }

@@ -90,6 +90,18 @@ func (e *APIError) Is(target error) bool {
 // off at least as long as the provider asked.
 func (e *APIError) RetryAfterHint() time.Duration { return e.RetryAfter }
 
+// SkipBackoff implements tokencache.BackoffSkipper: an answer about the
+// request itself (400, 404, 409, 422) says nothing about the provider's
+// health, so a cache need not hold the key back. Bad credentials (401/403),
+// rate limits and server errors do start a backoff.
+func (e *APIError) SkipBackoff() bool {
+	switch e.StatusCode {
+	case http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity:
+		return true
+	}
+	return false
+}
+
 // FieldError is a local validation failure, reported before any request.
 // It matches ErrInvalidRequest.
 type FieldError struct {

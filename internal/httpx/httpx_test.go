@@ -520,3 +520,10 @@ func mustJSON(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+func TestSkipBackoffByStatus(t *testing.T) {
+	for code, skip := range map[int]bool{400: true, 404: true, 409: true, 422: true, 401: false, 403: false, 429: false, 500: false, 503: false} {
+		var s tokencache.BackoffSkipper = &APIError{StatusCode: code}
+		assert.Equal(t, skip, s.SkipBackoff(), code)
+	}
+}

@@ -6,6 +6,7 @@ package provider
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -85,4 +86,48 @@ func Require(provider, field, value string) error {
 		return httpx.Invalid(provider, field, "must not be empty")
 	}
 	return nil
+}
+
+// Pack joins the parts of a compound token (a token and its checkout URL,
+// say) into one tokencache Value; Unpack splits it again. Tokens and URLs
+// never contain NUL.
+func Pack(parts ...string) string { return strings.Join(parts, "\x00") }
+
+// Unpack splits a Value made by Pack into exactly n parts; ok is false if
+// it does not have n parts.
+func Unpack(v string, n int) (parts []string, ok bool) {
+	parts = strings.SplitN(v, "\x00", n)
+	return parts, len(parts) == n
+}
+
+// FailureStatus is the status an HTTP handler answers when it could not
+// hand out a token, with a short text that reveals nothing upstream. A
+// local or caller error (the resolve/authorize callback's, or validation)
+// keeps its meaning: 401 and 403 for ErrUnauthorized (401 when callerErr),
+// 404 for ErrNotFound, 400 otherwise. Anything else is the provider failing
+// us: 502.
+func FailureStatus(err error, fromCaller bool) int {
+	switch {
+	case fromCaller && errors.Is(err, httpx.ErrUnauthorized):
+		return http.StatusUnauthorized
+	case fromCaller && errors.Is(err, httpx.ErrNotFound):
+		return http.StatusNotFound
+	case fromCaller, errors.Is(err, httpx.ErrInvalidRequest) && isLocal(err):
+		return http.StatusBadRequest
+	}
+	return http.StatusBadGateway
+}
+
+func isLocal(err error) bool {
+	var fe *httpx.FieldError
+	return errors.As(err, &fe)
+}
+
+// WriteFailure answers status with its plain status text.
+func WriteFailure(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(http.StatusText(status) + "\n"))
 }

@@ -1,0 +1,300 @@
+// Package crovvertest is an in-process fake of Crovver for tests and
+// examples. It mints tenant checkout and portal tokens as Crovver documents
+// (x-public-key, camelCase bodies, 201 with HS256 JWTs carrying the
+// request's tenant and metadata, Crovver's error envelope and codes), and
+// serves the /pricing and /billing pages those tokens open, which link back
+// to the returnUrl: a whole redirect loop runs locally.
+//
+//	srv := crovvertest.NewServer()
+//	defer srv.Close()
+//	client, _ := crovver.New(crovvertest.PublicKey, crovver.WithBaseURL(srv.URL()))
+//
+// It listens on loopback only and counts what it mints.
+package crovvertest
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// PublicKey is the key the server accepts unless told otherwise.
+const PublicKey = "pk_test_4f8e2a9c1b7d3e5f"
+
+// TokenLifetime is how long tokens live, as with Crovver.
+const TokenLifetime = 10 * time.Minute
+
+// Server is a running fake. Its methods are safe for concurrent use.
+type Server struct {
+	srv        *httptest.Server
+	signingKey []byte
+
+	mu             sync.Mutex
+	keys           map[string]bool
+	now            func() time.Time
+	tenants        map[string]string // tenant -> plan subscribed ("" if it only checked out)
+	checkoutTokens int
+	portalTokens   int
+	failures       []int
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithClock sets the server's clock (default time.Now).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithPublicKey adds an accepted public key.
+func WithPublicKey(key string) Option { return func(s *Server) { s.keys[key] = true } }
+
+// WithSubscription starts the server with tenant subscribed to plan, so
+// that portal tokens can be minted for it.
+func WithSubscription(tenant, plan string) Option {
+	return func(s *Server) { s.tenants[tenant] = plan }
+}
+
+// NewServer starts a fake on a loopback port. Close it when done.
+func NewServer(opts ...Option) *Server {
+	s := &Server{
+		signingKey: make([]byte, 32),
+		keys:       map[string]bool{PublicKey: true},
+		now:        time.Now,
+		tenants:    map[string]string{},
+	}
+	_, _ = rand.Read(s.signingKey)
+	for _, o := range opts {
+		o(s)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/public/auth/checkout-token", s.mint("checkout"))
+	mux.HandleFunc("POST /api/public/auth/portal-token", s.mint("portal"))
+	mux.HandleFunc("GET /pricing", s.pricing)
+	mux.HandleFunc("POST /pricing/subscribe", s.subscribe)
+	mux.HandleFunc("GET /billing", s.billing)
+	s.srv = httptest.NewServer(mux)
+	return s
+}
+
+// URL is the value for crovver.WithBaseURL.
+func (s *Server) URL() string { return s.srv.URL }
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// CheckoutTokens reports how many checkout tokens the server has minted.
+func (s *Server) CheckoutTokens() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.checkoutTokens
+}
+
+// PortalTokens reports how many portal tokens the server has minted.
+func (s *Server) PortalTokens() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.portalTokens
+}
+
+// Subscription returns the plan tenant subscribed to on the pricing page.
+func (s *Server) Subscription(tenant string) (plan string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	plan, ok = s.tenants[tenant]
+	return plan, ok && plan != ""
+}
+
+// FailNext makes the next token requests answer with these statuses.
+func (s *Server) FailNext(statuses ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = append(s.failures, statuses...)
+}
+
+type mintRequest struct {
+	ExternalTenantID   string         `json:"externalTenantId"`
+	ReturnURL          string         `json:"returnUrl"`
+	ExternalUserID     string         `json:"externalUserId"`
+	ExternalTenantName string         `json:"externalTenantName"`
+	RequiredFeature    string         `json:"requiredFeature"`
+	RequiredPlan       string         `json:"requiredPlan"`
+	Metadata           map[string]any `json:"metadata"`
+}
+
+func (s *Server) mint(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if len(s.failures) > 0 {
+			code := s.failures[0]
+			s.failures = s.failures[1:]
+			writeError(w, code, "INTERNAL_ERROR", http.StatusText(code))
+			return
+		}
+		key := r.Header.Get("x-public-key")
+		if key == "" {
+			writeError(w, http.StatusBadRequest, "MISSING_PUBLIC_KEY", "Public key is required")
+			return
+		}
+		if !s.keys[key] {
+			writeError(w, http.StatusUnauthorized, "INVALID_PUBLIC_KEY", "Invalid public key")
+			return
+		}
+		var req mintRequest
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
+			writeError(w, http.StatusBadRequest, "MISSING_REQUIRED_FIELDS", "Invalid JSON body")
+			return
+		}
+		if u, err := url.Parse(req.ReturnURL); req.ExternalTenantID == "" || err != nil || u.Scheme == "" || u.Host == "" {
+			writeError(w, http.StatusBadRequest, "MISSING_REQUIRED_FIELDS", "externalTenantId and a valid returnUrl are required")
+			return
+		}
+		if kind == "portal" {
+			plan, known := s.tenants[req.ExternalTenantID]
+			switch {
+			case !known:
+				writeError(w, http.StatusNotFound, "TENANT_NOT_FOUND", "Tenant not found")
+				return
+			case plan == "":
+				writeError(w, http.StatusNotFound, "NO_ACTIVE_SUBSCRIPTION", "Tenant has no active subscription")
+				return
+			}
+		} else if _, known := s.tenants[req.ExternalTenantID]; !known {
+			s.tenants[req.ExternalTenantID] = ""
+		}
+
+		now := s.now()
+		exp := now.Add(TokenLifetime)
+		claims := jwt.MapClaims{
+			"kind": kind, "tenantId": req.ExternalTenantID, "returnUrl": req.ReturnURL,
+			"iat": now.Unix(), "exp": exp.Unix(),
+		}
+		for k, v := range map[string]any{
+			"userId": req.ExternalUserID, "tenantName": req.ExternalTenantName,
+			"requiredFeature": req.RequiredFeature, "requiredPlan": req.RequiredPlan,
+		} {
+			if v != "" {
+				claims[k] = v
+			}
+		}
+		if len(req.Metadata) > 0 {
+			claims["metadata"] = req.Metadata
+		}
+		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.signingKey)
+		meta := map[string]any{"expiresIn": int(TokenLifetime / time.Second)}
+		if kind == "portal" {
+			s.portalTokens++
+			meta["portalUrl"] = s.srv.URL + "/billing?token=" + url.QueryEscape(tok)
+		} else {
+			s.checkoutTokens++
+			meta["checkoutUrl"] = s.srv.URL + "/pricing?token=" + url.QueryEscape(tok)
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{
+			"success": true,
+			"data":    map[string]any{"token": tok, "expiresAt": exp.UTC().Format(time.RFC3339)},
+			"meta":    meta,
+		})
+	}
+}
+
+// claims checks a page token and returns its claims.
+func (s *Server) claims(raw, kind string) (jwt.MapClaims, bool) {
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return s.signingKey, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
+	return claims, err == nil && claims["kind"] == kind
+}
+
+var page = template.Must(template.New("page").Parse(`<!doctype html>
+<html><head><title>{{.Title}}</title></head><body>
+<h1>{{.Title}}</h1>
+<p>Tenant: <span id="tenant">{{.Tenant}}</span></p>
+{{if .Plan}}<p>Plan: <span id="plan">{{.Plan}}</span></p>{{end}}
+{{if .Subscribe}}<form method="post" action="/pricing/subscribe">
+<input type="hidden" name="token" value="{{.Token}}">
+<button name="plan" value="{{.Subscribe}}">Subscribe to {{.Subscribe}}</button>
+</form>{{end}}
+<p><a id="return" href="{{.ReturnURL}}">Back</a></p>
+</body></html>
+`))
+
+type pageData struct {
+	Title, Tenant, Plan, Subscribe, Token, ReturnURL string
+}
+
+func (s *Server) pricing(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	claims, ok := s.claims(tok, "checkout")
+	if !ok {
+		http.Error(w, "invalid or expired checkout token", http.StatusUnauthorized)
+		return
+	}
+	plan, _ := claims["requiredPlan"].(string)
+	if plan == "" {
+		plan = "pro"
+	}
+	s.render(w, pageData{Title: "Choose a plan", Tenant: str(claims["tenantId"]), Subscribe: plan, Token: tok, ReturnURL: str(claims["returnUrl"])})
+}
+
+func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
+	claims, ok := s.claims(r.FormValue("token"), "checkout")
+	if !ok {
+		http.Error(w, "invalid or expired checkout token", http.StatusUnauthorized)
+		return
+	}
+	plan := r.FormValue("plan")
+	s.mu.Lock()
+	s.tenants[str(claims["tenantId"])] = plan
+	s.mu.Unlock()
+	back, err := url.Parse(str(claims["returnUrl"]))
+	if err != nil {
+		http.Error(w, "bad returnUrl", http.StatusBadRequest)
+		return
+	}
+	q := back.Query()
+	q.Set("status", "success")
+	back.RawQuery = q.Encode()
+	http.Redirect(w, r, back.String(), http.StatusSeeOther)
+}
+
+func (s *Server) billing(w http.ResponseWriter, r *http.Request) {
+	claims, ok := s.claims(r.URL.Query().Get("token"), "portal")
+	if !ok {
+		http.Error(w, "invalid or expired portal token", http.StatusUnauthorized)
+		return
+	}
+	tenant := str(claims["tenantId"])
+	s.mu.Lock()
+	plan := s.tenants[tenant]
+	s.mu.Unlock()
+	s.render(w, pageData{Title: "Billing", Tenant: tenant, Plan: plan, ReturnURL: str(claims["returnUrl"])})
+}
+
+func (s *Server) render(w http.ResponseWriter, d pageData) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := page.Execute(w, d); err != nil {
+		http.Error(w, "render failed", http.StatusInternalServerError)
+	}
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"success": false, "data": nil, "error": map[string]string{"message": msg, "code": code}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

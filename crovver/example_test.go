@@ -1,0 +1,63 @@
+package crovver_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/checkoutkit/checkoutkit/crovver"
+	"github.com/checkoutkit/checkoutkit/crovver/crovvertest"
+)
+
+func ExampleClient_CheckoutToken() {
+	srv := crovvertest.NewServer() // in production: no WithBaseURL
+	defer srv.Close()
+	client, err := crovver.New(crovvertest.PublicKey, crovver.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	tok, err := client.CheckoutToken(context.Background(), crovver.CheckoutTokenRequest{
+		ExternalTenantID: "tenant_42",
+		ReturnURL:        "https://app.example.com/billing/done",
+		Metadata:         map[string]any{"userEmail": "ada@example.com"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("valid for:", tok.ExpiresIn.Round(time.Minute))
+	fmt.Println("send the user to:", strings.HasPrefix(tok.CheckoutURL, srv.URL()+"/pricing?token="))
+	fmt.Println(tok.String()[:31]) // printed tokens are redacted
+	// Output:
+	// valid for: 10m0s
+	// send the user to: true
+	// CheckoutToken{Token: [redacted]
+}
+
+func ExampleClient_RedirectHandler() {
+	srv := crovvertest.NewServer()
+	defer srv.Close()
+	client, _ := crovver.New(crovvertest.PublicKey, crovver.WithBaseURL(srv.URL()))
+	defer client.Close()
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /upgrade", client.RedirectHandler(func(r *http.Request) (crovver.CheckoutTokenRequest, error) {
+		// Decide from the signed-in session, never from query parameters alone.
+		return crovver.CheckoutTokenRequest{
+			ExternalTenantID: "tenant_42",
+			ReturnURL:        "https://app.example.com/billing/done",
+		}, nil
+	}))
+
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/upgrade", nil))
+	fmt.Println(rec.Code, strings.HasPrefix(rec.Header().Get("Location"), srv.URL()+"/pricing?token="))
+	// Output:
+	// 303 true
+}
