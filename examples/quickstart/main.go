@@ -9,6 +9,7 @@
 // provider's credentials to talk to the real API instead:
 //
 //	CARTEVO_CLIENT_ID, CARTEVO_CLIENT_KEY (and optionally CARTEVO_BASE_URL)
+//	CROVVER_PUBLIC_KEY (and optionally CROVVER_BASE_URL)
 package main
 
 import (
@@ -34,6 +35,7 @@ type section struct {
 
 var sections = []section{
 	{"cartevo", runCartevo},
+	{"crovver", runCrovver},
 }
 
 func run(ctx context.Context, w io.Writer, getenv func(string) string) error {

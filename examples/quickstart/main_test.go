@@ -20,5 +20,9 @@ func TestQuickstartRunsOnFakes(t *testing.T) {
 	assert.Contains(t, s, "served by 1 mint: Bearer [redacted]")
 	assert.Contains(t, s, "same token: true (mints: 1)")
 	assert.Contains(t, s, "401 → one refresh → 2 wallets (mints: 2)")
+	assert.Contains(t, s, "reused: true")
+	assert.Contains(t, s, "303 See Other → 127.0.0.1")
+	assert.Contains(t, s, "back to https://app.example.com/billing/done?status=success")
+	assert.Contains(t, s, "(plan: pro, mints: 1 checkout + 1 portal)")
 	assert.NotContains(t, s, "eyJ", "no token value printed")
 }
