@@ -10,6 +10,7 @@
 //
 //	CARTEVO_CLIENT_ID, CARTEVO_CLIENT_KEY (and optionally CARTEVO_BASE_URL)
 //	CROVVER_PUBLIC_KEY (and optionally CROVVER_BASE_URL)
+//	APPSTLE_API_KEY, APPSTLE_CUSTOMER_ID, APPSTLE_SHOP
 package main
 
 import (
@@ -36,6 +37,7 @@ type section struct {
 var sections = []section{
 	{"cartevo", runCartevo},
 	{"crovver", runCrovver},
+	{"appstle", runAppstle},
 }
 
 func run(ctx context.Context, w io.Writer, getenv func(string) string) error {

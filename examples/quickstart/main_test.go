@@ -24,5 +24,8 @@ func TestQuickstartRunsOnFakes(t *testing.T) {
 	assert.Contains(t, s, "303 See Other → 127.0.0.1")
 	assert.Contains(t, s, "back to https://app.example.com/billing/done?status=success")
 	assert.Contains(t, s, "(plan: pro, mints: 1 checkout + 1 portal)")
+	assert.Contains(t, s, "PortalToken{CustomerID: 12345, Token: [redacted]")
+	assert.Contains(t, s, "https://mystore.myshopify.com/tools/recurring/customer_portal?token=…")
+	assert.Contains(t, s, "appstle: invalid Email: must be a single bare email address")
 	assert.NotContains(t, s, "eyJ", "no token value printed")
 }

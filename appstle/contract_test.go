@@ -1,0 +1,132 @@
+package appstle_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/checkoutkit/checkoutkit/appstle"
+	"github.com/checkoutkit/checkoutkit/tokencache"
+)
+
+// The documented example, verbatim.
+const (
+	docToken    = "eyJhbGciOiJIUzI1NiJ9.eyJjdXN0b21lcklkIjoxMjM0NSwic2hvcCI6Im15c3RvcmUubXlzaG9waWZ5LmNvbSIsInRpbWVzdGFtcCI6MTcwOTU2MjAwMH0.abc123xyz789"
+	docResponse = `{
+    "customerId": 12345,
+    "token": "eyJhbGciOiJIUzI1NiJ9.eyJjdXN0b21lcklkIjoxMjM0NSwic2hvcCI6Im15c3RvcmUubXlzaG9waWZ5LmNvbSIsInRpbWVzdGFtcCI6MTcwOTU2MjAwMH0.abc123xyz789"
+  }`
+	docTimestamp = 1709562000
+	tokenURL     = "https://subscription-admin.appstle.com/api/external/v2/customer-portal-token"
+	apiKey       = "apst_live_SECRETKEY_0123456789"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// mockClient's clock stands one minute after the documented token's issue time.
+func mockClient(t *testing.T) (*appstle.Client, *httpmock.MockTransport, *clock) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	clk := &clock{t: time.Unix(docTimestamp+60, 0).UTC()}
+	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	t.Cleanup(func() { cache.Close() })
+	c, err := appstle.New(apiKey, appstle.WithHTTPClient(&http.Client{Transport: mt}), appstle.WithCache(cache))
+	require.NoError(t, err)
+	return c, mt, clk
+}
+
+func respond(status int, contentType, body string) httpmock.Responder {
+	return func(*http.Request) (*http.Response, error) {
+		r := httpmock.NewStringResponse(status, body)
+		r.Header.Set("Content-Type", contentType)
+		return r, nil
+	}
+}
+
+func TestContractRequestShapeAndDocumentedExample(t *testing.T) {
+	c, mt, _ := mockClient(t)
+	mt.RegisterResponder(http.MethodGet, tokenURL, func(r *http.Request) (*http.Response, error) {
+		assert.Equal(t, apiKey, r.Header.Get("X-API-Key"))
+		assert.Equal(t, "customerId=12345", r.URL.RawQuery, "numeric form, no api_key in the URL")
+		assert.NotContains(t, r.URL.String(), apiKey)
+		return respond(200, "application/json", docResponse)(r)
+	})
+	tok, err := c.CustomerPortalToken(context.Background(), appstle.PortalTokenRequest{CustomerID: "gid://shopify/Customer/12345"})
+	require.NoError(t, err)
+	assert.Equal(t, int64(12345), tok.CustomerID)
+	assert.Equal(t, docToken, tok.Token)
+	assert.Equal(t, time.Unix(docTimestamp, 0).UTC().Add(2*time.Hour), tok.ExpiresAt, "timestamp claim + 2 h")
+}
+
+func TestContractEmailIsQueryEscaped(t *testing.T) {
+	c, mt, _ := mockClient(t)
+	mt.RegisterResponder(http.MethodGet, tokenURL, func(r *http.Request) (*http.Response, error) {
+		assert.Equal(t, "email=ada%2Bsubs%40example.com", r.URL.RawQuery)
+		assert.Equal(t, "ada+subs@example.com", r.URL.Query().Get("email"))
+		return respond(200, "application/json", `{"customerId": 12345, "token": "opaque-token", "appstleExternalToken": "ext-1"}`)(r)
+	})
+	tok, err := c.CustomerPortalToken(context.Background(), appstle.PortalTokenRequest{Email: "ada+subs@example.com"})
+	require.NoError(t, err)
+	assert.Equal(t, "opaque-token", tok.Token, "an opaque token is not an error")
+	assert.Equal(t, "ext-1", tok.ExternalToken)
+}
+
+func TestContractProblemJSON(t *testing.T) {
+	for status, want := range map[int]error{400: appstle.ErrInvalidRequest, 401: appstle.ErrUnauthorized, 403: appstle.ErrUnauthorized, 404: appstle.ErrNotFound, 429: appstle.ErrRateLimited} {
+		c, mt, _ := mockClient(t)
+		mt.RegisterResponder(http.MethodGet, tokenURL, func(r *http.Request) (*http.Response, error) {
+			resp, _ := respond(status, "application/problem+json", `{"title":"Oops","detail":"Customer not found"}`)(r)
+			if status == 429 {
+				resp.Header.Set("Retry-After", "30")
+			}
+			return resp, nil
+		})
+		_, err := c.CustomerPortalToken(context.Background(), appstle.PortalTokenRequest{CustomerID: "12345"})
+		require.ErrorIs(t, err, want, status)
+		var ae *appstle.APIError
+		require.ErrorAs(t, err, &ae)
+		assert.Equal(t, "Customer not found", ae.Message)
+		assert.NotContains(t, err.Error(), apiKey)
+		if status == 429 {
+			assert.Equal(t, 30*time.Second, ae.RetryAfter)
+		}
+	}
+}
+
+func TestContractErrorWithoutBody(t *testing.T) {
+	c, mt, _ := mockClient(t)
+	mt.RegisterResponder(http.MethodGet, tokenURL, respond(404, "text/plain", ""))
+	_, err := c.CustomerPortalToken(context.Background(), appstle.PortalTokenRequest{CustomerID: "12345"})
+	var ae *appstle.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "Not Found", ae.Message)
+}
+
+func TestContractMisbehaving(t *testing.T) {
+	for name, body := range map[string]string{
+		"no token":         `{"customerId": 12345}`,
+		"empty token":      `{"customerId": 12345, "token": ""}`,
+		"no customer":      `{"token": "t"}`,
+		"another customer": `{"customerId": 999, "token": "t"}`,
+		"html":             `<html>`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, mt, _ := mockClient(t)
+			mt.RegisterResponder(http.MethodGet, tokenURL, respond(200, "application/json", body))
+			_, err := c.CustomerPortalToken(context.Background(), appstle.PortalTokenRequest{CustomerID: "12345"})
+			require.ErrorIs(t, err, appstle.ErrUnexpectedResponse)
+		})
+	}
+}

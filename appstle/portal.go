@@ -1,0 +1,57 @@
+package appstle
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/checkoutkit/checkoutkit/internal/httpx"
+)
+
+// DefaultPortalPath is where Shopify stores serve Appstle's customer portal.
+const DefaultPortalPath = "/tools/recurring/customer_portal"
+
+// PortalURL returns https://{shopDomain}/tools/recurring/customer_portal?token={token},
+// the link to send a customer to. shopDomain must be a bare hostname such
+// as "mystore.myshopify.com" (no scheme, port, path, query or user info).
+func PortalURL(shopDomain, token string) (string, error) {
+	return PortalURLWithPath(shopDomain, DefaultPortalPath, token)
+}
+
+// PortalURLWithPath is PortalURL for a shop that serves the portal on
+// another path (which must start with "/" and carry no query or fragment).
+func PortalURLWithPath(shopDomain, path, token string) (string, error) {
+	if err := checkShop(shopDomain); err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#\\ ") || strings.HasPrefix(path, "//") {
+		return "", httpx.Invalid(name, "path", "must be an absolute path without query or fragment")
+	}
+	if token == "" {
+		return "", httpx.Invalid(name, "token", "must not be empty")
+	}
+	u := url.URL{Scheme: "https", Host: strings.ToLower(shopDomain), Path: path, RawQuery: url.Values{"token": {token}}.Encode()}
+	return u.String(), nil
+}
+
+// checkShop accepts a DNS hostname with at least one dot: letters, digits,
+// hyphens and dots only.
+func checkShop(shop string) error {
+	bad := func(reason string) error { return httpx.Invalid(name, "shopDomain", reason) }
+	if shop == "" {
+		return bad("must not be empty")
+	}
+	if len(shop) > 253 || !strings.Contains(shop, ".") {
+		return bad("must be a hostname such as mystore.myshopify.com")
+	}
+	for _, label := range strings.Split(shop, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return bad("must be a hostname such as mystore.myshopify.com")
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return bad("must be a bare hostname (no scheme, port, path, query or user info)")
+			}
+		}
+	}
+	return nil
+}
