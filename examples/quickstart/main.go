@@ -11,6 +11,7 @@
 //	CARTEVO_CLIENT_ID, CARTEVO_CLIENT_KEY (and optionally CARTEVO_BASE_URL)
 //	CROVVER_PUBLIC_KEY (and optionally CROVVER_BASE_URL)
 //	APPSTLE_API_KEY, APPSTLE_CUSTOMER_ID, APPSTLE_SHOP
+//	ALTPAY_CLIENT_ID, ALTPAY_CLIENT_SECRET (and optionally ALTPAY_BASE_URL; default: demo)
 package main
 
 import (
@@ -38,6 +39,7 @@ var sections = []section{
 	{"cartevo", runCartevo},
 	{"crovver", runCrovver},
 	{"appstle", runAppstle},
+	{"altpay", runAltpay},
 }
 
 func run(ctx context.Context, w io.Writer, getenv func(string) string) error {

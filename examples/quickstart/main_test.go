@@ -27,5 +27,7 @@ func TestQuickstartRunsOnFakes(t *testing.T) {
 	assert.Contains(t, s, "PortalToken{CustomerID: 12345, Token: [redacted]")
 	assert.Contains(t, s, "https://mystore.myshopify.com/tools/recurring/customer_portal?token=…")
 	assert.Contains(t, s, "appstle: invalid Email: must be a single bare email address")
+	assert.Contains(t, s, "1 for 3 checkout tokens")
+	assert.Contains(t, s, "200, Cache-Control: no-store, reused: true")
 	assert.NotContains(t, s, "eyJ", "no token value printed")
 }

@@ -1,0 +1,228 @@
+// Package altpaytest is an in-process fake of the Alternative Payments
+// partner API for tests and examples: POST /oauth/token with HTTP Basic
+// client credentials (403 "Invalid credentials" when wrong) issuing opaque
+// access tokens that expire, POST /v1/checkout-auth/init issuing HS256
+// checkout JWTs with the documented claims (400 "invalid invoice id"
+// without one), a switch to serve init only without the /v1 prefix, and the
+// 5 requests per second per key limit with 429.
+//
+//	srv := altpaytest.NewServer()
+//	defer srv.Close()
+//	client, _ := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret,
+//		altpay.WithBaseURL(srv.URL()))
+//
+// It listens on loopback only and counts calls.
+package altpaytest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Defaults the server starts with.
+const (
+	ClientID         = "ap_client_3c9d2e7f"
+	ClientSecret     = "ap_secret_b81f4a0c6e2d9f37"
+	PartnerID        = "partner_0042"
+	AccessLifetime   = time.Hour
+	CheckoutLifetime = 15 * time.Minute
+)
+
+// Server is a running fake. Its methods are safe for concurrent use.
+type Server struct {
+	srv        *httptest.Server
+	signingKey []byte
+
+	mu         sync.Mutex
+	secrets    map[string]string    // client id -> secret
+	access     map[string]accessTok // access token -> owner and expiry
+	now        func() time.Time
+	limit      int // per client per second; 0: none
+	calls      map[string][]time.Time
+	noV1       bool
+	oauthCalls int
+	initCalls  map[string]int
+	checkouts  int
+}
+
+type accessTok struct {
+	clientID string
+	expires  time.Time
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithClock sets the server's clock (default time.Now).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithoutV1Prefix serves the init endpoint only at /checkout-auth/init, as
+// some environments do; /v1/checkout-auth/init then answers 404.
+func WithoutV1Prefix() Option { return func(s *Server) { s.noV1 = true } }
+
+// WithRateLimit sets the per-key limit in requests per second (default 5,
+// as documented); 0 turns it off.
+func WithRateLimit(perSecond int) Option { return func(s *Server) { s.limit = perSecond } }
+
+// NewServer starts a fake on a loopback port. Close it when done.
+func NewServer(opts ...Option) *Server {
+	s := &Server{
+		signingKey: make([]byte, 32),
+		secrets:    map[string]string{ClientID: ClientSecret},
+		access:     map[string]accessTok{},
+		now:        time.Now,
+		limit:      5,
+		calls:      map[string][]time.Time{},
+		initCalls:  map[string]int{},
+	}
+	_, _ = rand.Read(s.signingKey)
+	for _, o := range opts {
+		o(s)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth/token", s.token)
+	mux.HandleFunc("POST /v1/checkout-auth/init", s.init("/v1/checkout-auth/init"))
+	mux.HandleFunc("POST /checkout-auth/init", s.init("/checkout-auth/init"))
+	s.srv = httptest.NewServer(mux)
+	return s
+}
+
+// URL is the value for altpay.WithBaseURL.
+func (s *Server) URL() string { return s.srv.URL }
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// OAuthCalls reports how many requests reached /oauth/token.
+func (s *Server) OAuthCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.oauthCalls
+}
+
+// InitCalls reports how many requests reached an init path ("/v1/checkout-auth/init"
+// or "/checkout-auth/init"), whatever the answer.
+func (s *Server) InitCalls(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.initCalls[path]
+}
+
+// CheckoutTokens reports how many checkout tokens the server has issued.
+func (s *Server) CheckoutTokens() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.checkouts
+}
+
+// RevokeAccessTokens makes every access token issued so far answer 401.
+func (s *Server) RevokeAccessTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.access = map[string]accessTok{}
+}
+
+// limited records a call for key and reports whether it exceeds the limit.
+func (s *Server) limited(key string) bool {
+	if s.limit <= 0 {
+		return false
+	}
+	now := s.now()
+	kept := s.calls[key][:0]
+	for _, t := range s.calls[key] {
+		if now.Sub(t) < time.Second {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) >= s.limit {
+		s.calls[key] = kept
+		return true
+	}
+	s.calls[key] = append(kept, now)
+	return false
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.oauthCalls++
+	id, secret, ok := r.BasicAuth()
+	if !ok || s.secrets[id] == "" || s.secrets[id] != secret {
+		writeJSON(w, http.StatusForbidden, map[string]any{"message": "Invalid credentials"})
+		return
+	}
+	if s.limited(id) {
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
+		return
+	}
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "unsupported grant_type"}})
+		return
+	}
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	tok := hex.EncodeToString(b)
+	s.access[tok] = accessTok{clientID: id, expires: s.now().Add(AccessLifetime)}
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": int(AccessLifetime / time.Second), "token_type": "bearer"})
+}
+
+func (s *Server) init(path string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.initCalls[path]++
+		if s.noV1 && strings.HasPrefix(path, "/v1/") {
+			writeJSON(w, http.StatusNotFound, map[string]any{"message": "Not Found"})
+			return
+		}
+		raw, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		at, ok := s.access[raw]
+		if !ok || !s.now().Before(at.expires) {
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"message": "Unauthorized"})
+			return
+		}
+		if s.limited(at.clientID) {
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
+			return
+		}
+		var body struct {
+			CustomerID string `json:"customer_id"`
+			InvoiceID  string `json:"invoice_id"`
+		}
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&body); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "invalid body"}})
+			return
+		}
+		switch {
+		case body.CustomerID == "":
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "invalid customer id"}})
+			return
+		case body.InvoiceID == "":
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "invalid invoice id"}})
+			return
+		}
+		exp := s.now().Add(CheckoutLifetime)
+		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+			"partner_id": PartnerID, "client_id": at.clientID,
+			"customer_id": body.CustomerID, "invoice_id": body.InvoiceID, "exp": exp.Unix(),
+		}).SignedString(s.signingKey)
+		s.checkouts++
+		writeJSON(w, http.StatusOK, map[string]any{"token": tok, "expires_at": exp.UTC().Format(time.RFC3339)})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

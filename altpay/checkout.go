@@ -1,0 +1,212 @@
+package altpay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/checkoutkit/checkoutkit/internal/httpx"
+	"github.com/checkoutkit/checkoutkit/internal/provider"
+	"github.com/checkoutkit/checkoutkit/tokencache"
+)
+
+const (
+	initPathV1   = "/v1/checkout-auth/init"
+	initPathBare = "/checkout-auth/init"
+)
+
+// CheckoutTokenRequest names the customer and invoice to pay. Both are
+// required. Check that they belong to the signed-in user before asking.
+type CheckoutTokenRequest struct {
+	CustomerID string
+	InvoiceID  string
+}
+
+// CheckoutClaims are the checkout token's claims, read without verifying
+// its signature (only Alternative Payments holds the key).
+type CheckoutClaims struct {
+	PartnerID  string
+	ClientID   string
+	CustomerID string
+	InvoiceID  string
+	ExpiresAt  time.Time // exp; zero if absent
+}
+
+// CheckoutToken is a checkout token for the browser SDK. Printing it never
+// shows Token.
+type CheckoutToken struct {
+	Token     string
+	ExpiresAt time.Time
+	Claims    CheckoutClaims
+}
+
+// String describes the token without its value.
+func (t CheckoutToken) String() string {
+	return fmt.Sprintf("CheckoutToken{Token: [redacted], CustomerID: %s, InvoiceID: %s, ExpiresAt: %s}",
+		t.Claims.CustomerID, t.Claims.InvoiceID, t.ExpiresAt.UTC().Format(time.RFC3339))
+}
+
+// GoString implements fmt.GoStringer, redacted.
+func (t CheckoutToken) GoString() string { return "altpay." + t.String() }
+
+// LogValue implements slog.LogValuer, redacted.
+func (t CheckoutToken) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("invoice_id", t.Claims.InvoiceID), slog.Time("expires_at", t.ExpiresAt))
+}
+
+// CheckoutToken mints (or reuses, while fresh) a checkout token scoped to
+// one customer and invoice: POST /v1/checkout-auth/init with the access
+// token. If that path answers 404, the unprefixed /checkout-auth/init is
+// tried once and, if it works, used from then on by this client. The
+// expiry is taken from expires_at (RFC 3339 or unix seconds), else
+// expires_in, else the token's exp claim. A token whose claims name another
+// customer or invoice is refused.
+func (c *Client) CheckoutToken(ctx context.Context, r CheckoutTokenRequest) (*CheckoutToken, error) {
+	switch {
+	case strings.TrimSpace(r.CustomerID) == "":
+		return nil, httpx.Invalid(name, "CustomerID", "must not be empty")
+	case strings.TrimSpace(r.InvoiceID) == "":
+		return nil, httpx.Invalid(name, "InvoiceID", "must not be empty")
+	}
+	cc := c.c
+	key := provider.Key(name, cc.keyPrefix, "checkout", r.CustomerID, r.InvoiceID)
+	tok, err := cc.base.Cache.Get(ctx, key, func(ctx context.Context) (tokencache.Token, error) {
+		return cc.mintCheckout(ctx, r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	claims, _ := readClaims(tok.Value)
+	return &CheckoutToken{Token: tok.Value, ExpiresAt: tok.ExpiresAt, Claims: claims}, nil
+}
+
+func (c *client) mintCheckout(ctx context.Context, r CheckoutTokenRequest) (tokencache.Token, error) {
+	body, err := json.Marshal(map[string]string{"customer_id": r.CustomerID, "invoice_id": r.InvoiceID})
+	if err != nil {
+		return tokencache.Token{}, err
+	}
+	path := initPathV1
+	if p := c.initPath.Load(); p != nil {
+		path = *p
+	}
+	resp, err := c.postInit(ctx, path, body)
+	if err != nil {
+		var ae *httpx.APIError
+		if path == initPathV1 && c.initPath.Load() == nil && errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
+			path = initPathBare
+			resp, err = c.postInit(ctx, path, body)
+		}
+		if err != nil {
+			return tokencache.Token{}, err
+		}
+	}
+	c.initPath.Store(&path)
+
+	hc := c.base.HTTP
+	now := c.base.Cache.Now()
+	var v struct {
+		Token     string   `json:"token"`
+		ExpiresAt any      `json:"expires_at"`
+		ExpiresIn *float64 `json:"expires_in"`
+	}
+	if err := hc.DecodeJSON(resp, &v); err != nil {
+		return tokencache.Token{}, err
+	}
+	if v.Token == "" {
+		return tokencache.Token{}, hc.Unexpected(resp, "no token")
+	}
+	claims, isJWT := readClaims(v.Token)
+	if isJWT && (claims.CustomerID != "" && claims.CustomerID != r.CustomerID || claims.InvoiceID != "" && claims.InvoiceID != r.InvoiceID) {
+		return tokencache.Token{}, hc.Unexpected(resp, "token claims name another customer or invoice")
+	}
+	var exp time.Time
+	if t, ok := parseExpiresAt(v.ExpiresAt); ok {
+		exp = t.In(now.Location())
+	} else if v.ExpiresIn != nil && *v.ExpiresIn > 0 {
+		exp = now.Add(time.Duration(*v.ExpiresIn * float64(time.Second)))
+	} else if !claims.ExpiresAt.IsZero() {
+		exp = claims.ExpiresAt.In(now.Location())
+	} else {
+		return tokencache.Token{}, hc.Unexpected(resp, "no expires_at, expires_in or exp claim")
+	}
+	return tokencache.Token{Value: v.Token, ExpiresAt: exp}, nil
+}
+
+// postInit sends the init call through DoBearer (Bearer access token, one
+// refresh on 401) and reads the answer.
+func (c *client) postInit(ctx context.Context, path string, body []byte) (*httpx.Response, error) {
+	hc := c.base.HTTP
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hc.URL(path, nil).String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.DoBearer(req, c.src, true) // minting twice is harmless
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := hc.ReadBody(resp)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, hc.APIError(resp, raw)
+	}
+	return httpx.ResponseOf(resp, raw), nil
+}
+
+// readClaims reads a checkout JWT's claims without verifying it; ok is
+// false for a token that is not a JWT.
+func readClaims(token string) (CheckoutClaims, bool) {
+	m := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, m); err != nil {
+		return CheckoutClaims{}, false
+	}
+	c := CheckoutClaims{
+		PartnerID: claimString(m["partner_id"]), ClientID: claimString(m["client_id"]),
+		CustomerID: claimString(m["customer_id"]), InvoiceID: claimString(m["invoice_id"]),
+	}
+	if exp, err := m.GetExpirationTime(); err == nil && exp != nil {
+		c.ExpiresAt = exp.Time
+	}
+	return c, true
+}
+
+func claimString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return ""
+}
+
+// parseExpiresAt reads expires_at as RFC 3339 or unix seconds.
+func parseExpiresAt(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case string:
+		if t, err := time.Parse(time.RFC3339, x); err == nil {
+			return t, true
+		}
+		if n, err := strconv.ParseInt(x, 10, 64); err == nil && n > 0 {
+			return time.Unix(n, 0), true
+		}
+	case float64:
+		if x > 0 {
+			return time.Unix(int64(x), 0), true
+		}
+	}
+	return time.Time{}, false
+}

@@ -1,0 +1,44 @@
+package altpay
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/checkoutkit/checkoutkit/internal/provider"
+	"github.com/checkoutkit/checkoutkit/tokencache"
+)
+
+// Option configures a [Client].
+type Option func(*provider.Settings)
+
+// WithBaseURL sets the API host (default [DefaultBaseURL]; [DemoBaseURL] for the demo environment, whose credentials differ). It must
+// be https, or http for a loopback host.
+func WithBaseURL(u string) Option { return func(s *provider.Settings) { s.BaseURL = u } }
+
+// WithHTTPClient sets the HTTP client used for every call. It is copied,
+// never modified.
+func WithHTTPClient(hc *http.Client) Option { return func(s *provider.Settings) { s.HTTPClient = hc } }
+
+// WithCache shares c between clients (of any provider). Keys hold only
+// hashes of the base URL, credentials and customer and invoice ids.
+func WithCache(c *tokencache.Cache) Option { return func(s *provider.Settings) { s.Cache = c } }
+
+// WithLogger logs request metadata (method, host, path, attempt) and cache
+// events to l; never a credential or token. Default: none.
+func WithLogger(l *slog.Logger) Option { return func(s *provider.Settings) { s.Logger = l } }
+
+// WithMaxAttempts sets how many times a request is tried in all (default 3)
+// on a network error, 429 or 5xx.
+func WithMaxAttempts(n int) Option { return func(s *provider.Settings) { s.MaxAttempts = n } }
+
+// WithMaxRetryAfter caps how long a call waits on a Retry-After before
+// retrying (default 5 s); a longer one returns an [APIError] at once.
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(s *provider.Settings) { s.MaxRetryAfter = d }
+}
+
+// WithRetryAllMethods lets [Client.Do] retry network errors and 5xx for
+// non-idempotent methods (POST, PATCH) too. Only use it for endpoints where
+// a repeated request is harmless. The 401 refresh-and-retry always applies.
+func WithRetryAllMethods() Option { return func(s *provider.Settings) { s.RetryAll = true } }
