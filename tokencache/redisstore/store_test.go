@@ -1,0 +1,326 @@
+package redisstore_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/checkoutkit/checkoutkit/internal/redistest"
+	"github.com/checkoutkit/checkoutkit/tokencache"
+	"github.com/checkoutkit/checkoutkit/tokencache/redisstore"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("REDISSTORE_CHILD") != "" {
+		os.Exit(child())
+	}
+	goleak.VerifyTestMain(m)
+}
+
+var bg = context.Background()
+
+func client(t testing.TB, addr string) *redis.Client {
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+// counter is a FetchFunc counting mints.
+type counter struct {
+	n     atomic.Int64
+	now   func() time.Time
+	delay time.Duration
+}
+
+func (c *counter) fetch(context.Context) (tokencache.Token, error) {
+	n := c.n.Add(1)
+	time.Sleep(c.delay)
+	return tokencache.Token{Value: "token-" + strconv.FormatInt(n, 10) + "-secretvalue", Type: "Bearer", ExpiresAt: c.now().Add(time.Hour)}, nil
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func newCache(t testing.TB, opts ...tokencache.Option) *tokencache.Cache {
+	c := tokencache.New(opts...)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestTwoCachesMintOncePerRefresh(t *testing.T) {
+	srv := redistest.Start(t)
+	store := redisstore.New(client(t, srv.Addr))
+	clk := &clock{t: time.Now()}
+	m := &counter{now: clk.Now, delay: 20 * time.Millisecond}
+	a := newCache(t, tokencache.WithClock(clk.Now), tokencache.WithStore(store))
+	b := newCache(t, tokencache.WithClock(clk.Now), tokencache.WithStore(store))
+
+	herd := func() {
+		var wg sync.WaitGroup
+		for i := range 100 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := a
+				if i%2 == 1 {
+					c = b
+				}
+				_, err := c.Get(bg, "cartevo:abc", m.fetch)
+				assert.NoError(t, err)
+			}()
+		}
+		wg.Wait()
+	}
+	herd()
+	assert.EqualValues(t, 1, m.n.Load())
+	ta, _ := a.Get(bg, "cartevo:abc", m.fetch)
+	tb, _ := b.Get(bg, "cartevo:abc", m.fetch)
+	assert.Equal(t, ta.Value, tb.Value)
+	assert.True(t, ta.ExpiresAt.Equal(tb.ExpiresAt))
+
+	clk.Add(time.Hour - 5*time.Second) // both expired: every caller waits
+	herd()
+	assert.EqualValues(t, 2, m.n.Load(), "one mint for the second refresh too")
+}
+
+func TestKeysAndValuesRevealNothing(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := client(t, srv.Addr)
+	key := []byte("0123456789abcdef-encryption-key")
+	c := newCache(t, tokencache.WithStore(redisstore.New(rdb, redisstore.WithEncryptionKey(key), redisstore.WithPrefix("app1:"))))
+	m := &counter{now: time.Now}
+	cacheKey := "appstle:ada@example.com:client_123"
+	tok, err := c.Get(bg, cacheKey, m.fetch)
+	require.NoError(t, err)
+
+	keys, err := rdb.Keys(bg, "*").Result()
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+	assert.True(t, strings.HasPrefix(keys[0], "app1:tok:{"), keys[0])
+	assert.NotContains(t, keys[0], "ada")
+	assert.NotContains(t, keys[0], "client_123")
+	raw, err := rdb.Get(bg, keys[0]).Bytes()
+	require.NoError(t, err)
+	assert.False(t, bytes.Contains(raw, []byte(tok.Value)), "GET shows no token")
+	assert.False(t, bytes.Contains(raw, []byte("secretvalue")))
+	ttl, err := rdb.PTTL(bg, keys[0]).Result()
+	require.NoError(t, err)
+	assert.InDelta(t, time.Hour.Seconds(), ttl.Seconds(), 5, "expires at the token's ExpiresAt")
+
+	// Another process with the key reads it; one with a wrong key or none
+	// sees a miss, never an error.
+	st := redisstore.New(rdb, redisstore.WithEncryptionKey(key), redisstore.WithPrefix("app1:"))
+	e, ok, err := st.Load(bg, cacheKey)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, tok.Value, e.Token.Value)
+	for _, other := range []*redisstore.Store{
+		redisstore.New(rdb, redisstore.WithEncryptionKey([]byte("another-key-of-sixteen+")), redisstore.WithPrefix("app1:")),
+		redisstore.New(rdb, redisstore.WithPrefix("app1:")),
+	} {
+		_, ok, err := other.Load(bg, cacheKey)
+		assert.NoError(t, err)
+		assert.False(t, ok)
+	}
+	require.NoError(t, rdb.Set(bg, keys[0], "garbage", time.Minute).Err())
+	_, ok, err = st.Load(bg, cacheKey)
+	assert.NoError(t, err)
+	assert.False(t, ok, "garbage is a miss")
+}
+
+func TestShortEncryptionKeyDisablesSharing(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := client(t, srv.Addr)
+	st := redisstore.New(rdb, redisstore.WithEncryptionKey([]byte("tiny-k3y")))
+	_, _, err := st.Load(bg, "k")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "tiny-k3y")
+	c := newCache(t, tokencache.WithStore(st))
+	_, err = c.Get(bg, "k", (&counter{now: time.Now}).fetch)
+	require.NoError(t, err, "the cache works without sharing")
+	n, _ := rdb.DBSize(bg).Result()
+	assert.Zero(t, n)
+}
+
+func TestInvalidateIsCompareAndDelete(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := client(t, srv.Addr)
+	store := redisstore.New(rdb)
+	m := &counter{now: time.Now}
+	a := newCache(t, tokencache.WithStore(store))
+	b := newCache(t, tokencache.WithStore(store))
+	old, err := a.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+
+	b.Invalidate("k", tokencache.Token{Value: "not-the-stored-one"})
+	_, ok, _ := store.Load(bg, "k")
+	assert.True(t, ok, "a different value leaves the entry")
+
+	a.Invalidate("k", old) // a 401 on old
+	_, ok, _ = store.Load(bg, "k")
+	assert.False(t, ok)
+	fresh, err := b.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.NotEqual(t, old.Value, fresh.Value)
+	assert.EqualValues(t, 2, m.n.Load())
+}
+
+func TestLockHolderDiesOthersMintWithinBound(t *testing.T) {
+	srv := redistest.Start(t)
+	store := redisstore.New(client(t, srv.Addr))
+	_, held, err := store.TryLock(bg, "k", time.Minute) // a holder that dies without releasing
+	require.NoError(t, err)
+	require.True(t, held)
+	_, again, err := store.TryLock(bg, "k", time.Minute)
+	require.NoError(t, err)
+	require.False(t, again, "the lock is exclusive")
+
+	c := newCache(t, tokencache.WithStore(store), tokencache.WithLockWait(150*time.Millisecond))
+	m := &counter{now: time.Now}
+	start := time.Now()
+	_, err = c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), time.Second)
+	assert.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond, "it waited for the holder first")
+	assert.EqualValues(t, 1, m.n.Load())
+}
+
+func TestLockReleaseOnlyByOwner(t *testing.T) {
+	srv := redistest.Start(t)
+	store := redisstore.New(client(t, srv.Addr))
+	release, ok, err := store.TryLock(bg, "k", 50*time.Millisecond)
+	require.NoError(t, err)
+	require.True(t, ok)
+	time.Sleep(80 * time.Millisecond) // expired
+	release2, ok, err := store.TryLock(bg, "k", time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, release(bg)) // the first owner's late release
+	_, ok, err = store.TryLock(bg, "k", time.Minute)
+	require.NoError(t, err)
+	assert.False(t, ok, "a late release does not free someone else's lock")
+	require.NoError(t, release2(bg))
+}
+
+func TestRedisDownThenBack(t *testing.T) {
+	srv := redistest.Start(t)
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	store := redisstore.New(client(t, srv.Addr), redisstore.WithCooldown(100*time.Millisecond), redisstore.WithLogger(logger))
+	m := &counter{now: time.Now}
+	a := newCache(t, tokencache.WithStore(store))
+	b := newCache(t, tokencache.WithStore(store))
+	_, err := a.Get(bg, "k1", m.fetch)
+	require.NoError(t, err)
+
+	srv.Stop()
+	for i := range 5 { // every Get still succeeds, from memory or the provider
+		_, err := a.Get(bg, "k1", m.fetch)
+		require.NoError(t, err)
+		start := time.Now()
+		_, err = b.Get(bg, fmt.Sprint("down-", i), m.fetch)
+		require.NoError(t, err)
+		assert.Less(t, time.Since(start), time.Second, "a down Redis costs little latency")
+	}
+	assert.Contains(t, logs.String(), "redis unavailable")
+	assert.Equal(t, 1, strings.Count(logs.String(), "redis unavailable"), "warnings are rate-limited")
+	assert.NotContains(t, logs.String(), "secretvalue")
+
+	srv.Restart()
+	require.Eventually(t, func() bool {
+		_, _, err := store.Load(bg, "probe")
+		return err == nil
+	}, 2*time.Second, 50*time.Millisecond, "Redis answers again")
+	before := m.n.Load()
+	_, err = a.Get(bg, "shared-again", m.fetch)
+	require.NoError(t, err)
+	_, err = b.Get(bg, "shared-again", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, before+1, m.n.Load(), "sharing resumed: b read a's token from Redis")
+	assert.EqualValues(t, 1, b.Stats().StoreHits)
+}
+
+// TestProcessesMintOncePerRefresh runs several OS processes (this test
+// binary re-executed) × 50 goroutines on one Redis, each minting through a
+// shared counter in Redis itself (INCR), for two refresh rounds.
+func TestProcessesMintOncePerRefresh(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := client(t, srv.Addr)
+	const procs = 3
+	round1 := time.Now().Add(1500 * time.Millisecond)
+	round2 := round1.Add(3500 * time.Millisecond) // tokens live 4 s: expired by then
+	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
+	for range procs {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(),
+			"REDISSTORE_CHILD=1", "REDIS_ADDR="+srv.Addr,
+			"ROUND1="+strconv.FormatInt(round1.UnixNano(), 10), "ROUND2="+strconv.FormatInt(round2.UnixNano(), 10))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		require.NoError(t, cmd.Start())
+		cmds, outs = append(cmds, cmd), append(outs, &out)
+	}
+	for i, cmd := range cmds {
+		require.NoError(t, cmd.Wait(), outs[i].String())
+	}
+	mints, err := rdb.Get(bg, "test:mints").Int()
+	require.NoError(t, err)
+	assert.Equal(t, 2, mints, "one mint per refresh across %d processes × 50 goroutines", procs)
+}
+
+// child is a process of TestProcessesMintOncePerRefresh.
+func child() int {
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
+	defer rdb.Close()
+	cache := tokencache.New(tokencache.WithStore(redisstore.New(rdb)), tokencache.WithEarlyExpiry(time.Minute))
+	defer cache.Close()
+	fetch := func(ctx context.Context) (tokencache.Token, error) {
+		n, err := rdb.Incr(ctx, "test:mints").Result()
+		if err != nil {
+			return tokencache.Token{}, err
+		}
+		time.Sleep(50 * time.Millisecond) // a provider round trip
+		return tokencache.Token{Value: fmt.Sprint("tok-", n), ExpiresAt: cache.Now().Add(4 * time.Second)}, nil
+	}
+	for _, env := range []string{"ROUND1", "ROUND2"} {
+		at, _ := strconv.ParseInt(os.Getenv(env), 10, 64)
+		time.Sleep(time.Until(time.Unix(0, at)))
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := cache.Get(context.Background(), "cartevo:shared", fetch); err != nil {
+					fmt.Fprintln(os.Stderr, "child Get:", err)
+					failed.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if failed.Load() > 0 {
+			return 1
+		}
+	}
+	return 0
+}
