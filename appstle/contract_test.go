@@ -130,3 +130,5 @@ func TestContractMisbehaving(t *testing.T) {
 		})
 	}
 }
+
+func newClockAt() time.Time { return time.Unix(docTimestamp+60, 0).UTC() }

@@ -128,13 +128,13 @@ const maxMessage = 300
 // CleanMessage makes a provider message fit for an error string: secrets
 // replaced, control characters dropped, length bounded.
 func CleanMessage(msg string, secrets []string) string {
-	msg = Redact(msg, secrets)
 	msg = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return ' '
 		}
 		return r
-	}, strings.TrimSpace(msg))
+	}, msg)
+	msg = strings.TrimSpace(Redact(msg, secrets))
 	if len(msg) > maxMessage {
 		cut := maxMessage
 		for cut > 0 && !isRuneStart(msg[cut]) {

@@ -527,3 +527,11 @@ func TestSkipBackoffByStatus(t *testing.T) {
 		assert.Equal(t, skip, s.SkipBackoff(), code)
 	}
 }
+
+func TestCleanMessageRedactsAfterFoldingControls(t *testing.T) {
+	// A provider echoing a secret split by a newline must not get it past
+	// redaction once the newline becomes a space.
+	out := CleanMessage("bad key sk live\nvalue!", []string{"sk live value"})
+	assert.NotContains(t, out, "sk live value")
+	assert.Equal(t, "bad key [redacted]!", out)
+}
