@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 
 	"github.com/checkoutkit/checkoutkit/altpay"
 	"github.com/checkoutkit/checkoutkit/altpay/altpaytest"
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
@@ -36,22 +36,15 @@ const (
 	docAccess = `{"access_token": "opaque-access-token-123", "expires_in": 3600, "token_type": "bearer"}`
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func newClock() *clock               { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func newCache(t *testing.T, clk *clock) *tokencache.Cache {
+func newCache(t *testing.T, clk *fakeclock.Clock) *tokencache.Cache {
 	c := tokencache.New(tokencache.WithClock(clk.Now))
 	t.Cleanup(func() { c.Close() })
 	return c
 }
 
-func mockClient(t *testing.T) (*altpay.Client, *httpmock.MockTransport, *clock) {
+func mockClient(t *testing.T) (*altpay.Client, *httpmock.MockTransport, *fakeclock.Clock) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
 	clk := newClock()
@@ -168,7 +161,7 @@ func TestContractInitErrorsAndMismatch(t *testing.T) {
 }
 
 // fake starts altpaytest with a shared fake clock.
-func fake(t *testing.T, srvOpts ...altpaytest.Option) (*altpay.Client, *altpaytest.Server, *clock) {
+func fake(t *testing.T, srvOpts ...altpaytest.Option) (*altpay.Client, *altpaytest.Server, *fakeclock.Clock) {
 	t.Helper()
 	clk := newClock()
 	srv := altpaytest.NewServer(append([]altpaytest.Option{altpaytest.WithClock(clk.Now)}, srvOpts...)...)

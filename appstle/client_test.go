@@ -15,6 +15,7 @@ import (
 
 	"github.com/checkoutkit/checkoutkit/appstle"
 	"github.com/checkoutkit/checkoutkit/appstle/appstletest"
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
@@ -22,9 +23,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var bg = context.Background()
 
-func fakeClient(t *testing.T, srvOpts ...appstletest.Option) (*appstle.Client, *appstletest.Server, *clock) {
+func fakeClient(t *testing.T, srvOpts ...appstletest.Option) (*appstle.Client, *appstletest.Server, *fakeclock.Clock) {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv := appstletest.NewServer(append([]appstletest.Option{appstletest.WithClock(clk.Now)}, srvOpts...)...)
 	t.Cleanup(srv.Close)
 	cache := tokencache.New(tokencache.WithClock(clk.Now))

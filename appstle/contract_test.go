@@ -3,7 +3,6 @@ package appstle_test
 import (
 	"context"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/checkoutkit/checkoutkit/appstle"
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
@@ -27,19 +27,11 @@ const (
 	apiKey       = "apst_live_SECRETKEY_0123456789"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // mockClient's clock stands one minute after the documented token's issue time.
-func mockClient(t *testing.T) (*appstle.Client, *httpmock.MockTransport, *clock) {
+func mockClient(t *testing.T) (*appstle.Client, *httpmock.MockTransport, *fakeclock.Clock) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
-	clk := &clock{t: time.Unix(docTimestamp+60, 0).UTC()}
+	clk := fakeclock.New(time.Unix(docTimestamp+60, 0).UTC())
 	cache := tokencache.New(tokencache.WithClock(clk.Now))
 	t.Cleanup(func() { cache.Close() })
 	c, err := appstle.New(apiKey, appstle.WithHTTPClient(&http.Client{Transport: mt}), appstle.WithCache(cache))

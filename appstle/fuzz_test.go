@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/checkoutkit/checkoutkit/appstle"
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
@@ -28,7 +29,7 @@ func FuzzTokenResponse(f *testing.F) {
 			return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
 				Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
 		})
-		clk := &clock{t: newClockAt()}
+		clk := fakeclock.New(newClockAt())
 		cache := tokencache.New(tokencache.WithClock(clk.Now))
 		defer cache.Close()
 		c, err := appstle.New(apiKey, appstle.WithHTTPClient(&http.Client{Transport: transport}),

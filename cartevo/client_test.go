@@ -16,6 +16,7 @@ import (
 
 	"github.com/checkoutkit/checkoutkit/cartevo"
 	"github.com/checkoutkit/checkoutkit/cartevo/cartevotest"
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
@@ -24,7 +25,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 var bg = context.Background()
 
 // fakeClient starts a fake and a client for it sharing one fake clock.
-func fakeClient(t *testing.T, srvOpts []cartevotest.Option, opts ...cartevo.Option) (*cartevo.Client, *cartevotest.Server, *clock) {
+func fakeClient(t *testing.T, srvOpts []cartevotest.Option, opts ...cartevo.Option) (*cartevo.Client, *cartevotest.Server, *fakeclock.Clock) {
 	t.Helper()
 	clk := newClock()
 	srv := cartevotest.NewServer(append([]cartevotest.Option{cartevotest.WithClock(clk.Now)}, srvOpts...)...)

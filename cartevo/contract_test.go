@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/checkoutkit/checkoutkit/cartevo"
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
@@ -38,18 +38,10 @@ const (
 	secret   = "ck_live_TOPSECRET_0123456789"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 // mockClient returns a client whose HTTP goes to an httpmock transport.
-func mockClient(t *testing.T, opts ...cartevo.Option) (*cartevo.Client, *httpmock.MockTransport, *clock) {
+func mockClient(t *testing.T, opts ...cartevo.Option) (*cartevo.Client, *httpmock.MockTransport, *fakeclock.Clock) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
 	clk := newClock()

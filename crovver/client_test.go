@@ -20,6 +20,7 @@ import (
 
 	"github.com/checkoutkit/checkoutkit/crovver"
 	"github.com/checkoutkit/checkoutkit/crovver/crovvertest"
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
@@ -27,7 +28,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var bg = context.Background()
 
-func fakeClient(t *testing.T, srvOpts []crovvertest.Option, opts ...crovver.Option) (*crovver.Client, *crovvertest.Server, *clock) {
+func fakeClient(t *testing.T, srvOpts []crovvertest.Option, opts ...crovver.Option) (*crovver.Client, *crovvertest.Server, *fakeclock.Clock) {
 	t.Helper()
 	clk := newClock()
 	srv := crovvertest.NewServer(append([]crovvertest.Option{crovvertest.WithClock(clk.Now)}, srvOpts...)...)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/checkoutkit/checkoutkit/crovver"
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
@@ -42,16 +42,9 @@ func docError(msg, code string) string {
 	return fmt.Sprintf(`{"success": false, "data": null, "error": {"message": %q, "code": %q}}`, msg, code)
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func newClock() *clock               { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func mockClient(t *testing.T, opts ...crovver.Option) (*crovver.Client, *httpmock.MockTransport, *clock) {
+func mockClient(t *testing.T, opts ...crovver.Option) (*crovver.Client, *httpmock.MockTransport, *fakeclock.Clock) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
 	clk := newClock()

@@ -23,7 +23,7 @@ func TestGetFreshIsCached(t *testing.T) {
 	assert.Equal(t, "tok-1", tok1.Value)
 	assert.Equal(t, clk.Now().Add(time.Hour), tok1.ExpiresAt)
 
-	clk.Advance(54 * time.Minute) // 6 min left: still outside the 5 min margin
+	clk.Add(54 * time.Minute) // 6 min left: still outside the 5 min margin
 	tok2, err := c.Get(bg, "k", m.fetch)
 	require.NoError(t, err)
 	assert.Equal(t, tok1, tok2)
@@ -55,7 +55,7 @@ func TestStaleServesAndRefreshesOnce(t *testing.T) {
 	require.NoError(t, err)
 
 	m.gate = gate
-	clk.Advance(56 * time.Minute) // inside the margin: stale
+	clk.Add(56 * time.Minute) // inside the margin: stale
 	for range 50 {
 		tok, err := c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
@@ -83,7 +83,7 @@ func TestExpiredWaitsForFetch(t *testing.T) {
 	require.NoError(t, err)
 
 	// Within the 10 s safety margin of ExpiresAt the token is not served.
-	clk.Advance(time.Hour - 5*time.Second)
+	clk.Add(time.Hour - 5*time.Second)
 	tok, err := c.Get(bg, "k", m.fetch)
 	require.NoError(t, err)
 	assert.Equal(t, "tok-2", tok.Value)
@@ -99,7 +99,7 @@ func TestNeverReturnsExpiredToken(t *testing.T) {
 		tok, err := c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
 		require.True(t, clk.Now().Before(tok.ExpiresAt), "token at or past its ExpiresAt")
-		clk.Advance(time.Second)
+		clk.Add(time.Second)
 	}
 }
 
@@ -109,12 +109,12 @@ func TestShortLivedTokenUsesHalfItsLifetime(t *testing.T) {
 	_, err := c.Get(bg, "k", m.fetch)
 	require.NoError(t, err)
 
-	clk.Advance(119 * time.Second)
+	clk.Add(119 * time.Second)
 	_, err = c.Get(bg, "k", m.fetch)
 	require.NoError(t, err)
 	assert.EqualValues(t, 0, c.Stats().StaleHits, "fresh for the first half")
 
-	clk.Advance(2 * time.Second)
+	clk.Add(2 * time.Second)
 	_, err = c.Get(bg, "k", m.fetch)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, c.Stats().StaleHits, "stale in the second half")
@@ -125,7 +125,7 @@ func TestEarlyExpiryOption(t *testing.T) {
 	m := &minter{now: clk.Now, life: time.Hour}
 	_, err := c.Get(bg, "k", m.fetch)
 	require.NoError(t, err)
-	clk.Advance(41 * time.Minute)
+	clk.Add(41 * time.Minute)
 	_, err = c.Get(bg, "k", m.fetch)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, c.Stats().StaleHits)
@@ -272,17 +272,17 @@ func TestBackoffGrowsAndResets(t *testing.T) {
 	// Each wait lies within [d/2, d] for d = 1, 2, 4, 8, 8 s.
 	for i, d := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
 		calls := m.calls.Load()
-		clk.Advance(d/2 - time.Millisecond)
+		clk.Add(d/2 - time.Millisecond)
 		_, err = c.Get(bg, "k", m.fetch)
 		require.ErrorIs(t, err, ErrBackoff, "failure %d: still backing off before d/2", i+1)
-		clk.Advance(d/2 + 2*time.Millisecond)
+		clk.Add(d/2 + 2*time.Millisecond)
 		_, err = c.Get(bg, "k", m.fetch)
 		require.NotErrorIs(t, err, ErrBackoff, "failure %d: backoff over after d", i+1)
 		require.Equal(t, calls+1, m.calls.Load())
 	}
 
 	m.err = nil
-	clk.Advance(9 * time.Second)
+	clk.Add(9 * time.Second)
 	tok, err := c.Get(bg, "k", m.fetch)
 	require.NoError(t, err)
 	assert.NotEmpty(t, tok.Value)
@@ -296,13 +296,13 @@ func TestRetryAfterHintExtendsBackoff(t *testing.T) {
 	var h hintErr
 	require.ErrorAs(t, err, &h)
 
-	clk.Advance(44 * time.Second)
+	clk.Add(44 * time.Second)
 	_, err = c.Get(bg, "k", m.fetch)
 	require.ErrorIs(t, err, ErrBackoff)
 	require.ErrorAs(t, err, &h, "errors.As sees through the backoff error")
 	assert.EqualValues(t, 1, m.calls.Load())
 
-	clk.Advance(2 * time.Second)
+	clk.Add(2 * time.Second)
 	_, _ = c.Get(bg, "k", m.fetch)
 	assert.EqualValues(t, 2, m.calls.Load())
 }
@@ -311,7 +311,7 @@ func TestRetryAfterHintIsCapped(t *testing.T) {
 	c, clk := newTestCache(t)
 	m := &minter{now: clk.Now, life: time.Hour, err: hintErr{d: 24 * time.Hour}}
 	_, _ = c.Get(bg, "k", m.fetch)
-	clk.Advance(MaxRetryAfterHint + time.Second)
+	clk.Add(MaxRetryAfterHint + time.Second)
 	_, _ = c.Get(bg, "k", m.fetch)
 	assert.EqualValues(t, 2, m.calls.Load())
 }
@@ -323,7 +323,7 @@ func TestBackoffServesStaleToken(t *testing.T) {
 	require.NoError(t, err)
 
 	m.err = errUpstream
-	clk.Advance(56 * time.Minute)
+	clk.Add(56 * time.Minute)
 	tok, err := c.Get(bg, "k", m.fetch) // stale: serves and refreshes in background
 	require.NoError(t, err)
 	assert.Equal(t, first, tok)
@@ -337,7 +337,7 @@ func TestBackoffServesStaleToken(t *testing.T) {
 	assert.EqualValues(t, 2, m.calls.Load())
 
 	// Once it is no longer usable, the error comes back.
-	clk.Advance(4*time.Minute - 5*time.Second)
+	clk.Add(4*time.Minute - 5*time.Second)
 	_, err = c.Get(bg, "k", m.fetch)
 	require.Error(t, err)
 }
@@ -357,7 +357,7 @@ func TestInvalidTokensAreRefused(t *testing.T) {
 			_, err := c.Get(bg, key, fetch)
 			require.ErrorIs(t, err, ErrInvalidToken)
 			assert.NotContains(t, err.Error(), "v\"")
-			clk.Advance(time.Minute) // past the backoff
+			clk.Add(time.Minute) // past the backoff
 			_, err = c.Get(bg, key, fetch)
 			require.ErrorIs(t, err, ErrInvalidToken)
 			assert.Equal(t, 2, calls, "never cached")
@@ -425,11 +425,11 @@ func TestEvictsExpiredFirstThenLRU(t *testing.T) {
 	short := &minter{now: clk.Now, life: time.Minute}
 
 	_, _ = c.Get(bg, "a", long.fetch)
-	clk.Advance(time.Second)
+	clk.Add(time.Second)
 	_, _ = c.Get(bg, "b", short.fetch)
-	clk.Advance(time.Second)
+	clk.Add(time.Second)
 	_, _ = c.Get(bg, "c", long.fetch)
-	clk.Advance(2 * time.Minute)      // b has expired
+	clk.Add(2 * time.Minute)          // b has expired
 	_, _ = c.Get(bg, "a", long.fetch) // a is now the most recently used
 
 	_, _ = c.Get(bg, "d", long.fetch)
@@ -441,11 +441,11 @@ func TestEvictsExpiredFirstThenLRU(t *testing.T) {
 	_, _ = c.Get(bg, "c", long.fetch)
 	assert.Equal(t, calls, long.calls.Load(), "a and c kept; b (expired) went")
 
-	clk.Advance(time.Second)
+	clk.Add(time.Second)
 	_, _ = c.Get(bg, "c", long.fetch)
-	clk.Advance(time.Second)
+	clk.Add(time.Second)
 	_, _ = c.Get(bg, "d", long.fetch)
-	clk.Advance(time.Second)
+	clk.Add(time.Second)
 	_, _ = c.Get(bg, "e", long.fetch) // a is least recently used now
 	assert.EqualValues(t, 2, c.Stats().Evictions)
 	calls = long.calls.Load()
@@ -515,7 +515,7 @@ func TestSourceSharesEntryWithGet(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "tok-2", c2.Value)
 
-	clk.Advance(56 * time.Minute)
+	clk.Add(56 * time.Minute)
 	stale, err := s.Token(bg)
 	require.NoError(t, err)
 	assert.Equal(t, c2, stale)

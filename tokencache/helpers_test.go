@@ -2,36 +2,19 @@ package tokencache
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// fakeClock is a settable clock for WithClock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)}
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.t
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	f.t = f.t.Add(d)
-	f.mu.Unlock()
+func newFakeClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC))
 }
 
 // minter is a FetchFunc that counts its calls and mints tokens living life
@@ -79,7 +62,7 @@ func itoa(n int64) string {
 }
 
 // newTestCache returns a cache on a fake clock, closed when the test ends.
-func newTestCache(t *testing.T, opts ...Option) (*Cache, *fakeClock) {
+func newTestCache(t *testing.T, opts ...Option) (*Cache, *fakeclock.Clock) {
 	t.Helper()
 	clk := newFakeClock()
 	c := New(append([]Option{WithClock(clk.Now)}, opts...)...)

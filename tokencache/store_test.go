@@ -101,7 +101,7 @@ func TestStoreSharesOneMintBetweenCaches(t *testing.T) {
 
 	// Both agree on when it turns stale: b refreshes at a's RefreshAt, and
 	// the refresh it mints is shared back.
-	clk.Advance(56 * time.Minute)
+	clk.Add(56 * time.Minute)
 	_, _ = b.Get(bg, "k", m.fetch)
 	eventually(t, func() bool { return m.calls.Load() == 2 }, "b refreshed")
 	eventually(t, func() bool { tok, _ := b.Get(bg, "k", m.fetch); return tok.Value == "tok-2" }, "b installed")

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 	"github.com/checkoutkit/checkoutkit/internal/redistest"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 	"github.com/checkoutkit/checkoutkit/tokencache/redisstore"
@@ -52,14 +53,6 @@ func (c *counter) fetch(context.Context) (tokencache.Token, error) {
 	return tokencache.Token{Value: "token-" + strconv.FormatInt(n, 10) + "-secretvalue", Type: "Bearer", ExpiresAt: c.now().Add(time.Hour)}, nil
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 func newCache(t testing.TB, opts ...tokencache.Option) *tokencache.Cache {
 	c := tokencache.New(opts...)
 	t.Cleanup(func() { c.Close() })
@@ -69,7 +62,7 @@ func newCache(t testing.TB, opts ...tokencache.Option) *tokencache.Cache {
 func TestTwoCachesMintOncePerRefresh(t *testing.T) {
 	srv := redistest.Start(t)
 	store := redisstore.New(client(t, srv.Addr))
-	clk := &clock{t: time.Now()}
+	clk := fakeclock.New(time.Now())
 	m := &counter{now: clk.Now, delay: 20 * time.Millisecond}
 	a := newCache(t, tokencache.WithClock(clk.Now), tokencache.WithStore(store))
 	b := newCache(t, tokencache.WithClock(clk.Now), tokencache.WithStore(store))
