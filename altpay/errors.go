@@ -10,6 +10,11 @@ import (
 // APIError is a non-success answer from Alternative Payments.
 type APIError = httpx.APIError
 
+// FieldError is a local validation failure, returned before any request:
+// Field names the argument or request field (errors.As to read it). It
+// matches ErrInvalidRequest.
+type FieldError = httpx.FieldError
+
 var (
 	// ErrUnauthorized matches 401 and 403: bad client credentials answer
 	// 403 "Invalid credentials" on /oauth/token.

@@ -10,6 +10,11 @@ import (
 // (or title) as Message.
 type APIError = httpx.APIError
 
+// FieldError is a local validation failure, returned before any request:
+// Field names the argument or request field (errors.As to read it). It
+// matches ErrInvalidRequest.
+type FieldError = httpx.FieldError
+
 var (
 	// ErrUnauthorized matches 401 and 403 (a wrong or revoked API key).
 	ErrUnauthorized = httpx.ErrUnauthorized

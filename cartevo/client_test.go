@@ -276,3 +276,10 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	require.True(t, errors.As(authErr, &ae))
 	assert.True(t, strings.Contains(ae.Message, "Invalid client credentials"))
 }
+
+func TestFieldErrorNamesTheField(t *testing.T) {
+	_, err := cartevo.New("id", " ")
+	var fe *cartevo.FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "clientKey", fe.Field)
+}

@@ -11,6 +11,11 @@ import (
 // to inspect it and errors.Is with the sentinels below.
 type APIError = httpx.APIError
 
+// FieldError is a local validation failure, returned before any request:
+// Field names the argument or request field (errors.As to read it). It
+// matches ErrInvalidRequest.
+type FieldError = httpx.FieldError
+
 var (
 	// ErrUnauthorized matches 401 and 403 answers ("Invalid client
 	// credentials", or a token Cartevo no longer accepts).

@@ -12,6 +12,11 @@ import (
 // (INVALID_PUBLIC_KEY, TENANT_NOT_FOUND, ...) and message.
 type APIError = httpx.APIError
 
+// FieldError is a local validation failure, returned before any request:
+// Field names the argument or request field (errors.As to read it). It
+// matches ErrInvalidRequest.
+type FieldError = httpx.FieldError
+
 var (
 	// ErrUnauthorized matches 401/403, including INVALID_PUBLIC_KEY.
 	ErrUnauthorized = httpx.ErrUnauthorized

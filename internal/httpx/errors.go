@@ -110,6 +110,7 @@ type FieldError struct {
 	Reason   string
 }
 
+// Error returns e.g. "cartevo: invalid clientID: must not be empty".
 func (e *FieldError) Error() string {
 	return e.Provider + ": invalid " + e.Field + ": " + e.Reason
 }
