@@ -69,7 +69,9 @@ func (t CheckoutToken) LogValue() slog.Value {
 // tried once and, if it works, used from then on by this client. The
 // expiry is taken from expires_at (RFC 3339 or unix seconds), else
 // expires_in, else the token's exp claim. A token whose claims name another
-// customer or invoice is refused.
+// customer or invoice is refused. A reused token has at least five minutes
+// left (half its lifetime, for tokens living under ten), unless the provider
+// is failing and an older one still works.
 func (c *Client) CheckoutToken(ctx context.Context, r CheckoutTokenRequest) (*CheckoutToken, error) {
 	switch {
 	case strings.TrimSpace(r.CustomerID) == "":
@@ -79,7 +81,7 @@ func (c *Client) CheckoutToken(ctx context.Context, r CheckoutTokenRequest) (*Ch
 	}
 	cc := c.c
 	key := provider.Key(name, cc.keyPrefix, "checkout", r.CustomerID, r.InvoiceID)
-	tok, err := cc.base.Cache.Get(ctx, key, func(ctx context.Context) (tokencache.Token, error) {
+	tok, err := cc.base.Cache.GetFresh(ctx, key, func(ctx context.Context) (tokencache.Token, error) {
 		return cc.mintCheckout(ctx, r)
 	})
 	if err != nil {

@@ -66,7 +66,8 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 
 // CustomerPortalToken returns a portal token for one customer, by Shopify
 // customer id or by email (exactly one), reusing one minted for the same
-// customer while it is fresh. The request is validated first and sends
+// customer while it is fresh: a token handed out has at least five
+// minutes left, unless Appstle is failing and an older one still works. The request is validated first and sends
 // nothing if invalid.
 func (c *Client) CustomerPortalToken(ctx context.Context, r PortalTokenRequest) (*PortalToken, error) {
 	scope, query, wantID, err := r.normalize()
@@ -75,7 +76,7 @@ func (c *Client) CustomerPortalToken(ctx context.Context, r PortalTokenRequest) 
 	}
 	cc := c.c
 	key := provider.Key(name, cc.keyPrefix, scope)
-	tok, err := cc.base.Cache.Get(ctx, key, func(ctx context.Context) (tokencache.Token, error) {
+	tok, err := cc.base.Cache.GetFresh(ctx, key, func(ctx context.Context) (tokencache.Token, error) {
 		return cc.mint(ctx, query, wantID)
 	})
 	if err != nil {

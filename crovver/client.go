@@ -118,7 +118,7 @@ func (c *client) token(ctx context.Context, path string, body []byte) (issued, e
 	if c.noReuse {
 		tok, err = fetch(ctx)
 	} else {
-		tok, err = c.base.Cache.Get(ctx, provider.Key(name, c.keyPrefix, path, string(body)), fetch)
+		tok, err = c.base.Cache.GetFresh(ctx, provider.Key(name, c.keyPrefix, path, string(body)), fetch)
 	}
 	if err != nil {
 		return issued{}, err

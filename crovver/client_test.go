@@ -109,6 +109,12 @@ func TestIdenticalRequestsReuseWhileFresh(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3, srv.CheckoutTokens(), "a different request is a different token")
 
+	clk.Add(6 * time.Minute) // 4 of 10 minutes left: stale, not handed to a browser
+	stale, err := c.CheckoutToken(bg, req("t1"))
+	require.NoError(t, err)
+	assert.NotEqual(t, a.Token, stale.Token)
+	assert.Equal(t, 10*time.Minute, stale.ExpiresIn)
+
 	clk.Add(9*time.Minute + 55*time.Second) // within the safety margin: never handed out
 	fresh, err := c.CheckoutToken(bg, req("t1"))
 	require.NoError(t, err)

@@ -6,7 +6,8 @@
 // /api/public/auth/portal-token, https://docs.crovver.com) authenticate with
 // the x-public-key header and answer a token valid for 10 minutes with the
 // URL to send the user to. Identical requests reuse a token while it is
-// fresh (see [WithoutReuse]). [Client.RedirectHandler] is the server-side
+// fresh (see [WithoutReuse]); a token handed out always has at least
+// five minutes left, unless Crovver is failing and an older one still works. [Client.RedirectHandler] is the server-side
 // redirectToCheckout().
 //
 // A Client is safe for concurrent use. Test your code against

@@ -81,7 +81,22 @@ func (c *Cache) Get(ctx context.Context, key string, fetch FetchFunc) (Token, er
 			return it.tok, nil
 		}
 	}
-	return c.get(ctx, key, nil, fetch)
+	return c.get(ctx, key, nil, fetch, true)
+}
+
+// GetFresh is Get for tokens handed on to a browser or another party, which
+// should arrive well before their expiry: a stale token is not served, the
+// caller waits for the refresh instead (one fetch, shared as always). While
+// the key is backing off after a failed fetch, a stale token is still
+// served rather than an error.
+func (c *Cache) GetFresh(ctx context.Context, key string, fetch FetchFunc) (Token, error) {
+	if v, ok := c.entries.Load(key); ok {
+		if it := c.hit(v.(*entry)); it != nil {
+			c.stats.hits.inc()
+			return it.tok, nil
+		}
+	}
+	return c.get(ctx, key, nil, fetch, false)
 }
 
 // hit is the lock-free, allocation-free read of a fresh token: the entry's
@@ -111,9 +126,10 @@ func (c *Cache) hit(e *entry) *item {
 	return it
 }
 
-// get is the slow path of Get and Source.Token. src, when not nil, is told
-// the entry it resolves to.
-func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFunc) (Token, error) {
+// get is the slow path of Get, GetFresh and Source.Token. src, when not
+// nil, is told the entry it resolves to; serveStale says whether a stale
+// token may be returned while it refreshes.
+func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFunc, serveStale bool) (Token, error) {
 	if c.closed.Load() {
 		return Token{}, ErrClosed
 	}
@@ -142,7 +158,7 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFun
 			e.mu.Unlock()
 			c.stats.hits.inc()
 			return it.tok, nil
-		case phase == phaseStale:
+		case phase == phaseStale && (serveStale || backingOff):
 			if e.call == nil && !backingOff {
 				c.startFetch(ctx, e, fetch)
 			}

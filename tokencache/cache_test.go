@@ -623,3 +623,29 @@ func TestBackoffSkipperLeavesKeyFree(t *testing.T) {
 	assert.Equal(t, "tok-3", tok.Value)
 	assert.EqualValues(t, 2, c.Stats().Failures)
 }
+
+func TestGetFreshWaitsInsteadOfServingStale(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: 10 * time.Minute}
+	first, err := c.GetFresh(bg, "k", m.fetch)
+	require.NoError(t, err)
+	again, err := c.GetFresh(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, first, again, "fresh: reused")
+
+	clk.Add(6 * time.Minute) // 4 min left: stale
+	tok, err := c.GetFresh(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-2", tok.Value, "waited for the refresh")
+	assert.Equal(t, clk.Now().Add(10*time.Minute), tok.ExpiresAt)
+
+	// With the provider failing, a still-usable stale token beats an error.
+	clk.Add(6 * time.Minute)
+	m.err = errUpstream
+	_, err = c.GetFresh(bg, "k", m.fetch)
+	require.ErrorIs(t, err, errUpstream)
+	tok, err = c.GetFresh(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-2", tok.Value)
+	assert.EqualValues(t, 3, m.calls.Load())
+}

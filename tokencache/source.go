@@ -30,7 +30,7 @@ func (s *Source) Token(ctx context.Context) (Token, error) {
 			return it.tok, nil
 		}
 	}
-	return s.c.get(ctx, s.key, s, s.fetch)
+	return s.c.get(ctx, s.key, s, s.fetch, true)
 }
 
 // Invalidate drops stale from the key, as [Cache.Invalidate].
