@@ -42,3 +42,10 @@ func WithMaxRetryAfter(d time.Duration) Option {
 // non-idempotent methods (POST, PATCH) too. Only use it for endpoints where
 // a repeated request is harmless. The 401 refresh-and-retry always applies.
 func WithRetryAllMethods() Option { return func(s *provider.Settings) { s.RetryAll = true } }
+
+// WithRetryWait sets the backoff between tries: full jitter, exponential
+// from min up to max (defaults 100 ms and 2 s). A Retry-After the provider
+// sends (up to WithMaxRetryAfter) wins when longer.
+func WithRetryWait(min, max time.Duration) Option {
+	return func(s *provider.Settings) { s.MinWait, s.MaxWait = min, max }
+}

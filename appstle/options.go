@@ -37,3 +37,10 @@ func WithMaxAttempts(n int) Option { return func(s *provider.Settings) { s.MaxAt
 func WithMaxRetryAfter(d time.Duration) Option {
 	return func(s *provider.Settings) { s.MaxRetryAfter = d }
 }
+
+// WithRetryWait sets the backoff between tries: full jitter, exponential
+// from min up to max (defaults 100 ms and 2 s). A Retry-After the provider
+// sends (up to WithMaxRetryAfter) wins when longer.
+func WithRetryWait(min, max time.Duration) Option {
+	return func(s *provider.Settings) { s.MinWait, s.MaxWait = min, max }
+}

@@ -283,3 +283,13 @@ func TestFieldErrorNamesTheField(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "clientKey", fe.Field)
 }
+
+func TestRetryWaitOption(t *testing.T) {
+	c, srv, _ := fakeClient(t, nil, cartevo.WithRetryWait(time.Millisecond, 2*time.Millisecond), cartevo.WithMaxAttempts(4))
+	srv.FailNext(500, 502, 503)
+	start := time.Now()
+	_, err := c.AccessToken(bg)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 500*time.Millisecond, "three short waits")
+	assert.Equal(t, 4, srv.TokenRequests())
+}

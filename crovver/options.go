@@ -48,3 +48,10 @@ func WithMaxRetryAfter(d time.Duration) Option { return func(o *options) { o.Max
 // WithoutReuse makes every CheckoutToken and PortalToken call mint a new
 // token instead of reusing a fresh one minted for an identical request.
 func WithoutReuse() Option { return func(o *options) { o.noReuse = true } }
+
+// WithRetryWait sets the backoff between tries: full jitter, exponential
+// from min up to max (defaults 100 ms and 2 s). A Retry-After the provider
+// sends (up to WithMaxRetryAfter) wins when longer.
+func WithRetryWait(min, max time.Duration) Option {
+	return func(o *options) { o.MinWait, o.MaxWait = min, max }
+}

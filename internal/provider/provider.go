@@ -23,6 +23,8 @@ type Settings struct {
 	Cache         *tokencache.Cache
 	Logger        *slog.Logger
 	MaxAttempts   int
+	MinWait       time.Duration
+	MaxWait       time.Duration
 	MaxRetryAfter time.Duration
 	MaxBody       int64
 	RetryAll      bool // Do retries network errors and 5xx for every method
@@ -43,6 +45,8 @@ func Build(name string, s Settings, decode httpx.ErrorDecoder, secrets ...string
 		BaseURL:       s.BaseURL,
 		HTTPClient:    s.HTTPClient,
 		MaxAttempts:   s.MaxAttempts,
+		MinWait:       s.MinWait,
+		MaxWait:       s.MaxWait,
 		MaxRetryAfter: s.MaxRetryAfter,
 		MaxBody:       s.MaxBody,
 		Logger:        s.Logger,
