@@ -66,7 +66,9 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 		retryAll:  s.RetryAll,
 	}
 	c.src = base.Cache.Source(provider.Key(name, c.keyPrefix, "access"), c.mintAccess)
-	return &Client{c: c}, nil
+	pub := &Client{c: c}
+	provider.CloseWhenUnreachable(pub, base)
+	return pub, nil
 }
 
 // AccessToken returns a partner-API access token (OAuth2 client
@@ -91,7 +93,9 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	return c.c.base.HTTP.DoBearer(req, c.c.src, c.c.retryAll)
 }
 
-// Close releases the client's own cache (not one given with WithCache).
+// Close releases the client's own cache (not one given with WithCache) and
+// its background goroutines. A client dropped without Close releases them
+// when it is garbage-collected.
 func (c *Client) Close() error { return c.c.base.Close() }
 
 // String describes the client without its credentials.

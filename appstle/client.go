@@ -57,11 +57,13 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{c: &client{
+	pub := &Client{c: &client{
 		base:      base,
 		apiKey:    apiKey,
 		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + apiKey,
-	}}, nil
+	}}
+	provider.CloseWhenUnreachable(pub, base)
+	return pub, nil
 }
 
 // CustomerPortalToken returns a portal token for one customer, by Shopify
@@ -152,7 +154,9 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// Close releases the client's own cache (not one given with WithCache).
+// Close releases the client's own cache (not one given with WithCache) and
+// its background goroutines. A client dropped without Close releases them
+// when it is garbage-collected.
 func (c *Client) Close() error { return c.c.base.Close() }
 
 // String describes the client without its key.

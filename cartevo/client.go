@@ -62,7 +62,9 @@ func New(clientID, clientKey string, opts ...Option) (*Client, error) {
 	c := &client{base: base, retryAll: s.RetryAll, tokenBody: body}
 	key := provider.Key(name, base.HTTP.BaseURL().String(), clientID, clientKey)
 	c.src = base.Cache.Source(key, c.mint)
-	return &Client{c: c}, nil
+	pub := &Client{c: c}
+	provider.CloseWhenUnreachable(pub, base)
+	return pub, nil
 }
 
 // AccessToken returns a valid access token, minting one only when the
@@ -93,7 +95,9 @@ func (c *Client) URL(path string) string {
 	return c.c.base.HTTP.URL(path, nil).String()
 }
 
-// Close releases the client's own cache (not one given with WithCache).
+// Close releases the client's own cache (not one given with WithCache) and
+// its background goroutines. A client dropped without Close releases them
+// when it is garbage-collected.
 func (c *Client) Close() error { return c.c.base.Close() }
 
 // String describes the client without its credentials.

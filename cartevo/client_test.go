@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -292,4 +293,20 @@ func TestRetryWaitOption(t *testing.T) {
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 500*time.Millisecond, "three short waits")
 	assert.Equal(t, 4, srv.TokenRequests())
+}
+
+func TestDroppedClientReleasesItsCache(t *testing.T) {
+	srv := cartevotest.NewServer()
+	defer srv.Close()
+	before := goleak.IgnoreCurrent()
+	func() {
+		c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()))
+		require.NoError(t, err)
+		_, err = c.AccessToken(bg) // starts the cache's watchdog and a fetch worker
+		require.NoError(t, err)
+	}()
+	require.Eventually(t, func() bool {
+		runtime.GC()
+		return goleak.Find(before) == nil
+	}, 5*time.Second, 20*time.Millisecond, "no goroutine outlives a dropped client")
 }

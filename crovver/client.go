@@ -51,12 +51,14 @@ func New(publicKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{c: &client{
+	pub := &Client{c: &client{
 		base:      base,
 		publicKey: publicKey,
 		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + publicKey,
 		noReuse:   o.noReuse,
-	}}, nil
+	}}
+	provider.CloseWhenUnreachable(pub, base)
+	return pub, nil
 }
 
 // CheckoutToken mints (or reuses, while fresh) a checkout token for a
@@ -91,7 +93,9 @@ func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*Portal
 	return &PortalToken{Token: t.token, ExpiresAt: t.expiresAt, PortalURL: t.url, ExpiresIn: t.expiresIn}, nil
 }
 
-// Close releases the client's own cache (not one given with WithCache).
+// Close releases the client's own cache (not one given with WithCache) and
+// its background goroutines. A client dropped without Close releases them
+// when it is garbage-collected.
 func (c *Client) Close() error { return c.c.base.Close() }
 
 // String describes the client without its key.

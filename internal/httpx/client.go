@@ -59,6 +59,7 @@ type Config struct {
 
 // Client sends requests to one provider.
 type Client struct {
+	ownTransport  bool // the transport is ours to close
 	provider      string
 	base          *url.URL
 	hc            *http.Client
@@ -93,6 +94,7 @@ func New(cfg Config) (*Client, error) {
 		attempts = DefaultMaxAttempts
 	}
 	c.hc = copyClient(cfg.HTTPClient)
+	c.ownTransport = cfg.HTTPClient == nil
 	c.rc = &retryablehttp.Client{
 		HTTPClient:     c.hc,
 		RetryWaitMin:   orDefault(cfg.MinWait, DefaultMinWait),
@@ -127,6 +129,14 @@ func copyClient(hc *http.Client) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = DefaultHeaderTimeout
 	return &http.Client{Transport: t}
+}
+
+// Close closes the idle connections of a transport the Client created
+// itself (never those of a caller's client).
+func (c *Client) Close() {
+	if c.ownTransport {
+		c.hc.CloseIdleConnections()
+	}
 }
 
 // Provider returns the provider name errors carry.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -64,8 +65,10 @@ func Build(name string, s Settings, decode httpx.ErrorDecoder, secrets ...string
 	return b, nil
 }
 
-// Close closes the cache if Build created it.
+// Close closes the cache if Build created it, and the HTTP client's own
+// idle connections.
 func (b *Base) Close() error {
+	b.HTTP.Close()
 	if b.ownsCache {
 		return b.Cache.Close()
 	}
@@ -134,4 +137,11 @@ func WriteFailure(w http.ResponseWriter, status int) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(http.StatusText(status) + "\n"))
+}
+
+// CloseWhenUnreachable closes b's own cache once the public client p has
+// been garbage-collected, for callers who drop a client without Close: its
+// cache's background goroutines would otherwise live on.
+func CloseWhenUnreachable[T any](p *T, b *Base) {
+	runtime.AddCleanup(p, func(b *Base) { _ = b.Close() }, b)
 }
