@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -26,8 +27,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv("REDISSTORE_CHILD") != "" {
+	switch os.Getenv("REDISSTORE_CHILD") {
+	case "herd":
 		os.Exit(child())
+	case "lock-holder":
+		os.Exit(lockHolder())
 	}
 	goleak.VerifyTestMain(m)
 }
@@ -266,7 +270,7 @@ func TestProcessesMintOncePerRefresh(t *testing.T) {
 	for range procs {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(),
-			"REDISSTORE_CHILD=1", "REDIS_ADDR="+srv.Addr,
+			"REDISSTORE_CHILD=herd", "REDIS_ADDR="+srv.Addr,
 			"ROUND1="+strconv.FormatInt(round1.UnixNano(), 10), "ROUND2="+strconv.FormatInt(round2.UnixNano(), 10))
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -315,5 +319,48 @@ func child() int {
 			return 1
 		}
 	}
+	return 0
+}
+
+// TestKilledLockHolder: a process takes the refresh lock, then is killed
+// with SIGKILL before it saves a token; the lock stays in Redis until its
+// TTL, and another process's cache mints after waiting its lock-wait bound.
+func TestKilledLockHolder(t *testing.T) {
+	srv := redistest.Start(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "REDISSTORE_CHILD=lock-holder", "REDIS_ADDR="+srv.Addr)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	line := make([]byte, 6)
+	_, err = io.ReadFull(out, line)
+	require.NoError(t, err)
+	require.Equal(t, "locked", string(line))
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+
+	store := redisstore.New(client(t, srv.Addr))
+	_, free, err := store.TryLock(bg, "cartevo:shared", time.Second)
+	require.NoError(t, err)
+	require.False(t, free, "the dead holder's lock is still there")
+
+	c := newCache(t, tokencache.WithStore(store), tokencache.WithLockWait(200*time.Millisecond))
+	m := &counter{now: time.Now}
+	start := time.Now()
+	_, err = c.Get(bg, "cartevo:shared", m.fetch)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), time.Second, "minted within the wait bound")
+	assert.EqualValues(t, 1, m.n.Load())
+}
+
+// lockHolder takes the lock for a long time, says so, and waits to be killed.
+func lockHolder() int {
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
+	_, ok, err := redisstore.New(rdb).TryLock(context.Background(), "cartevo:shared", time.Minute)
+	if err != nil || !ok {
+		return 1
+	}
+	fmt.Print("locked")
+	time.Sleep(time.Minute)
 	return 0
 }
