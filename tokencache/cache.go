@@ -160,9 +160,7 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFun
 			return it.tok, nil
 		case phase == phaseStale && (serveStale || backingOff):
 			if e.call == nil && !backingOff {
-				if _, job := c.startFetch(ctx, e, fetch); job != nil {
-					c.run(job)
-				}
+				c.startFetch(ctx, e, fetch)
 			}
 			e.mu.Unlock()
 			c.stats.staleHits.inc()
@@ -177,21 +175,11 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFun
 				e.mu.Unlock()
 				return Token{}, err
 			}
-			var job func()
-			if cl, job = c.startFetch(ctx, e, fetch); cl == nil {
+			cl = c.startFetch(ctx, e, fetch)
+			if cl == nil {
 				e.mu.Unlock()
 				return Token{}, ErrClosed
 			}
-			e.mu.Unlock()
-			if ctx.Done() == nil {
-				// This caller can never stop waiting, so the fetch runs on
-				// its goroutine: no handoff to a worker and back. Others
-				// still join the same call.
-				job()
-			} else {
-				c.run(job)
-			}
-			return wait(ctx, cl)
 		}
 		e.mu.Unlock()
 		return wait(ctx, cl)
@@ -287,25 +275,21 @@ func (c *Cache) evictLocked() {
 	}
 }
 
-// startFetch records a new fetch as e.call and returns it with the job
-// that performs it, to run on a worker (see run) or on the caller's own
-// goroutine. It returns nils if the cache is closed. The caller holds e.mu.
-func (c *Cache) startFetch(ctx context.Context, e *entry, fetch FetchFunc) (*call, func()) {
+// startFetch starts key's fetch in the background and records it as e.call.
+// It returns nil if the cache is closed. The caller holds e.mu.
+func (c *Cache) startFetch(ctx context.Context, e *entry, fetch FetchFunc) *call {
 	c.life.RLock()
 	defer c.life.RUnlock()
 	if c.closed.Load() {
-		return nil, nil
+		return nil
 	}
 	cl := &call{done: make(chan struct{})}
 	e.call = cl
-	c.wg.Add(1) // Close waits for the fetch wherever it runs
 	// Keep the caller's values (trace ids and the like) but not its
 	// cancellation: the fetch serves every caller of the key.
 	parent := context.WithoutCancel(ctx)
-	return cl, func() {
-		defer c.wg.Done()
-		c.runFetch(parent, e, cl, fetch)
-	}
+	c.run(func() { c.runFetch(parent, e, cl, fetch) })
+	return cl
 }
 
 // workerIdle is how long a fetch worker waits for more work before exiting.
@@ -315,7 +299,7 @@ const workerIdle = 30 * time.Second
 // job for a while so that the next fetch runs on a goroutine whose stack
 // has already grown to fit an HTTP call: a fresh goroutine re-grows its
 // stack on every mint, which costs more than the mint's own bookkeeping.
-// job comes from startFetch, whose count on c.wg keeps Close waiting.
+// The caller holds c.life for reading.
 func (c *Cache) run(job func()) {
 	select {
 	case c.jobs <- job:
