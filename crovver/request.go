@@ -85,13 +85,7 @@ type wireRequest struct {
 	Metadata           map[string]any `json:"metadata,omitempty"`
 }
 
-func (r CheckoutTokenRequest) encode() ([]byte, error) {
-	return wireRequest{
-		ExternalTenantID: r.ExternalTenantID, ReturnURL: r.ReturnURL, ExternalUserID: r.ExternalUserID,
-		ExternalTenantName: r.ExternalTenantName, RequiredFeature: r.RequiredFeature,
-		RequiredPlan: r.RequiredPlan, Metadata: r.Metadata,
-	}.encode()
-}
+func (r CheckoutTokenRequest) encode() ([]byte, error) { return wireRequest(r).encode() }
 
 func (r PortalTokenRequest) encode() ([]byte, error) {
 	return wireRequest{ExternalTenantID: r.ExternalTenantID, ReturnURL: r.ReturnURL, Metadata: r.Metadata}.encode()
