@@ -48,12 +48,13 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 	if err := provider.Require(name, "clientSecret", clientSecret); err != nil {
 		return nil, err
 	}
-	s := provider.Settings{BaseURL: DefaultBaseURL}
-	for _, o := range opts {
-		if o != nil {
-			o(&s)
+	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
 		}
 	}
+	s := o.Settings
 	basic := base64.StdEncoding.EncodeToString([]byte(clientID + ":" + clientSecret))
 	base, err := provider.Build(name, s, decodeError, clientSecret, basic)
 	if err != nil {

@@ -10,5 +10,5 @@
 // onAccessTokenExpired callback calls for a new one.
 //
 // A Client is safe for concurrent use. Test your code against
-// [altpaytest.Server].
+// the altpaytest package.
 package altpay

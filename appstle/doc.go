@@ -11,5 +11,5 @@
 // portal link.
 //
 // A Client is safe for concurrent use. Test your code against
-// [appstletest.Server].
+// the appstletest package.
 package appstle

@@ -45,12 +45,13 @@ func New(clientID, clientKey string, opts ...Option) (*Client, error) {
 	if err := provider.Require(name, "clientKey", clientKey); err != nil {
 		return nil, err
 	}
-	s := provider.Settings{BaseURL: DefaultBaseURL}
-	for _, o := range opts {
-		if o != nil {
-			o(&s)
+	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
 		}
 	}
+	s := o.Settings
 	base, err := provider.Build(name, s, decodeError, clientKey)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,6 @@
 // redirectToCheckout().
 //
 // A Client is safe for concurrent use. Test your code against
-// [crovvertest.Server], which also serves the pricing and billing pages so
+// the crovvertest package, which also serves the pricing and billing pages so
 // that a whole redirect loop runs locally.
 package crovver
