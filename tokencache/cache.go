@@ -141,6 +141,13 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFun
 		if src != nil {
 			src.e.Store(e)
 		}
+		// A herd on a key with no token joins the fetch in flight without
+		// queueing on the entry's lock, which thousands of waiters would
+		// otherwise take one after another.
+		if cl := e.pending.Load(); cl != nil && e.cur.Load() == nil {
+			c.stats.misses.inc()
+			return wait(ctx, cl)
+		}
 		e.mu.Lock()
 		if e.evicted { // lost a race with eviction: resolve the key again
 			e.mu.Unlock()
@@ -285,6 +292,7 @@ func (c *Cache) startFetch(ctx context.Context, e *entry, fetch FetchFunc) *call
 	}
 	cl := &call{done: make(chan struct{})}
 	e.call = cl
+	e.pending.Store(cl)
 	// Keep the caller's values (trace ids and the like) but not its
 	// cancellation: the fetch serves every caller of the key.
 	parent := context.WithoutCancel(ctx)
@@ -358,6 +366,7 @@ func (c *Cache) runFetch(parent context.Context, e *entry, cl *call, fetch Fetch
 	}
 	cl.tok, cl.err = ent.Token, err
 	e.call = nil
+	e.pending.Store(nil)
 	close(cl.done)
 	e.mu.Unlock()
 }

@@ -88,6 +88,8 @@ type entry struct {
 	cur  atomic.Pointer[item]
 	used atomic.Int64 // last use, in the cache's coarse ticks, for LRU eviction
 
+	pending atomic.Pointer[call] // e.call, readable without mu
+
 	mu           sync.Mutex
 	call         *call     // the fetch in flight, if any
 	failures     int       // consecutive failed fetches
