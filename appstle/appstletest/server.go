@@ -223,7 +223,8 @@ func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, "<!doctype html><title>Subscriptions</title><h1>Your subscriptions</h1><p id=\"customer\">%d</p>\n", int64(claims["customerId"].(float64)))
+	id, _ := claims["customerId"].(float64)
+	fmt.Fprintf(w, "<!doctype html><title>Subscriptions</title><h1>Your subscriptions</h1><p id=\"customer\">%d</p>\n", int64(id))
 }
 
 func problem(w http.ResponseWriter, status int, title, detail string) {

@@ -27,14 +27,13 @@ const UserAgent = "checkoutkit-go/" + Version
 
 // Defaults for Config fields left zero.
 const (
-	DefaultMaxAttempts    = 3
-	DefaultMinWait        = 100 * time.Millisecond
-	DefaultMaxWait        = 2 * time.Second
-	DefaultMaxRetryAfter  = 5 * time.Second
-	DefaultMaxBody        = 1 << 20
-	DefaultHeaderTimeout  = 30 * time.Second
-	maxRequestIDLen       = 128
-	defaultErrorBodyLimit = 64 << 10
+	DefaultMaxAttempts   = 3
+	DefaultMinWait       = 100 * time.Millisecond
+	DefaultMaxWait       = 2 * time.Second
+	DefaultMaxRetryAfter = 5 * time.Second
+	DefaultMaxBody       = 1 << 20
+	DefaultHeaderTimeout = 30 * time.Second
+	maxRequestIDLen      = 128
 )
 
 // ErrorDecoder fills in the provider fields (Code, Message, Kind) of e from
