@@ -85,7 +85,10 @@ func (c *Client) CustomerPortalToken(ctx context.Context, r PortalTokenRequest) 
 	if err != nil {
 		return nil, err
 	}
-	parts, _ := provider.Unpack(tok.Value, 3)
+	parts, err := provider.Unpack(cc.base.Cache, key, tok, 3)
+	if err != nil {
+		return nil, err
+	}
 	id, _ := strconv.ParseInt(parts[0], 10, 64)
 	return &PortalToken{CustomerID: id, Token: parts[1], ExternalToken: parts[2], ExpiresAt: tok.ExpiresAt}, nil
 }

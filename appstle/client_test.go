@@ -183,3 +183,28 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		assert.NotContains(t, out, "token=")
 	}
 }
+
+type badStore struct{ e tokencache.Entry }
+
+func (s badStore) Load(context.Context, string) (tokencache.Entry, bool, error) {
+	return s.e, true, nil
+}
+func (badStore) Save(context.Context, string, tokencache.Entry) error   { return nil }
+func (badStore) Delete(context.Context, string, tokencache.Token) error { return nil }
+func (badStore) TryLock(context.Context, string, time.Duration) (func(context.Context) error, bool, error) {
+	return func(context.Context) error { return nil }, true, nil
+}
+
+func TestMalformedCachedValueIsAnErrorNotAPanic(t *testing.T) {
+	srv := appstletest.NewServer()
+	defer srv.Close()
+	exp := time.Now().Add(time.Hour)
+	cache := tokencache.New(tokencache.WithStore(badStore{tokencache.Entry{
+		Token: tokencache.Token{Value: "12345\x00only-two-parts", ExpiresAt: exp}, RefreshAt: exp.Add(-5 * time.Minute),
+	}}))
+	defer cache.Close()
+	c, err := appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()), appstle.WithCache(cache))
+	require.NoError(t, err)
+	_, err = c.CustomerPortalToken(bg, appstle.PortalTokenRequest{CustomerID: "12345"})
+	require.ErrorIs(t, err, appstle.ErrUnexpectedResponse)
+}

@@ -119,15 +119,19 @@ func (c *client) token(ctx context.Context, path string, body []byte) (issued, e
 	fetch := func(ctx context.Context) (tokencache.Token, error) { return c.mint(ctx, path, body) }
 	var tok tokencache.Token
 	var err error
+	key := provider.Key(name, c.keyPrefix, path, string(body))
 	if c.noReuse {
 		tok, err = fetch(ctx)
 	} else {
-		tok, err = c.base.Cache.GetFresh(ctx, provider.Key(name, c.keyPrefix, path, string(body)), fetch)
+		tok, err = c.base.Cache.GetFresh(ctx, key, fetch)
 	}
 	if err != nil {
 		return issued{}, err
 	}
-	parts, _ := provider.Unpack(tok.Value, 2)
+	parts, err := provider.Unpack(c.base.Cache, key, tok, 2)
+	if err != nil {
+		return issued{}, err
+	}
 	return issued{
 		token:     parts[0],
 		url:       parts[1],

@@ -269,3 +269,30 @@ func get(t *testing.T, u string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// badStore hands out one entry whatever the key, as a Store shared with
+// another version (or tampered with) could.
+type badStore struct{ e tokencache.Entry }
+
+func (s badStore) Load(context.Context, string) (tokencache.Entry, bool, error) {
+	return s.e, true, nil
+}
+func (badStore) Save(context.Context, string, tokencache.Entry) error   { return nil }
+func (badStore) Delete(context.Context, string, tokencache.Token) error { return nil }
+func (badStore) TryLock(context.Context, string, time.Duration) (func(context.Context) error, bool, error) {
+	return func(context.Context) error { return nil }, true, nil
+}
+
+func TestMalformedCachedValueIsAnErrorNotAPanic(t *testing.T) {
+	srv := crovvertest.NewServer()
+	defer srv.Close()
+	exp := time.Now().Add(time.Hour)
+	cache := tokencache.New(tokencache.WithStore(badStore{tokencache.Entry{
+		Token: tokencache.Token{Value: "no-separator", ExpiresAt: exp}, RefreshAt: exp.Add(-5 * time.Minute),
+	}}))
+	defer cache.Close()
+	c, err := crovver.New(crovvertest.PublicKey, crovver.WithBaseURL(srv.URL()), crovver.WithCache(cache))
+	require.NoError(t, err)
+	_, err = c.CheckoutToken(bg, req("t"))
+	require.ErrorIs(t, err, crovver.ErrUnexpectedResponse)
+}

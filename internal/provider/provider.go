@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -100,11 +101,17 @@ func Require(provider, field, value string) error {
 // never contain NUL.
 func Pack(parts ...string) string { return strings.Join(parts, "\x00") }
 
-// Unpack splits a Value made by Pack into exactly n parts; ok is false if
-// it does not have n parts.
-func Unpack(v string, n int) (parts []string, ok bool) {
-	parts = strings.SplitN(v, "\x00", n)
-	return parts, len(parts) == n
+// Unpack splits tok.Value, made by Pack, into exactly n parts. A value
+// without n parts (a Store shared with another version, or tampered with)
+// is dropped from the cache and reported as ErrUnexpectedResponse, so that
+// the next call mints afresh.
+func Unpack(cache *tokencache.Cache, key string, tok tokencache.Token, n int) ([]string, error) {
+	parts := strings.SplitN(tok.Value, "\x00", n)
+	if len(parts) != n {
+		cache.Invalidate(key, tok)
+		return nil, fmt.Errorf("%w: cached token is malformed; dropped it", httpx.ErrUnexpectedResponse)
+	}
+	return parts, nil
 }
 
 // FailureStatus is the status an HTTP handler answers when it could not
