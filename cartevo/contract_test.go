@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -186,4 +187,21 @@ func TestContractEnvelope(t *testing.T) {
 	assert.Equal(t, 422, ae.StatusCode)
 	assert.Equal(t, "Insufficient balance", ae.Message)
 	assert.ErrorIs(t, err, cartevo.ErrInvalidRequest)
+}
+
+func TestDecodeEnvelopeLeavesTheResponseAlone(t *testing.T) {
+	c, _, _ := mockClient(t)
+	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(`{"success":false,"statusCode":422,"message":"Insufficient balance"}`))}
+	err := c.DecodeEnvelope(resp, nil)
+	var ae *cartevo.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 422, ae.StatusCode)
+	assert.Equal(t, "Insufficient balance", ae.Message)
+	assert.Equal(t, 200, resp.StatusCode, "the caller's response is not rewritten")
+
+	// A response built by hand (no Request) that breaks off mid-body is an
+	// error, not a nil dereference.
+	resp = &http.Response{StatusCode: 200, Body: io.NopCloser(io.MultiReader(strings.NewReader(`{"succ`), iotest.ErrReader(io.ErrUnexpectedEOF)))}
+	require.ErrorIs(t, c.DecodeEnvelope(resp, nil), io.ErrUnexpectedEOF)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
@@ -22,21 +23,20 @@ type envelope struct {
 // decodes the envelope's data into out (nil to ignore it). See
 // [Client.DecodeEnvelope] for the errors.
 func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
-	var body []byte
+	var body io.Reader = http.NoBody
 	if in != nil {
-		var err error
-		if body, err = json.Marshal(in); err != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
 			return err
 		}
+		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.URL(path), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, c.URL(path), body)
 	if err != nil {
 		return err
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
-	} else {
-		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.Do(req)
@@ -70,13 +70,11 @@ func (c *Client) DecodeEnvelope(resp *http.Response, out any) error {
 		return hc.Unexpected(r, "not an envelope: no success field")
 	}
 	if !*env.Success {
-		if env.StatusCode != 0 {
-			resp.StatusCode = env.StatusCode
+		status := env.StatusCode
+		if status < 400 {
+			status = http.StatusBadRequest
 		}
-		if resp.StatusCode < 400 {
-			resp.StatusCode = http.StatusBadRequest
-		}
-		return hc.APIError(resp, body)
+		return hc.ErrorFor(r, status)
 	}
 	if out == nil || len(env.Data) == 0 || string(env.Data) == "null" {
 		return nil

@@ -138,9 +138,6 @@ func (c *Client) Close() {
 	}
 }
 
-// Provider returns the provider name errors carry.
-func (c *Client) Provider() string { return c.provider }
-
 // BaseURL returns a copy of the validated base URL.
 func (c *Client) BaseURL() *url.URL {
 	u := *c.base
@@ -272,12 +269,11 @@ func (c *Client) transportError(req *http.Request, err error) error {
 func (c *Client) ReadBody(resp *http.Response) ([]byte, error) {
 	limit := c.maxBody
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	req := resp.Request
-	switch {
+	switch r := ResponseOf(resp, nil); {
 	case err != nil:
-		return nil, fmt.Errorf("%s: %s %s: reading response: %w", c.provider, req.Method, req.URL.Path, err)
+		return nil, fmt.Errorf("%s: %s %s: reading response: %w", c.provider, r.Method, r.Path, err)
 	case int64(len(body)) > limit:
-		return nil, fmt.Errorf("%s: %s %s: %w (over %d bytes)", c.provider, req.Method, req.URL.Path, ErrResponseTooLarge, limit)
+		return nil, fmt.Errorf("%s: %s %s: %w (over %d bytes)", c.provider, r.Method, r.Path, ErrResponseTooLarge, limit)
 	}
 	return body, nil
 }
