@@ -163,7 +163,9 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFun
 		switch {
 		case phase == phaseFresh:
 			e.mu.Unlock()
-			c.stats.hits.inc()
+			if src == nil { // Source hits are never counted (see Stats)
+				c.stats.hits.inc()
+			}
 			return it.tok, nil
 		case phase == phaseStale && (serveStale || backingOff):
 			if e.call == nil && !backingOff {
@@ -203,7 +205,7 @@ func wait(ctx context.Context, cl *call) (Token, error) {
 	}
 }
 
-// phaseOf is it's state at now. On the real clock the state the timers and
+// phaseOf is its state at now. On the real clock the state the timers and
 // the watchdog set counts too, so that once a token is seen as expired it
 // stays so.
 func (c *Cache) phaseOf(it *item, now time.Time) uint32 {

@@ -649,3 +649,18 @@ func TestGetFreshWaitsInsteadOfServingStale(t *testing.T) {
 	assert.Equal(t, "tok-2", tok.Value)
 	assert.EqualValues(t, 3, m.calls.Load())
 }
+
+func TestSourceHitsAreNeverCounted(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour}
+	a, b := c.Source("k", m.fetch), c.Source("k", m.fetch)
+	_, err := a.Token(bg) // miss: mints
+	require.NoError(t, err)
+	_, err = b.Token(bg) // b's first call resolves the entry on the slow path
+	require.NoError(t, err)
+	_, err = a.Token(bg)
+	require.NoError(t, err)
+	assert.EqualValues(t, 0, c.Stats().Hits, "as Stats documents")
+	_, _ = c.Get(bg, "k", m.fetch)
+	assert.EqualValues(t, 1, c.Stats().Hits)
+}
