@@ -205,7 +205,7 @@ func wait(ctx context.Context, cl *call) (Token, error) {
 	}
 }
 
-// phaseOf is its state at now. On the real clock the state the timers and
+// phaseOf returns the item's state at now. On the real clock the state the timers and
 // the watchdog set counts too, so that once a token is seen as expired it
 // stays so.
 func (c *Cache) phaseOf(it *item, now time.Time) uint32 {

@@ -115,18 +115,17 @@ func Unpack(cache *tokencache.Cache, key string, tok tokencache.Token, n int) ([
 }
 
 // FailureStatus is the status an HTTP handler answers when it could not
-// hand out a token, with a short text that reveals nothing upstream. A
-// local or caller error (the resolve/authorize callback's, or validation)
-// keeps its meaning: 401 and 403 for ErrUnauthorized (401 when callerErr),
-// 404 for ErrNotFound, 400 otherwise. Anything else is the provider failing
-// us: 502.
+// hand out a token. For an error from the handler's own callback
+// (fromCaller): 401 if it matches ErrUnauthorized, 404 if ErrNotFound, else
+// 400. Otherwise a local validation error is 400 and anything else is the
+// provider failing us: 502.
 func FailureStatus(err error, fromCaller bool) int {
 	switch {
 	case fromCaller && errors.Is(err, httpx.ErrUnauthorized):
 		return http.StatusUnauthorized
 	case fromCaller && errors.Is(err, httpx.ErrNotFound):
 		return http.StatusNotFound
-	case fromCaller, errors.Is(err, httpx.ErrInvalidRequest) && isLocal(err):
+	case fromCaller, isLocal(err):
 		return http.StatusBadRequest
 	}
 	return http.StatusBadGateway
