@@ -49,11 +49,7 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
+	provider.Apply(&o, opts)
 	s := o.Settings
 	basic := base64.StdEncoding.EncodeToString([]byte(clientID + ":" + clientSecret))
 	base, err := provider.Build(name, s, decodeError, clientSecret, basic)

@@ -48,11 +48,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
+	provider.Apply(&o, opts)
 	s := o.Settings
 	base, err := provider.Build(name, s, decodeError, apiKey)
 	if err != nil {

@@ -46,11 +46,7 @@ func New(clientID, clientKey string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
+	provider.Apply(&o, opts)
 	s := o.Settings
 	base, err := provider.Build(name, s, decodeError, clientKey)
 	if err != nil {

@@ -42,11 +42,7 @@ func New(publicKey string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
+	provider.Apply(&o, opts)
 	base, err := provider.Build(name, o.Settings, decodeError, publicKey)
 	if err != nil {
 		return nil, err

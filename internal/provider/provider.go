@@ -151,3 +151,12 @@ func WriteFailure(w http.ResponseWriter, status int) {
 func CloseWhenUnreachable[T any](p *T, b *Base) {
 	runtime.AddCleanup(p, func(b *Base) { _ = b.Close() }, b)
 }
+
+// Apply runs each non-nil option over o.
+func Apply[O any, F ~func(*O)](o *O, opts []F) {
+	for _, opt := range opts {
+		if opt != nil {
+			opt(o)
+		}
+	}
+}
