@@ -34,7 +34,7 @@ func fakeClient(t *testing.T, srvOpts []cartevotest.Option, opts ...cartevo.Opti
 	cache := tokencache.New(tokencache.WithClock(clk.Now))
 	t.Cleanup(func() { cache.Close() })
 	c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, append([]cartevo.Option{
-		cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache),
+		cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache),
 	}, opts...)...)
 	require.NoError(t, err)
 	return c, srv, clk
@@ -125,7 +125,7 @@ func TestDoRecoversFromRotatedKey(t *testing.T) {
 	defer srv.Close()
 	cache := tokencache.New(tokencache.WithClock(clk.Now))
 	defer cache.Close()
-	old, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	old, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
 	require.NoError(t, err)
 	var wallets []map[string]any
 	require.NoError(t, old.Call(bg, http.MethodGet, "/wallets", nil, &wallets))
@@ -140,7 +140,7 @@ func TestDoRecoversFromRotatedKey(t *testing.T) {
 
 	// A client on the new key gets a token; an expired-by-rotation token is
 	// replaced transparently by Do.
-	fresh, err := cartevo.New(cartevotest.ClientID, newKey, cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	fresh, err := cartevo.New(cartevotest.ClientID, newKey, cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
 	require.NoError(t, err)
 	require.NoError(t, fresh.Call(bg, http.MethodGet, "/wallets", nil, nil))
 	assert.Equal(t, 2, srv.Mints())
@@ -169,9 +169,9 @@ func TestRateLimitBacksOff(t *testing.T) {
 	defer srv.Close()
 	cache := tokencache.New(tokencache.WithClock(clk.Now))
 	defer cache.Close()
-	c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
 	require.NoError(t, err)
-	other, err := cartevo.New("client_two", "key_two", cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	other, err := cartevo.New("client_two", "key_two", cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
 	require.NoError(t, err)
 
 	_, err = c.AccessToken(bg) // uses the only slot
@@ -224,11 +224,11 @@ func TestClientsWithDifferentCredentialsShareNothing(t *testing.T) {
 	defer srv.Close()
 	cache := tokencache.New(tokencache.WithClock(clk.Now))
 	defer cache.Close()
-	a, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	a, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
 	require.NoError(t, err)
-	b, err := cartevo.New("client_b", "key_b", cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	b, err := cartevo.New("client_b", "key_b", cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
 	require.NoError(t, err)
-	wrong, err := cartevo.New("client_b", "not_the_key", cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+	wrong, err := cartevo.New("client_b", "not_the_key", cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
 	require.NoError(t, err)
 
 	ta, err := a.AccessToken(bg)
@@ -254,7 +254,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	tok, err := c.AccessToken(bg)
 	require.NoError(t, err)
 
-	bad, err := cartevo.New(cartevotest.ClientID, "ck_WRONG_SECRET_123", cartevo.WithBaseURL(srv.BaseURL()))
+	bad, err := cartevo.New(cartevotest.ClientID, "ck_WRONG_SECRET_123", cartevo.WithBaseURL(srv.URL()))
 	require.NoError(t, err)
 	defer bad.Close()
 	_, authErr := bad.AccessToken(bg)
@@ -300,7 +300,7 @@ func TestDroppedClientReleasesItsCache(t *testing.T) {
 	defer srv.Close()
 	before := goleak.IgnoreCurrent()
 	func() {
-		c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()))
+		c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()))
 		require.NoError(t, err)
 		_, err = c.AccessToken(bg) // starts the cache's watchdog and a fetch worker
 		require.NoError(t, err)

@@ -13,7 +13,7 @@ func ExampleClient_AccessToken() {
 	srv := cartevotest.NewServer() // in production: no WithBaseURL
 	defer srv.Close()
 
-	client, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()))
+	client, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -37,7 +37,7 @@ func ExampleClient_AccessToken() {
 func ExampleClient_Call() {
 	srv := cartevotest.NewServer()
 	defer srv.Close()
-	client, _ := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()))
+	client, _ := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()))
 	defer client.Close()
 
 	var wallets []struct {
@@ -59,7 +59,7 @@ func ExampleClient_Call() {
 func ExampleClient_Do() {
 	srv := cartevotest.NewServer()
 	defer srv.Close()
-	client, _ := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()))
+	client, _ := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()))
 	defer client.Close()
 
 	ctx := context.Background()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -16,6 +18,14 @@ type Token struct {
 	Value     string    // the secret itself; never printed by String/%v/%+v
 	Type      string    // e.g. "Bearer"; may be empty
 	ExpiresAt time.Time // local receipt time + stated lifetime
+
+	// Extra is provider data that travels with the token, such as the page
+	// URL a checkout token belongs to or the customer id it was minted for.
+	// It is kept and shared ([Store]) with the token, never packed into
+	// Value. Values may carry the token (a page URL with ?token=), so
+	// String, GoString and LogValue show only the keys. Treat it as
+	// read-only once the token is cached.
+	Extra map[string]string
 }
 
 const redacted = "[redacted]"
@@ -32,8 +42,8 @@ func (t Token) String() string {
 
 // GoString implements [fmt.GoStringer] so that %#v stays redacted.
 func (t Token) GoString() string {
-	return fmt.Sprintf("tokencache.Token{Value:%q, Type:%q, ExpiresAt:%q}",
-		t.redactedValue(), t.Type, t.ExpiresAt.UTC().Format(time.RFC3339Nano))
+	return fmt.Sprintf("tokencache.Token{Value:%q, Type:%q, ExpiresAt:%q, Extra:%q}",
+		t.redactedValue(), t.Type, t.ExpiresAt.UTC().Format(time.RFC3339Nano), t.extraKeys())
 }
 
 // LogValue implements [slog.LogValuer]: type and expiry, never the value.
@@ -42,7 +52,13 @@ func (t Token) LogValue() slog.Value {
 		slog.String("type", t.Type),
 		slog.Bool("empty", t.Value == ""),
 		slog.Time("expires_at", t.ExpiresAt),
+		slog.Any("extra_keys", t.extraKeys()),
 	)
+}
+
+// extraKeys lists the keys of Extra, sorted, without their values.
+func (t Token) extraKeys() []string {
+	return slices.Sorted(maps.Keys(t.Extra))
 }
 
 func (t Token) redactedValue() string {

@@ -14,7 +14,8 @@ import (
 const secret = "sk_live_SUPERSECRET_token_value"
 
 func TestTokenNeverPrintsValue(t *testing.T) {
-	tok := Token{Value: secret, Type: "Bearer", ExpiresAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	tok := Token{Value: secret, Type: "Bearer", ExpiresAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Extra: map[string]string{"page_url": "https://pay.example/p?token=" + secret}}
 	type wrapper struct {
 		Tok Token
 		Ptr *Token
@@ -41,6 +42,8 @@ func TestTokenNeverPrintsValue(t *testing.T) {
 	assert.Equal(t, "Bearer [redacted] exp=2026-01-02T03:04:05Z", tok.String())
 	assert.Contains(t, outputs["%#v"], `tokencache.Token{Value:"[redacted]", Type:"Bearer"`)
 	assert.Contains(t, outputs["slog"], `"expires_at":"2026-01-02T03:04:05Z"`)
+	assert.Contains(t, outputs["slog"], `"extra_keys":["page_url"]`)
+	assert.Contains(t, outputs["%#v"], `Extra:["page_url"]`)
 	assert.Equal(t, "Token <empty> exp=0001-01-01T00:00:00Z", Token{}.String())
 }
 

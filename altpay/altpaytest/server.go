@@ -18,6 +18,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,6 +26,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
 // Defaults the server starts with.
@@ -39,6 +42,7 @@ const (
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
 	srv        *httptest.Server
+	listener   net.Listener
 	signingKey []byte
 
 	mu         sync.Mutex
@@ -60,6 +64,11 @@ type accessTok struct {
 
 // Option configures a Server.
 type Option func(*Server)
+
+// WithListener serves the fake on l (a fixed address, say) instead of a
+// fresh loopback port. The server takes ownership of l and closes it on
+// Close.
+func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithClock sets the server's clock (default time.Now).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
@@ -91,7 +100,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("POST /oauth/token", s.token)
 	mux.HandleFunc("POST /v1/checkout-auth/init", s.init("/v1/checkout-auth/init"))
 	mux.HandleFunc("POST /checkout-auth/init", s.init("/checkout-auth/init"))
-	s.srv = httptest.NewServer(mux)
+	s.srv = fakesrv.Start(mux, s.listener)
 	return s
 }
 

@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,6 +27,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
 // Defaults the server starts with.
@@ -40,6 +43,7 @@ const (
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
 	srv        *httptest.Server
+	listener   net.Listener
 	signingKey []byte
 
 	mu        sync.Mutex
@@ -53,6 +57,11 @@ type Server struct {
 
 // Option configures a Server.
 type Option func(*Server)
+
+// WithListener serves the fake on l (a fixed address, say) instead of a
+// fresh loopback port. The server takes ownership of l and closes it on
+// Close.
+func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithClock sets the server's clock (default time.Now).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
@@ -84,7 +93,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /api/external/v2/manage-subscription-link/{id}", s.auth(s.manageLink))
 	mux.HandleFunc("GET /api/external/v2/subscription-contracts-email-magic-link", s.auth(s.magicLink))
 	mux.HandleFunc("GET /tools/recurring/customer_portal", s.portalPage)
-	s.srv = httptest.NewServer(mux)
+	s.srv = fakesrv.Start(mux, s.listener)
 	return s
 }
 

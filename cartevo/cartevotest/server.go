@@ -6,7 +6,7 @@
 //	srv := cartevotest.NewServer()
 //	defer srv.Close()
 //	client, _ := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey,
-//		cartevo.WithBaseURL(srv.BaseURL()))
+//		cartevo.WithBaseURL(srv.URL()))
 //
 // It listens on loopback only and counts requests, so a test can assert
 // "one mint".
@@ -16,6 +16,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,6 +24,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
 // The credentials the server accepts unless told otherwise.
@@ -34,7 +37,8 @@ const (
 
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
-	srv *httptest.Server
+	srv      *httptest.Server
+	listener net.Listener
 
 	mu         sync.Mutex
 	keys       map[string]string // client id -> current key
@@ -60,6 +64,11 @@ type issued struct {
 
 // Option configures a Server.
 type Option func(*Server)
+
+// WithListener serves the fake on l (a fixed address, say) instead of a
+// fresh loopback port. The server takes ownership of l and closes it on
+// Close.
+func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithExpiresIn sets the expires_in of minted tokens (default 1 hour).
 func WithExpiresIn(d time.Duration) Option { return func(s *Server) { s.expiresIn = d } }
@@ -96,12 +105,12 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, http.StatusNotFound, false, "Cannot "+r.Method+" "+r.URL.Path, nil)
 	})
-	s.srv = httptest.NewServer(mux)
+	s.srv = fakesrv.Start(mux, s.listener)
 	return s
 }
 
-// BaseURL is the value for cartevo.WithBaseURL.
-func (s *Server) BaseURL() string { return s.srv.URL + "/api/v1" }
+// URL is the value for cartevo.WithBaseURL.
+func (s *Server) URL() string { return s.srv.URL + "/api/v1" }
 
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }

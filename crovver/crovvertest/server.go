@@ -16,6 +16,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"html/template"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -23,6 +24,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
 // PublicKey is the key the server accepts unless told otherwise.
@@ -34,6 +37,7 @@ const TokenLifetime = 10 * time.Minute
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
 	srv        *httptest.Server
+	listener   net.Listener
 	signingKey []byte
 
 	mu             sync.Mutex
@@ -47,6 +51,11 @@ type Server struct {
 
 // Option configures a Server.
 type Option func(*Server)
+
+// WithListener serves the fake on l (a fixed address, say) instead of a
+// fresh loopback port. The server takes ownership of l and closes it on
+// Close.
+func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithClock sets the server's clock (default time.Now).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
@@ -78,7 +87,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /pricing", s.pricing)
 	mux.HandleFunc("POST /pricing/subscribe", s.subscribe)
 	mux.HandleFunc("GET /billing", s.billing)
-	s.srv = httptest.NewServer(mux)
+	s.srv = fakesrv.Start(mux, s.listener)
 	return s
 }
 

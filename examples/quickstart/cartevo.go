@@ -17,9 +17,9 @@ func runCartevo(ctx context.Context, out *printer, getenv func(string) string) e
 
 	srv := cartevotest.NewServer()
 	defer srv.Close()
-	out.line("cartevo — access tokens (fake Cartevo at %s)", srv.BaseURL())
+	out.line("cartevo — access tokens (fake Cartevo at %s)", srv.URL())
 
-	client, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()))
+	client, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()))
 	if err != nil {
 		return err
 	}

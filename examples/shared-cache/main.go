@@ -58,7 +58,7 @@ func run(ctx context.Context, w io.Writer, redisAddr string) error {
 	// in common.
 	replica := func() (*cartevo.Client, *tokencache.Cache, error) {
 		cache := tokencache.New(tokencache.WithStore(store))
-		c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.BaseURL()), cartevo.WithCache(cache))
+		c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
 		return c, cache, err
 	}
 	a, cacheA, err := replica()
