@@ -1,7 +1,6 @@
 package altpay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,6 +46,7 @@ type CheckoutToken struct {
 	Token     string
 	ExpiresAt time.Time
 	Claims    CheckoutClaims
+	ExpiresIn time.Duration // lifetime left when returned
 }
 
 // String describes the token without its value.
@@ -81,15 +81,19 @@ func (c *Client) CheckoutToken(ctx context.Context, r CheckoutTokenRequest) (*Ch
 	}
 	cc := c.c
 	key := provider.Key(name, cc.keyPrefix, "checkout", r.CustomerID, r.InvoiceID)
-	tok, err := cc.base.Cache.GetFresh(ctx, key, func(ctx context.Context) (tokencache.Token, error) {
+	call := provider.Call{Method: http.MethodPost, Path: initPathV1}
+	tok, err := cc.base.Token(ctx, key, call, func(ctx context.Context) (tokencache.Token, error) {
 		return cc.mintCheckout(ctx, r)
 	})
 	if err != nil {
 		return nil, err
 	}
 	claims, _ := readClaims(tok.Value)
-	return &CheckoutToken{Token: tok.Value, ExpiresAt: tok.ExpiresAt, Claims: claims}, nil
+	return &CheckoutToken{Token: tok.Value, ExpiresAt: tok.ExpiresAt, Claims: claims, ExpiresIn: tok.ExpiresAt.Sub(cc.base.Cache.Now())}, nil
 }
+
+// maxCheckoutLifetime bounds a checkout token's stated lifetime.
+const maxCheckoutLifetime = 24 * time.Hour
 
 func (c *client) mintCheckout(ctx context.Context, r CheckoutTokenRequest) (tokencache.Token, error) {
 	body, err := json.Marshal(map[string]string{"customer_id": r.CustomerID, "invoice_id": r.InvoiceID})
@@ -116,56 +120,59 @@ func (c *client) mintCheckout(ctx context.Context, r CheckoutTokenRequest) (toke
 	hc := c.base.HTTP
 	now := c.base.Cache.Now()
 	var v struct {
-		Token     string   `json:"token"`
-		ExpiresAt any      `json:"expires_at"`
-		ExpiresIn *float64 `json:"expires_in"`
+		Token       string   `json:"token"`
+		AccessToken string   `json:"access_token"`
+		ExpiresAt   any      `json:"expires_at"`
+		ExpiresIn   *float64 `json:"expires_in"`
 	}
 	if err := hc.DecodeJSON(resp, &v); err != nil {
 		return tokencache.Token{}, err
 	}
-	if v.Token == "" {
-		return tokencache.Token{}, hc.Unexpected(resp, "no token")
+	tok := v.Token
+	if tok == "" {
+		tok = v.AccessToken // as a TypeScript integration reads it
 	}
-	claims, isJWT := readClaims(v.Token)
+	if err := httpx.CheckToken(tok); err != nil {
+		return tokencache.Token{}, hc.Unexpected(resp, "token: %v", err)
+	}
+	claims, isJWT := readClaims(tok)
 	if isJWT && (claims.CustomerID != "" && claims.CustomerID != r.CustomerID || claims.InvoiceID != "" && claims.InvoiceID != r.InvoiceID) {
 		return tokencache.Token{}, hc.Unexpected(resp, "token claims name another customer or invoice")
 	}
 	var exp time.Time
 	if t, ok := parseExpiresAt(v.ExpiresAt); ok {
-		exp = t.In(now.Location())
-	} else if v.ExpiresIn != nil && *v.ExpiresIn > 0 {
-		exp = now.Add(time.Duration(*v.ExpiresIn * float64(time.Second)))
+		exp, err = provider.Deadline(t, now, maxCheckoutLifetime)
+		err = wrapf(err, "expires_at %v")
+	} else if v.ExpiresIn != nil {
+		var life time.Duration
+		life, err = provider.Lifetime(*v.ExpiresIn, maxCheckoutLifetime)
+		exp, err = now.Add(life), wrapf(err, "expires_in: %v")
 	} else if !claims.ExpiresAt.IsZero() {
-		exp = claims.ExpiresAt.In(now.Location())
+		exp, err = provider.Deadline(claims.ExpiresAt, now, maxCheckoutLifetime)
+		err = wrapf(err, "exp claim %v")
 	} else {
-		return tokencache.Token{}, hc.Unexpected(resp, "no expires_at, expires_in or exp claim")
+		err = errors.New("no expires_at, expires_in or exp claim")
 	}
-	return tokencache.Token{Value: v.Token, ExpiresAt: exp}, nil
+	if err != nil {
+		return tokencache.Token{}, hc.Unexpected(resp, "%v", err)
+	}
+	return tokencache.Token{Value: tok, ExpiresAt: exp}, nil
 }
 
-// postInit sends the init call through DoBearer (Bearer access token, one
-// refresh on 401) and reads the answer.
+func wrapf(err error, format string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format, err)
+}
+
+// postInit sends the init call with the access token (one refresh on 401)
+// and reads the answer.
 func (c *client) postInit(ctx context.Context, path string, body []byte) (*httpx.Response, error) {
-	hc := c.base.HTTP
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hc.URL(path, nil).String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := hc.DoBearer(req, c.src, true) // minting twice is harmless
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := hc.ReadBody(resp)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, hc.APIError(resp, raw)
-	}
-	return httpx.ResponseOf(resp, raw), nil
+	return c.base.HTTP.Send(ctx, httpx.Request{
+		Method: http.MethodPost, Path: path, Body: body, ContentType: "application/json",
+		Auth: c.src, Retry: true, // minting twice is harmless
+	})
 }
 
 // readClaims reads a checkout JWT's claims without verifying it; ok is

@@ -3,10 +3,13 @@ package altpay
 import (
 	"context"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
@@ -31,10 +34,9 @@ type Client struct {
 
 type client struct {
 	base      *provider.Base
-	src       *tokencache.Source
+	src       *provider.Source
 	basicAuth string // "Basic base64(id:secret)", built once
 	keyPrefix string
-	retryAll  bool
 	initPath  atomic.Pointer[string] // the checkout-auth/init path that worked
 }
 
@@ -60,9 +62,8 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 		base:      base,
 		basicAuth: "Basic " + basic,
 		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + clientID + "\x00" + clientSecret,
-		retryAll:  s.RetryAll,
 	}
-	c.src = base.Cache.Source(provider.Key(name, c.keyPrefix, "access"), c.mintAccess)
+	c.src = base.Source(provider.Key(name, c.keyPrefix, "access"), provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mintAccess)
 	pub := &Client{c: c}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
@@ -87,23 +88,47 @@ func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok)
 // 5xx are retried for idempotent methods only, unless [WithRetryAllMethods].
 // The caller closes the response body.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
-	return c.c.base.HTTP.DoBearer(req, c.c.src, c.c.retryAll)
+	return c.c.base.HTTP.DoAuth(req, c.c.src, c.c.base.RetryAll)
 }
+
+// TokenSource returns the partner-API access token as a golang.org/x/oauth2
+// TokenSource (AccessToken, TokenType "Bearer", Expiry the token's real
+// expiry), for code that speaks oauth2: oauth2.NewClient,
+// oauth2.ReuseTokenSource. It shares the client's cache, so it mints no
+// more often than AccessToken does. Safe for concurrent use.
+func (c *Client) TokenSource() oauth2.TokenSource { return c.c.src.OAuth2() }
+
+// HTTPClient returns an *http.Client for code that builds its own requests
+// to the partner API, such as a client generated from its OpenAPI spec: its
+// transport adds "Authorization: Bearer <access token>" to requests for the
+// base URL's scheme and host and refuses any other request (a token never
+// goes elsewhere); on a 401 it drops exactly that token, mints once and
+// retries once. Redirects are errors, never followed.
+func (c *Client) HTTPClient() *http.Client { return c.c.base.HTTPClient(c.c.src) }
 
 // Close releases the client's own cache (not one given with WithCache) and
 // its background goroutines. A client dropped without Close releases them
 // when it is garbage-collected.
 func (c *Client) Close() error { return c.c.base.Close() }
 
-// String describes the client without its credentials.
-func (c *Client) String() string {
-	return "altpay.Client{baseURL: " + c.c.base.HTTP.BaseURL().String() + "}"
-}
+// String describes the client without its credentials. Its receiver is a
+// value, so a Client printed by value or by pointer, with any verb, shows
+// no credential.
+func (c Client) String() string { return c.c.base.Describe() }
 
 // GoString implements fmt.GoStringer so that %#v shows no credential.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
-// mintAccess runs the client-credentials exchange. It is written on httpx
+// LogValue implements slog.LogValuer: the provider and base URL only.
+func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }
+
+// DefaultAccessTokenLifetime is the lifetime of an access token whose
+// answer has no expires_in, as Alternative Payments' own SDKs assume.
+const DefaultAccessTokenLifetime = time.Hour
+
+// mintAccess runs the client-credentials exchange. An answer without
+// expires_in lives DefaultAccessTokenLifetime; a token_type other than
+// Bearer (any case) is refused. It is written on httpx
 // rather than x/oauth2/clientcredentials, which form-encodes the id and
 // secret inside the Basic header (Alternative Payments documents plain
 // base64(id:secret)), quotes the raw body in its errors and dates expiry by
@@ -115,28 +140,10 @@ func (c *client) mintAccess(ctx context.Context) (tokencache.Token, error) {
 		Header:      http.Header{"Authorization": {c.basicAuth}},
 		Body:        []byte(url.Values{"grant_type": {"client_credentials"}}.Encode()),
 		ContentType: "application/x-www-form-urlencoded",
+		Retry:       true, // minting twice is harmless
 	})
 	if err != nil {
 		return tokencache.Token{}, err
 	}
-	now := c.base.Cache.Now()
-	var v struct {
-		AccessToken string   `json:"access_token"`
-		TokenType   string   `json:"token_type"`
-		ExpiresIn   *float64 `json:"expires_in"`
-	}
-	if err := hc.DecodeJSON(resp, &v); err != nil {
-		return tokencache.Token{}, err
-	}
-	switch {
-	case v.AccessToken == "":
-		return tokencache.Token{}, hc.Unexpected(resp, "no access_token")
-	case v.ExpiresIn == nil || *v.ExpiresIn <= 0 || *v.ExpiresIn > 366*24*3600:
-		return tokencache.Token{}, hc.Unexpected(resp, "expires_in missing or out of range")
-	}
-	return tokencache.Token{
-		Value:     v.AccessToken,
-		Type:      "Bearer",
-		ExpiresAt: now.Add(time.Duration(*v.ExpiresIn * float64(time.Second))),
-	}, nil
+	return c.base.AccessToken(resp, c.base.Cache.Now(), DefaultAccessTokenLifetime)
 }

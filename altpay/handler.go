@@ -2,7 +2,6 @@ package altpay
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"time"
 
@@ -12,33 +11,37 @@ import (
 // RefreshHandler is the endpoint a checkout page's onAccessTokenExpired
 // callback calls for a new checkout token. It accepts POST only. authorize
 // decides from the signed-in session which customer and invoice the caller
-// may pay (never trust ids from the request alone); its error answers 401
-// if it matches ErrUnauthorized and 403 otherwise, never a token. Success is
-// {"token": "…", "expiresAt": "RFC 3339"} with Cache-Control: no-store; a
-// provider failure is a 502 with a short message and no upstream detail.
+// may pay (never trust ids from the request alone). Success is
+// {"token": "…", "expiresAt": "RFC 3339"}.
+//
+// Every answer carries Cache-Control: no-store and Referrer-Policy:
+// no-referrer. Failures answer a short plain-text status, never a
+// credential, a token or the provider's answer, with the table every
+// checkoutkit handler shares: an authorize error is 401 if it matches
+// ErrUnauthorized, 404 if ErrNotFound, 400 if ErrInvalidRequest, else 403;
+// an invalid request from authorize is 400; the provider answering not
+// found is 404, rate limited or backing off 503, failing otherwise 502;
+// other methods get 405. Each refusal is logged at Warn through
+// [WithLogger] with its reason. A nil authorize panics here, not on a
+// request.
 func (c *Client) RefreshHandler(authorize func(*http.Request) (CheckoutTokenRequest, error)) http.Handler {
+	provider.MustCallback("altpay.RefreshHandler", authorize == nil)
+	h := &provider.Handler{Base: c.c.base, Name: "altpay.RefreshHandler", Methods: []string{http.MethodPost}}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			provider.WriteFailure(w, http.StatusMethodNotAllowed)
+		if !h.Start(w, r) {
 			return
 		}
 		req, err := authorize(r)
 		if err != nil {
-			status := http.StatusForbidden
-			if errors.Is(err, ErrUnauthorized) {
-				status = http.StatusUnauthorized
-			}
-			provider.WriteFailure(w, status)
+			h.RefuseCallback(w, r, err)
 			return
 		}
 		tok, err := c.CheckoutToken(r.Context(), req)
 		if err != nil {
-			provider.WriteFailure(w, provider.FailureStatus(err, false))
+			h.RefuseToken(w, r, err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
 		_ = json.NewEncoder(w).Encode(struct {
 			Token     string `json:"token"`
 			ExpiresAt string `json:"expiresAt"`

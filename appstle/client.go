@@ -2,6 +2,8 @@ package appstle
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -63,31 +65,51 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	return pub, nil
 }
 
-// CustomerPortalToken returns a portal token for one customer, by Shopify
+// PortalToken returns a portal token for one customer, by Shopify
 // customer id or by email (exactly one), reusing one minted for the same
-// customer while it is fresh: a token handed out has at least five
-// minutes left, unless Appstle is failing and an older one still works. The request is validated first and sends
-// nothing if invalid.
-func (c *Client) CustomerPortalToken(ctx context.Context, r PortalTokenRequest) (*PortalToken, error) {
+// customer while it is fresh: a token handed out has at least five minutes
+// left, unless Appstle is failing and an older one still works. The request
+// is validated first and sends nothing if invalid. An e-mail Appstle does
+// not know is an *APIError (400, Appstle's "invalidCustomer") that also
+// matches ErrNotFound.
+func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*PortalToken, error) {
 	scope, query, wantID, err := r.normalize()
 	if err != nil {
 		return nil, err
 	}
 	cc := c.c
 	key := provider.Key(name, cc.keyPrefix, scope)
-	tok, err := cc.base.Cache.GetFresh(ctx, key, func(ctx context.Context) (tokencache.Token, error) {
+	tok, err := cc.base.Token(ctx, key, provider.Call{Method: http.MethodGet, Path: tokenPath}, func(ctx context.Context) (tokencache.Token, error) {
 		return cc.mint(ctx, query, wantID)
 	})
 	if err != nil {
 		return nil, err
 	}
-	parts, err := provider.Unpack(cc.base.Cache, key, tok, 3)
-	if err != nil {
-		return nil, err
+	id, err := strconv.ParseInt(tok.Extra[extraCustomerID], 10, 64)
+	if err != nil || id <= 0 || httpx.CheckToken(tok.Value) != nil {
+		cc.base.Cache.Invalidate(key, tok)
+		return nil, fmt.Errorf("%s: %w: cached token is malformed; dropped it", name, ErrUnexpectedResponse)
 	}
-	id, _ := strconv.ParseInt(parts[0], 10, 64)
-	return &PortalToken{CustomerID: id, Token: parts[1], ExternalToken: parts[2], ExpiresAt: tok.ExpiresAt}, nil
+	return &PortalToken{
+		CustomerID:    id,
+		Token:         tok.Value,
+		ExternalToken: tok.Extra[extraExternalToken],
+		ExpiresAt:     tok.ExpiresAt,
+		ExpiresIn:     tok.ExpiresAt.Sub(cc.base.Cache.Now()),
+	}, nil
 }
+
+// CustomerPortalToken is [Client.PortalToken], under the name of the first
+// release.
+func (c *Client) CustomerPortalToken(ctx context.Context, r PortalTokenRequest) (*PortalToken, error) {
+	return c.PortalToken(ctx, r)
+}
+
+// Extra keys of a cached portal token.
+const (
+	extraCustomerID    = "customer_id"
+	extraExternalToken = "external_token"
+)
 
 type tokenResponse struct {
 	CustomerID    *int64 `json:"customerId"`
@@ -97,13 +119,14 @@ type tokenResponse struct {
 
 // mint fetches a token. Its expiry: the JWT exp claim if present, else the
 // timestamp claim + 2 h, else receipt + 2 h (claims read unverified: only
-// Appstle holds the key). A token for another customer than the one asked
-// for is refused.
+// Appstle holds the key), never more than 2 h after receipt. A token for
+// another customer than the one asked for is refused.
 func (c *client) mint(ctx context.Context, query url.Values, wantID int64) (tokencache.Token, error) {
 	hc := c.base.HTTP
 	resp, err := hc.Send(ctx, httpx.Request{
 		Method: http.MethodGet, Path: tokenPath, Query: query,
 		Header: http.Header{"X-Api-Key": {c.apiKey}},
+		Retry:  true,
 	})
 	if err != nil {
 		return tokencache.Token{}, err
@@ -113,38 +136,49 @@ func (c *client) mint(ctx context.Context, query url.Values, wantID int64) (toke
 	if err := hc.DecodeJSON(resp, &tr); err != nil {
 		return tokencache.Token{}, err
 	}
+	if err := httpx.CheckToken(tr.Token); err != nil {
+		return tokencache.Token{}, hc.Unexpected(resp, "token: %v", err)
+	}
 	switch {
-	case tr.Token == "":
-		return tokencache.Token{}, hc.Unexpected(resp, "no token")
 	case tr.CustomerID == nil || *tr.CustomerID <= 0:
 		return tokencache.Token{}, hc.Unexpected(resp, "no customerId")
 	case wantID != 0 && *tr.CustomerID != wantID:
 		return tokencache.Token{}, hc.Unexpected(resp, "token is for another customer")
 	}
-	return tokencache.Token{
-		Value:     provider.Pack(strconv.FormatInt(*tr.CustomerID, 10), tr.Token, tr.ExternalToken),
-		ExpiresAt: expiry(tr.Token, now),
-	}, nil
+	exp, err := expiry(tr.Token, now)
+	if err != nil {
+		return tokencache.Token{}, hc.Unexpected(resp, "token %v", err)
+	}
+	extra := map[string]string{extraCustomerID: strconv.FormatInt(*tr.CustomerID, 10)}
+	if tr.ExternalToken != "" {
+		extra[extraExternalToken] = tr.ExternalToken
+	}
+	return tokencache.Token{Value: tr.Token, ExpiresAt: exp, Extra: extra}, nil
 }
 
-// expiry reads when an Appstle token expires from its claims, never later
-// than receipt + 2 h when only the issue time is known.
-func expiry(token string, now time.Time) time.Time {
+// expiry reads when an Appstle token expires from its claims: exp, else
+// timestamp + 2 h, else (an opaque token) receipt + 2 h; never later than
+// receipt + 2 h, and an exp in the past is an error.
+func expiry(token string, now time.Time) (time.Time, error) {
 	claims := jwt.MapClaims{}
 	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
-		return now.Add(TokenLifetime) // opaque token
+		return now.Add(TokenLifetime), nil // opaque token
 	}
 	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
-		return exp.Time.In(now.Location())
+		t, err := provider.Deadline(exp.Time, now, TokenLifetime)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("exp %v", err)
+		}
+		return t, nil
 	}
-	if ts, ok := claims["timestamp"].(float64); ok && ts > 0 {
+	if ts, ok := claims["timestamp"].(float64); ok && ts > 0 && ts < 1e15 {
 		issued := time.Unix(int64(ts), 0)
 		if ts > 1e12 { // milliseconds
 			issued = time.UnixMilli(int64(ts))
 		}
-		return minTime(issued.Add(TokenLifetime).In(now.Location()), now.Add(TokenLifetime))
+		return minTime(issued.Add(TokenLifetime).In(now.Location()), now.Add(TokenLifetime)), nil
 	}
-	return now.Add(TokenLifetime)
+	return now.Add(TokenLifetime), nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -159,10 +193,12 @@ func minTime(a, b time.Time) time.Time {
 // when it is garbage-collected.
 func (c *Client) Close() error { return c.c.base.Close() }
 
-// String describes the client without its key.
-func (c *Client) String() string {
-	return "appstle.Client{baseURL: " + c.c.base.HTTP.BaseURL().String() + "}"
-}
+// String describes the client without its key. Its receiver is a value,
+// so a Client printed by value or by pointer, with any verb, shows no key.
+func (c Client) String() string { return c.c.base.Describe() }
 
 // GoString implements fmt.GoStringer so that %#v shows no key.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
+
+// LogValue implements slog.LogValuer: the provider and base URL only.
+func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }

@@ -89,7 +89,7 @@ func TestContractProblemJSON(t *testing.T) {
 		require.ErrorIs(t, err, want, status)
 		var ae *appstle.APIError
 		require.ErrorAs(t, err, &ae)
-		assert.Equal(t, "Customer not found", ae.Message)
+		assert.Equal(t, "Oops: Customer not found", ae.Message, "title, then detail")
 		assert.NotContains(t, err.Error(), apiKey)
 		if status == 429 {
 			assert.Equal(t, 30*time.Second, ae.RetryAfter)

@@ -2,12 +2,15 @@ package appstle
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
+	"github.com/checkoutkit/checkoutkit/internal/provider"
 )
 
 // ManageLink is a ready link to a customer's subscription management page.
@@ -28,6 +31,16 @@ func (l ManageLink) String() string {
 // GoString implements fmt.GoStringer, redacted.
 func (l ManageLink) GoString() string { return "appstle." + l.String() }
 
+// LogValue implements slog.LogValuer: customer id and expiry, never the
+// link.
+func (l ManageLink) LogValue() slog.Value {
+	return slog.GroupValue(slog.Int64("customer_id", l.CustomerID), slog.Time("expires_at", l.ExpiresAt))
+}
+
+// maxLinkLifetime bounds a manage link's stated expiry: Appstle's server
+// makes them live 7 days.
+const maxLinkLifetime = 31 * 24 * time.Hour
+
 // ManageSubscriptionLink asks Appstle for a customer's subscription
 // management link (GET /api/external/v2/manage-subscription-link/{id}). The
 // id may be numeric or a gid://shopify/Customer/ id; it is sent numeric.
@@ -42,6 +55,7 @@ func (c *Client) ManageSubscriptionLink(ctx context.Context, customerID string) 
 	resp, err := hc.Send(ctx, httpx.Request{
 		Method: http.MethodGet, Path: managePath + strconv.FormatInt(id, 10),
 		Header: http.Header{"X-Api-Key": {cc.apiKey}},
+		Retry:  true,
 	})
 	if err != nil {
 		return nil, err
@@ -63,26 +77,42 @@ func (c *Client) ManageSubscriptionLink(ctx context.Context, customerID string) 
 	if v.CustomerID != 0 && v.CustomerID != id {
 		return nil, hc.Unexpected(resp, "link is for another customer")
 	}
+	if v.PortalURL != "" && httpx.CheckRedirectURL(v.PortalURL) != nil {
+		return nil, hc.Unexpected(resp, "portalUrl is not an https URL")
+	}
 	l := &ManageLink{CustomerID: id, Link: v.Link, PortalURL: v.PortalURL}
-	switch {
-	case v.ExpiresInM != nil && *v.ExpiresInM > 0:
-		l.ExpiresAt = now.Add(time.Duration(*v.ExpiresInM * float64(time.Minute)))
-	default:
-		t, ok := parseTime(v.Expiration)
-		if !ok {
-			t = now.Add(TokenLifetime)
+	switch t, ok := parseTime(v.Expiration); {
+	case v.ExpiresInM != nil:
+		life, err := provider.Lifetime(*v.ExpiresInM*60, maxLinkLifetime)
+		if err != nil {
+			return nil, hc.Unexpected(resp, "expiresInMinutes: %v", err)
 		}
-		l.ExpiresAt = t.In(now.Location())
+		l.ExpiresAt = now.Add(life)
+	case ok:
+		if l.ExpiresAt, err = provider.Deadline(t, now, maxLinkLifetime); err != nil {
+			return nil, hc.Unexpected(resp, "tokenExpirationTime %v", err)
+		}
+	default:
+		l.ExpiresAt = now.Add(TokenLifetime)
 	}
 	return l, nil
 }
 
-// parseTime reads an RFC 3339 string or unix seconds/milliseconds.
+// parseTime reads an ISO-8601 time as Appstle's Java server writes it
+// (RFC 3339 with up to nanoseconds, perhaps a "[Zone]" suffix, or no offset
+// for UTC) or unix seconds/milliseconds.
 func parseTime(v any) (time.Time, bool) {
 	switch x := v.(type) {
 	case string:
-		t, err := time.Parse(time.RFC3339, x)
-		return t, err == nil
+		if i := strings.IndexByte(x, '['); i > 0 && strings.HasSuffix(x, "]") {
+			x = x[:i]
+		}
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
+			if t, err := time.Parse(layout, x); err == nil {
+				return t, true
+			}
+		}
+		return time.Time{}, false
 	case float64:
 		if x > 1e12 {
 			return time.UnixMilli(int64(x)), true
@@ -103,9 +133,11 @@ func (c *Client) SendPortalMagicLink(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
+	// Appstle answers 200 with a plain-text body ("Email triggered
+	// successfully."), sometimes labelled JSON: any 2xx is success.
 	_, err = c.c.base.HTTP.Send(ctx, httpx.Request{
 		Method: http.MethodGet, Path: magicPath, Query: url.Values{"email": {addr}},
-		Header: http.Header{"X-Api-Key": {c.c.apiKey}},
+		Header: http.Header{"X-Api-Key": {c.c.apiKey}, "Accept": {"application/json, text/plain"}},
 	})
 	return err
 }

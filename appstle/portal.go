@@ -1,6 +1,7 @@
 package appstle
 
 import (
+	"net"
 	"net/url"
 	"strings"
 
@@ -12,7 +13,9 @@ const DefaultPortalPath = "/tools/recurring/customer_portal"
 
 // PortalURL returns https://{shopDomain}/tools/recurring/customer_portal?token={token},
 // the link to send a customer to. shopDomain must be a bare hostname such
-// as "mystore.myshopify.com" (no scheme, port, path, query or user info).
+// as "mystore.myshopify.com" (no scheme, port, path, query or user info),
+// or, to reach a local fake, a loopback origin such as
+// "http://127.0.0.1:7402" (plain http is refused for any other host).
 func PortalURL(shopDomain, token string) (string, error) {
 	return PortalURLWithPath(shopDomain, DefaultPortalPath, token)
 }
@@ -20,7 +23,18 @@ func PortalURL(shopDomain, token string) (string, error) {
 // PortalURLWithPath is PortalURL for a shop that serves the portal on
 // another path (which must start with "/" and carry no query or fragment).
 func PortalURLWithPath(shopDomain, path, token string) (string, error) {
-	if err := checkShop(shopDomain); err != nil {
+	return portalLink(shopDomain, path, token)
+}
+
+func portalLink(shopDomain, path, token string) (string, error) {
+	scheme, host := "https", strings.ToLower(shopDomain)
+	if origin, ok := strings.CutPrefix(shopDomain, "http://"); ok {
+		h, port, err := net.SplitHostPort(origin)
+		if err != nil || !httpx.IsLoopback(h) || port == "" || strings.ContainsAny(origin, "/?#@") {
+			return "", httpx.Invalid(name, "shopDomain", "plain http is allowed only for a loopback host and port, such as http://127.0.0.1:7402")
+		}
+		scheme, host = "http", origin
+	} else if err := checkShop(shopDomain); err != nil {
 		return "", err
 	}
 	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#\\ ") || strings.HasPrefix(path, "//") {
@@ -29,7 +43,10 @@ func PortalURLWithPath(shopDomain, path, token string) (string, error) {
 	if token == "" {
 		return "", httpx.Invalid(name, "token", "must not be empty")
 	}
-	u := url.URL{Scheme: "https", Host: strings.ToLower(shopDomain), Path: path, RawQuery: url.Values{"token": {token}}.Encode()}
+	if err := httpx.CheckToken(token); err != nil {
+		return "", httpx.Invalid(name, "token", err.Error())
+	}
+	u := url.URL{Scheme: scheme, Host: host, Path: path, RawQuery: url.Values{"token": {token}}.Encode()}
 	return u.String(), nil
 }
 

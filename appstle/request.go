@@ -24,8 +24,9 @@ type PortalTokenRequest struct {
 type PortalToken struct {
 	CustomerID    int64
 	Token         string
-	ExpiresAt     time.Time // the token's exp claim, else its timestamp + 2 h, else receipt + 2 h
-	ExternalToken string    // appstleExternalToken, when Appstle sends one
+	ExpiresAt     time.Time     // the token's exp claim, else its timestamp + 2 h, else receipt + 2 h
+	ExternalToken string        // appstleExternalToken, when Appstle sends one
+	ExpiresIn     time.Duration // lifetime left when returned
 }
 
 // String describes the token without its value.
@@ -101,7 +102,20 @@ func (r PortalTokenRequest) normalize() (scope string, query url.Values, id int6
 		if err != nil {
 			return "", nil, 0, err
 		}
-		return "email:" + strings.ToLower(email), url.Values{"email": {email}}, 0, nil
+		return "email:" + foldASCII(email), url.Values{"email": {email}}, 0, nil
 	}
 	return "", nil, 0, httpx.Invalid(name, "CustomerID", "set exactly one of CustomerID and Email")
+}
+
+// foldASCII lower-cases ASCII letters only. strings.ToLower would fold the
+// Kelvin sign (U+212A) to "k" and U+0130 to "i", so that two customers'
+// different addresses shared one cached portal token.
+func foldASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }

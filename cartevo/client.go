@@ -3,8 +3,10 @@ package cartevo
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
-	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
@@ -30,8 +32,7 @@ type Client struct {
 
 type client struct {
 	base      *provider.Base
-	src       *tokencache.Source
-	retryAll  bool
+	src       *provider.Source
 	tokenBody []byte // {"client_id", "client_key"}, encoded once
 }
 
@@ -56,9 +57,9 @@ func New(clientID, clientKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &client{base: base, retryAll: s.RetryAll, tokenBody: body}
+	c := &client{base: base, tokenBody: body}
 	key := provider.Key(name, base.HTTP.BaseURL().String(), clientID, clientKey)
-	c.src = base.Cache.Source(key, c.mint)
+	c.src = base.Source(key, provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mint)
 	pub := &Client{c: c}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
@@ -83,8 +84,23 @@ func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok)
 // 5xx are retried for idempotent methods only, unless [WithRetryAllMethods].
 // The caller closes the response body.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
-	return c.c.base.HTTP.DoBearer(req, c.c.src, c.c.retryAll)
+	return c.c.base.HTTP.DoAuth(req, c.c.src, c.c.base.RetryAll)
 }
+
+// TokenSource returns the client's access token as a
+// golang.org/x/oauth2 TokenSource (AccessToken, TokenType "Bearer", Expiry
+// the token's real expiry), for code that speaks oauth2: oauth2.NewClient,
+// oauth2.ReuseTokenSource. It shares the client's cache, so it mints no
+// more often than AccessToken does. Safe for concurrent use.
+func (c *Client) TokenSource() oauth2.TokenSource { return c.c.src.OAuth2() }
+
+// HTTPClient returns an *http.Client for code that builds its own requests
+// to Cartevo, such as a client generated from Cartevo's OpenAPI spec: its
+// transport adds "Authorization: Bearer <token>" to requests for the base
+// URL's scheme and host and refuses any other request (a token never goes
+// elsewhere); on a 401 it drops exactly that token, mints once and retries
+// once. Redirects are errors, never followed.
+func (c *Client) HTTPClient() *http.Client { return c.c.base.HTTPClient(c.c.src) }
 
 // URL returns the absolute URL of an API path such as "/wallets", for
 // building requests to pass to Do.
@@ -97,23 +113,20 @@ func (c *Client) URL(path string) string {
 // when it is garbage-collected.
 func (c *Client) Close() error { return c.c.base.Close() }
 
-// String describes the client without its credentials.
-func (c *Client) String() string {
-	return "cartevo.Client{baseURL: " + c.c.base.HTTP.BaseURL().String() + "}"
-}
+// String describes the client without its credentials. Its receiver is a
+// value, so a Client printed by value or by pointer, with any verb, shows
+// no credential.
+func (c Client) String() string { return c.c.base.Describe() }
 
 // GoString implements fmt.GoStringer so that %#v shows no credential.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
+
+// LogValue implements slog.LogValuer: the provider and base URL only.
+func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }
 
 type tokenRequest struct {
 	ClientID  string `json:"client_id"`
 	ClientKey string `json:"client_key"`
-}
-
-type tokenResponse struct {
-	AccessToken string   `json:"access_token"`
-	TokenType   string   `json:"token_type"`
-	ExpiresIn   *float64 `json:"expires_in"`
 }
 
 // mint calls POST /auth/token. ExpiresAt is the cache's now plus
@@ -122,27 +135,10 @@ func (c *client) mint(ctx context.Context) (tokencache.Token, error) {
 	hc := c.base.HTTP
 	resp, err := hc.Send(ctx, httpx.Request{
 		Method: http.MethodPost, Path: tokenPath, Body: c.tokenBody, ContentType: "application/json",
+		Retry: true, // minting twice is harmless
 	})
 	if err != nil {
 		return tokencache.Token{}, err
 	}
-	now := c.base.Cache.Now()
-	var tr tokenResponse
-	if err := hc.DecodeJSON(resp, &tr); err != nil {
-		return tokencache.Token{}, err
-	}
-	switch {
-	case tr.AccessToken == "":
-		return tokencache.Token{}, hc.Unexpected(resp, "no access_token")
-	case tr.ExpiresIn == nil:
-		return tokencache.Token{}, hc.Unexpected(resp, "no expires_in")
-	case *tr.ExpiresIn <= 0 || *tr.ExpiresIn > 366*24*3600:
-		return tokencache.Token{}, hc.Unexpected(resp, "expires_in %v out of range", *tr.ExpiresIn)
-	}
-	typ := tr.TokenType
-	if typ == "" {
-		typ = "Bearer"
-	}
-	lifetime := time.Duration(*tr.ExpiresIn * float64(time.Second))
-	return tokencache.Token{Value: tr.AccessToken, Type: typ, ExpiresAt: now.Add(lifetime)}, nil
+	return c.base.AccessToken(resp, c.base.Cache.Now(), 0)
 }

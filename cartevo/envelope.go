@@ -1,10 +1,8 @@
 package cartevo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
@@ -18,58 +16,61 @@ type envelope struct {
 	Data       json.RawMessage `json:"data"`
 }
 
-// Call sends an authenticated request to an API path (such as "/wallets")
-// through [Client.Do], with in encoded as the JSON body (nil for none), and
-// decodes the envelope's data into out (nil to ignore it). See
-// [Client.DecodeEnvelope] for the errors.
+// Call sends an authenticated request to an API path (such as "/wallets",
+// or "/wallets?limit=1&currency=XAF": a query string in path is sent as the
+// query), with in encoded as the JSON body (nil for none), and decodes the
+// answer's data into out (nil to ignore it). It refreshes the token once on
+// a 401, as [Client.Do] does, and retries network errors and 5xx only for
+// idempotent methods unless [WithRetryAllMethods]. See
+// [Client.DecodeEnvelope] for the shapes it accepts and its errors.
 func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader = http.NoBody
+	r := httpx.Request{Method: method, Path: path, Auth: c.c.src, Retry: c.c.base.RetryAll || idempotent(method)}
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return err
+			return httpx.Invalid(name, "in", "does not encode as JSON: "+err.Error())
 		}
-		body = bytes.NewReader(b)
+		r.Body, r.ContentType = b, "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.URL(path), body)
+	resp, err := c.c.base.HTTP.Send(ctx, r)
 	if err != nil {
 		return err
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	return c.DecodeEnvelope(resp, out)
+	return c.decodeEnvelope(resp, out)
 }
 
-// DecodeEnvelope reads and closes resp's body, a Cartevo envelope
-// {"success", "statusCode", "message", "data"}, and decodes data into out
-// (nil to ignore it). A non-2xx status or "success": false is an *APIError
-// with Cartevo's message; a body that is not an envelope is
-// ErrUnexpectedResponse.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// DecodeEnvelope reads and closes resp's body and decodes its data into out
+// (nil to ignore it). Cartevo wraps answers in {"success", "statusCode",
+// "message", "data"}, except where its backend switches the envelope off
+// and answers {"data": …} alone: both decode. A non-2xx status or "success":
+// false is an *APIError with Cartevo's message; a 2xx body that is neither
+// shape is ErrUnexpectedResponse.
 func (c *Client) DecodeEnvelope(resp *http.Response, out any) error {
-	defer resp.Body.Close()
-	hc := c.c.base.HTTP
-	body, err := hc.ReadBody(resp)
+	r, err := c.c.base.HTTP.Read(resp)
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return hc.APIError(resp, body)
-	}
-	r := httpx.ResponseOf(resp, body)
+	return c.decodeEnvelope(r, out)
+}
+
+func (c *Client) decodeEnvelope(r *httpx.Response, out any) error {
+	hc := c.c.base.HTTP
 	var env envelope
 	if err := hc.DecodeJSON(r, &env); err != nil {
 		return err
 	}
-	if env.Success == nil {
-		return hc.Unexpected(r, "not an envelope: no success field")
-	}
-	if !*env.Success {
+	switch {
+	case env.Success == nil && env.Data == nil:
+		return hc.Unexpected(r, "neither an envelope nor {\"data\": …}")
+	case env.Success != nil && !*env.Success:
 		status := env.StatusCode
 		if status < 400 {
 			status = http.StatusBadRequest
@@ -79,5 +80,7 @@ func (c *Client) DecodeEnvelope(resp *http.Response, out any) error {
 	if out == nil || len(env.Data) == 0 || string(env.Data) == "null" {
 		return nil
 	}
-	return hc.DecodeJSON(httpx.ResponseOf(resp, env.Data), out)
+	data := *r
+	data.Body = env.Data
+	return hc.DecodeJSON(&data, out)
 }

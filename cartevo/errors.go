@@ -3,36 +3,37 @@ package cartevo
 import (
 	"encoding/json"
 
+	"github.com/checkoutkit/checkoutkit"
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 )
 
 // APIError is a non-success answer from Cartevo: status, Cartevo's message
 // (joined when it sends several), request id and RetryAfter. Use errors.As
 // to inspect it and errors.Is with the sentinels below.
-type APIError = httpx.APIError
+type APIError = checkoutkit.APIError
 
 // FieldError is a local validation failure, returned before any request:
 // Field names the argument or request field (errors.As to read it). It
 // matches ErrInvalidRequest.
-type FieldError = httpx.FieldError
+type FieldError = checkoutkit.FieldError
 
 var (
 	// ErrUnauthorized matches 401 and 403 answers ("Invalid client
 	// credentials", or a token Cartevo no longer accepts).
-	ErrUnauthorized = httpx.ErrUnauthorized
+	ErrUnauthorized = checkoutkit.ErrUnauthorized
 	// ErrRateLimited matches 429 (Cartevo allows about 10 token requests
 	// per 60 s per IP).
-	ErrRateLimited = httpx.ErrRateLimited
+	ErrRateLimited = checkoutkit.ErrRateLimited
 	// ErrInvalidRequest matches 400 and 422 answers and local validation
 	// failures, which name the field and happen before any request.
-	ErrInvalidRequest = httpx.ErrInvalidRequest
+	ErrInvalidRequest = checkoutkit.ErrInvalidRequest
 	// ErrNotFound matches 404.
-	ErrNotFound = httpx.ErrNotFound
+	ErrNotFound = checkoutkit.ErrNotFound
 	// ErrUnexpectedResponse matches a 2xx answer that is not what Cartevo
 	// documents: not JSON, no token, no positive lifetime.
-	ErrUnexpectedResponse = httpx.ErrUnexpectedResponse
+	ErrUnexpectedResponse = checkoutkit.ErrUnexpectedResponse
 	// ErrResponseTooLarge matches a response over the size limit (1 MiB).
-	ErrResponseTooLarge = httpx.ErrResponseTooLarge
+	ErrResponseTooLarge = checkoutkit.ErrResponseTooLarge
 )
 
 // decodeError reads Cartevo's error shapes: {"message": "..." | ["..."],

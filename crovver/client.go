@@ -2,6 +2,8 @@ package crovver
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -29,7 +31,6 @@ type client struct {
 	base      *provider.Base
 	publicKey string
 	keyPrefix string // base URL and public key, for cache keys
-	noReuse   bool
 }
 
 // New returns a Client for an organisation's public key (pk_live_… or
@@ -51,7 +52,6 @@ func New(publicKey string, opts ...Option) (*Client, error) {
 		base:      base,
 		publicKey: publicKey,
 		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + publicKey,
-		noReuse:   o.noReuse,
 	}}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
@@ -94,13 +94,15 @@ func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*Portal
 // when it is garbage-collected.
 func (c *Client) Close() error { return c.c.base.Close() }
 
-// String describes the client without its key.
-func (c *Client) String() string {
-	return "crovver.Client{baseURL: " + c.c.base.HTTP.BaseURL().String() + "}"
-}
+// String describes the client without its key. Its receiver is a value,
+// so a Client printed by value or by pointer, with any verb, shows no key.
+func (c Client) String() string { return c.c.base.Describe() }
 
 // GoString implements fmt.GoStringer so that %#v shows no key.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
+
+// LogValue implements slog.LogValuer: the provider and base URL only.
+func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }
 
 // issued is a token as the client hands it out.
 type issued struct {
@@ -109,59 +111,67 @@ type issued struct {
 	expiresIn  time.Duration
 }
 
+// pageURL is the Extra key of the page a token opens.
+const pageURL = "page_url"
+
 // token returns a token for body at path, from the cache unless reuse is
-// off. The cached Value packs the token with its URL.
+// off. The page URL travels beside the token in Extra and is checked again
+// on the way out, so a value from a shared Store is never trusted blindly.
 func (c *client) token(ctx context.Context, path string, body []byte) (issued, error) {
-	fetch := func(ctx context.Context) (tokencache.Token, error) { return c.mint(ctx, path, body) }
-	var tok tokencache.Token
-	var err error
 	key := provider.Key(name, c.keyPrefix, path, string(body))
-	if c.noReuse {
-		tok, err = fetch(ctx)
-	} else {
-		tok, err = c.base.Cache.GetFresh(ctx, key, fetch)
-	}
+	call := provider.Call{Method: http.MethodPost, Path: path}
+	tok, err := c.base.Token(ctx, key, call, func(ctx context.Context) (tokencache.Token, error) {
+		return c.mint(ctx, path, body)
+	})
 	if err != nil {
 		return issued{}, err
 	}
-	parts, err := provider.Unpack(c.base.Cache, key, tok, 2)
-	if err != nil {
-		return issued{}, err
+	link := tok.Extra[pageURL]
+	if err := httpx.CheckToken(tok.Value); err != nil || httpx.CheckRedirectURL(link) != nil {
+		c.base.Cache.Invalidate(key, tok)
+		return issued{}, fmt.Errorf("%s: %w: cached token or page URL is malformed; dropped it", name, ErrUnexpectedResponse)
 	}
 	return issued{
-		token:     parts[0],
-		url:       parts[1],
+		token:     tok.Value,
+		url:       link,
 		expiresAt: tok.ExpiresAt,
 		expiresIn: tok.ExpiresAt.Sub(c.base.Cache.Now()),
 	}, nil
 }
 
+type tokenData struct {
+	Token       string   `json:"token"`
+	ExpiresAt   string   `json:"expiresAt"`
+	CheckoutURL string   `json:"checkoutUrl"`
+	PortalURL   string   `json:"portalUrl"`
+	ExpiresIn   *float64 `json:"expiresIn"`
+}
+
 type tokenResponse struct {
-	Success *bool `json:"success"`
-	Data    *struct {
-		Token     string `json:"token"`
-		ExpiresAt string `json:"expiresAt"`
-	} `json:"data"`
-	Meta *struct {
-		CheckoutURL string   `json:"checkoutUrl"`
-		PortalURL   string   `json:"portalUrl"`
-		ExpiresIn   *float64 `json:"expiresIn"`
-	} `json:"meta"`
-	Error *struct {
+	Success *bool      `json:"success"`
+	Data    *tokenData `json:"data"`
+	Meta    *tokenData `json:"meta"`
+	Error   *struct {
 		Code string `json:"code"`
 	} `json:"error"`
 }
+
+// maxLifetime bounds a Crovver token's stated lifetime: Crovver documents
+// 10 minutes; a day leaves room without trusting a typo.
+const maxLifetime = 24 * time.Hour
 
 // mint posts body to path. Any 2xx with "success": true is a success; a 2xx
 // with "success": false is an APIError with the status its code implies.
 // The lifetime is receipt time + meta.expiresIn; data.expiresAt is used
 // only when expiresIn is missing (Crovver's own example has an expiresAt in
-// the past).
+// the past). The page URL is read from meta (as the docs show) or from data
+// (as crovver-react's types have it), meta first.
 func (c *client) mint(ctx context.Context, path string, body []byte) (tokencache.Token, error) {
 	hc := c.base.HTTP
 	resp, err := hc.Send(ctx, httpx.Request{
 		Method: http.MethodPost, Path: path, Body: body, ContentType: "application/json",
 		Header: http.Header{"X-Public-Key": {c.publicKey}},
+		Retry:  true, // minting twice is harmless
 	})
 	if err != nil {
 		return tokencache.Token{}, err
@@ -182,38 +192,62 @@ func (c *client) mint(ctx context.Context, path string, body []byte) (tokencache
 			}
 		}
 		return tokencache.Token{}, hc.ErrorFor(resp, status)
+	case tr.Data == nil:
+		return tokencache.Token{}, hc.Unexpected(resp, "no data")
 	}
-	if tr.Data == nil || tr.Data.Token == "" {
-		return tokencache.Token{}, hc.Unexpected(resp, "no data.token")
+	if err := httpx.CheckToken(tr.Data.Token); err != nil {
+		return tokencache.Token{}, hc.Unexpected(resp, "data.token: %v", err)
+	}
+	meta := tr.Meta
+	if meta == nil {
+		meta = &tokenData{}
 	}
 	var expiresAt time.Time
-	switch {
-	case tr.Meta != nil && tr.Meta.ExpiresIn != nil:
-		if *tr.Meta.ExpiresIn <= 0 || *tr.Meta.ExpiresIn > 7*24*3600 {
-			return tokencache.Token{}, hc.Unexpected(resp, "meta.expiresIn %v out of range", *tr.Meta.ExpiresIn)
+	switch in := firstNonNil(meta.ExpiresIn, tr.Data.ExpiresIn); {
+	case in != nil:
+		life, err := provider.Lifetime(*in, maxLifetime)
+		if err != nil {
+			return tokencache.Token{}, hc.Unexpected(resp, "expiresIn: %v", err)
 		}
-		expiresAt = now.Add(time.Duration(*tr.Meta.ExpiresIn * float64(time.Second)))
+		expiresAt = now.Add(life)
 	case tr.Data.ExpiresAt != "":
 		t, err := time.Parse(time.RFC3339, tr.Data.ExpiresAt)
 		if err != nil {
 			return tokencache.Token{}, hc.Unexpected(resp, "data.expiresAt is not RFC 3339")
 		}
-		if !t.After(now) {
-			return tokencache.Token{}, hc.Unexpected(resp, "data.expiresAt is in the past and meta.expiresIn is missing")
+		if expiresAt, err = provider.Deadline(t, now, maxLifetime); err != nil {
+			return tokencache.Token{}, hc.Unexpected(resp, "data.expiresAt %v and expiresIn is missing", err)
 		}
-		expiresAt = t
 	default:
 		return tokencache.Token{}, hc.Unexpected(resp, "no meta.expiresIn nor data.expiresAt")
 	}
-	link := ""
-	if tr.Meta != nil {
-		link = tr.Meta.CheckoutURL
-		if path == portalPath {
-			link = tr.Meta.PortalURL
-		}
+	field, link := "checkoutUrl", firstNonEmpty(meta.CheckoutURL, tr.Data.CheckoutURL)
+	if path == portalPath {
+		field, link = "portalUrl", firstNonEmpty(meta.PortalURL, tr.Data.PortalURL)
+	}
+	if link == "" {
+		return tokencache.Token{}, hc.Unexpected(resp, "no %s in response", field)
 	}
 	if err := httpx.CheckRedirectURL(link); err != nil {
-		return tokencache.Token{}, hc.Unexpected(resp, "the returned page URL is unusable: %v", err)
+		return tokencache.Token{}, hc.Unexpected(resp, "%s is unusable: %v", field, err)
 	}
-	return tokencache.Token{Value: provider.Pack(tr.Data.Token, link), ExpiresAt: expiresAt}, nil
+	return tokencache.Token{Value: tr.Data.Token, ExpiresAt: expiresAt, Extra: map[string]string{pageURL: link}}, nil
+}
+
+func firstNonNil[T any](vs ...*T) *T {
+	for _, v := range vs {
+		if v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

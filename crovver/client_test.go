@@ -220,7 +220,7 @@ func TestRedirectHandler(t *testing.T) {
 
 	for target, want := range map[string]int{
 		"/checkout":           http.StatusUnauthorized,
-		"/checkout?as=broken": http.StatusBadRequest,
+		"/checkout?as=broken": http.StatusForbidden,
 		"/checkout?as=bad":    http.StatusBadRequest,
 	} {
 		rec := do(http.MethodGet, target)

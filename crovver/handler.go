@@ -1,6 +1,7 @@
 package crovver
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/checkoutkit/checkoutkit/internal/provider"
@@ -9,32 +10,40 @@ import (
 // RedirectHandler is the server-side redirectToCheckout(): for each GET or
 // POST it asks resolve which checkout the signed-in user may open (decide
 // from your session, never from request parameters alone), mints the
-// checkout token and answers 303 See Other to its CheckoutURL, with
-// Cache-Control: no-store.
+// checkout token (or reuses a fresh one) and answers 303 See Other to its
+// CheckoutURL, checked once more to be https (http on loopback only).
 //
-// Failures answer a short plain-text status and never a key, a token or
-// Crovver's answer: a resolve error is 401 if it matches ErrUnauthorized,
-// 404 if ErrNotFound, else 400; an invalid request from resolve is 400;
-// Crovver failing is 502. Other methods get 405.
+// Every answer carries Cache-Control: no-store and Referrer-Policy:
+// no-referrer. Failures answer a short plain-text status, never a key, a
+// token or Crovver's answer, with the table every checkoutkit handler
+// shares: a resolve error is 401 if it matches ErrUnauthorized, 404 if
+// ErrNotFound, 400 if ErrInvalidRequest, else 403; an invalid request from
+// resolve is 400; Crovver answering not found (TENANT_NOT_FOUND) is 404,
+// rate limited or backing off 503, failing otherwise 502; other methods get
+// 405. Each refusal is logged at Warn through [WithLogger] with its reason.
+// A nil resolve panics here, not on a request.
 func (c *Client) RedirectHandler(resolve func(*http.Request) (CheckoutTokenRequest, error)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodPost {
-			w.Header().Set("Allow", "GET, POST")
-			provider.WriteFailure(w, http.StatusMethodNotAllowed)
-			return
-		}
-		req, err := resolve(r)
-		if err != nil {
-			provider.WriteFailure(w, provider.FailureStatus(err, true))
-			return
-		}
-		tok, err := c.CheckoutToken(r.Context(), req)
-		if err != nil {
-			provider.WriteFailure(w, provider.FailureStatus(err, false))
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		http.Redirect(w, r, tok.CheckoutURL, http.StatusSeeOther)
-	})
+	return provider.RedirectHandler(c.c.base, "crovver.RedirectHandler", resolve,
+		func(ctx context.Context, r CheckoutTokenRequest) (string, error) {
+			tok, err := c.CheckoutToken(ctx, r)
+			if err != nil {
+				return "", err
+			}
+			return tok.CheckoutURL, nil
+		})
+}
+
+// PortalRedirectHandler is RedirectHandler for the billing portal: resolve
+// names the tenant (from your session), and the answer is 303 See Other to
+// the PortalURL of [Client.PortalToken]. A tenant that never checked out
+// answers 404. The headers, error table and logging are RedirectHandler's.
+func (c *Client) PortalRedirectHandler(resolve func(*http.Request) (PortalTokenRequest, error)) http.Handler {
+	return provider.RedirectHandler(c.c.base, "crovver.PortalRedirectHandler", resolve,
+		func(ctx context.Context, r PortalTokenRequest) (string, error) {
+			tok, err := c.PortalToken(ctx, r)
+			if err != nil {
+				return "", err
+			}
+			return tok.PortalURL, nil
+		})
 }

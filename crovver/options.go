@@ -12,10 +12,7 @@ import (
 // Option configures a [Client].
 type Option func(*options)
 
-type options struct {
-	provider.Settings
-	noReuse bool
-}
+type options struct{ provider.Settings }
 
 // WithBaseURL sets Crovver's host (default [DefaultBaseURL]; self-hosted
 // instances use their own). It must be https, or http for a loopback host.
@@ -47,7 +44,7 @@ func WithMaxRetryAfter(d time.Duration) Option { return func(o *options) { o.Max
 
 // WithoutReuse makes every CheckoutToken and PortalToken call mint a new
 // token instead of reusing a fresh one minted for an identical request.
-func WithoutReuse() Option { return func(o *options) { o.noReuse = true } }
+func WithoutReuse() Option { return func(o *options) { o.NoReuse = true } }
 
 // WithRetryWait sets the backoff between tries: full jitter, exponential
 // from min up to max (defaults 100 ms and 2 s). A Retry-After the provider

@@ -6,76 +6,47 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-
-	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
-// TokenSource supplies the Bearer token for DoBearer; *tokencache.Source
-// implements it.
-type TokenSource interface {
-	Token(ctx context.Context) (tokencache.Token, error)
-	Invalidate(stale tokencache.Token)
+// Auth supplies the Bearer token for a request and drops one the provider
+// rejected. Implementations must be safe for concurrent use; a provider
+// backs one with a tokencache.Source.
+type Auth interface {
+	// BearerToken returns the token to send.
+	BearerToken(ctx context.Context) (string, error)
+	// Reject drops token if it is still the current one, so that the next
+	// BearerToken mints anew; concurrent rejections of one token cause one
+	// refresh.
+	Reject(token string)
 }
 
-// MaxReplayBody bounds a request body that DoBearer buffers to replay after
+// MaxReplayBody bounds a request body that DoAuth buffers to replay after
 // a 401, when the request has no GetBody.
 const MaxReplayBody = 1 << 20
 
-// DoBearer sends req with "Authorization: Bearer <token>" from src. On a 401
-// it invalidates exactly the token it sent (so concurrent 401s cause one
-// refresh), gets a fresh one and sends once more; a second 401 is returned
-// as is. Replaying after a 401 is always safe: the provider refused the
-// request before acting on it. Network errors and 5xx are retried only for
-// idempotent methods, or for all when retryAll is set.
+// DoAuth sends a caller's req (its URL absolute) with "Authorization:
+// Bearer <token>" from auth, through the same path as Send: on a 401 it
+// drops exactly the token it sent (so concurrent 401s cause one refresh),
+// gets a fresh one and sends once more; a second 401 is returned as is.
+// Replaying after a 401 is safe: the provider refused the request before
+// acting on it. Network errors and 5xx are retried only for idempotent
+// methods, or for all when retryAll is set. A redirect is an *APIError,
+// never followed.
 //
 // req must target the client's base URL host and scheme: a token is never
 // sent anywhere else. As with http.Client.Do, req's body is consumed; its
-// headers are not modified.
-func (c *Client) DoBearer(req *http.Request, src TokenSource, retryAll bool) (*http.Response, error) {
+// headers are not modified. The caller owns the response body.
+func (c *Client) DoAuth(req *http.Request, auth Auth, retryAll bool) (*http.Response, error) {
 	if req == nil || req.URL == nil {
 		return nil, Invalid(c.provider, "request", "must not be nil")
 	}
-	if req.URL.Scheme != c.base.Scheme || req.URL.Host != c.base.Host {
-		return nil, Invalid(c.provider, "request URL", "must use the client's base URL scheme and host ("+c.base.Scheme+"://"+c.base.Host+")")
-	}
-	ctx := req.Context()
 	getBody, err := replayableBody(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.provider, err)
 	}
-	retry := retryAll || idempotent(req.Method)
-
-	send := func(tok tokencache.Token) (*http.Response, error) {
-		out := req.Clone(ctx)
-		if getBody != nil {
-			out.GetBody = getBody
-			body, err := getBody()
-			if err != nil {
-				return nil, err
-			}
-			out.Body = body
-		}
-		out.Header.Set("Authorization", "Bearer "+tok.Value)
-		return c.Do(out, nil, retry)
-	}
-
-	tok, err := src.Token(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := send(tok)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized {
-		return resp, err
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	c.log(ctx, "bearer token rejected; refreshing once", req)
-
-	src.Invalidate(tok)
-	if tok, err = src.Token(ctx); err != nil {
-		return nil, err
-	}
-	return send(tok)
+	req = req.Clone(req.Context())
+	req.Body, req.GetBody = nil, nil
+	return c.exchange(req, getBody, auth, retryAll || idempotent(req.Method))
 }
 
 // replayableBody returns a function that yields req's body afresh, or nil
@@ -104,6 +75,29 @@ func idempotent(method string) bool {
 		return true
 	}
 	return false
+}
+
+// Transport returns an http.RoundTripper for code that builds its own
+// requests (a client generated from the provider's OpenAPI spec, say): it
+// attaches auth's token to requests for the base URL's scheme and host
+// only, refreshing once on a 401 as DoAuth does, and refuses any other
+// request, so a token never goes elsewhere.
+func (c *Client) Transport(auth Auth, retryAll bool) http.RoundTripper {
+	return &authTransport{c: c, auth: auth, retryAll: retryAll}
+}
+
+type authTransport struct {
+	c        *Client
+	auth     Auth
+	retryAll bool
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.c.DoAuth(req, t.auth, t.retryAll)
+	if err != nil && req.Body != nil {
+		req.Body.Close() // a RoundTripper must close the body, even on errors
+	}
+	return resp, err
 }
 
 func (c *Client) log(ctx context.Context, msg string, req *http.Request) {

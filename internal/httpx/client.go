@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,16 +15,16 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/checkoutkit/checkoutkit"
 )
 
-// Version is the SDK version sent in the User-Agent header.
-const Version = "0.1.0"
-
 // UserAgent is sent with every request.
-const UserAgent = "checkoutkit-go/" + Version
+const UserAgent = "checkoutkit-go/" + checkoutkit.Version
 
 // Defaults for Config fields left zero.
 const (
@@ -36,16 +37,17 @@ const (
 	maxRequestIDLen      = 128
 )
 
-// ErrorDecoder fills in the provider fields (Code, Message, Kind) of e from
-// an error response body. It must not copy secrets into e; messages pass
-// through CleanMessage afterwards.
+// ErrorDecoder fills in the provider fields (Code, Message, Fields, Kind)
+// of e from an error response body. It must not copy secrets into e;
+// messages pass through the client's redaction afterwards.
 type ErrorDecoder func(e *APIError, body []byte)
 
-// Config configures a Client. Zero fields take the defaults above.
+// Config configures a Client. Zero fields take the defaults above; negative
+// ones, or MinWait above MaxWait, are an error from New.
 type Config struct {
 	Provider      string
 	BaseURL       string
-	HTTPClient    *http.Client // copied, never modified
+	HTTPClient    *http.Client // copied, never modified; nil: a default one
 	MaxAttempts   int          // total tries, including the first
 	MinWait       time.Duration
 	MaxWait       time.Duration
@@ -62,18 +64,22 @@ type Client struct {
 	provider      string
 	base          *url.URL
 	hc            *http.Client
-	rc            *retryablehttp.Client
+	retrying      *retryablehttp.Client // retries network errors, 5xx and 429
+	careful       *retryablehttp.Client // retries 429 only (refused before any work)
 	maxRetryAfter time.Duration
 	maxBody       int64
 	logger        *slog.Logger
 	decode        ErrorDecoder
-	secrets       []string
+	redact        *Redactor
 }
 
 // New validates cfg and returns a Client.
 func New(cfg Config) (*Client, error) {
 	base, err := ParseBaseURL(cfg.Provider, cfg.BaseURL)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkConfig(cfg); err != nil {
 		return nil, err
 	}
 	c := &Client{
@@ -83,31 +89,53 @@ func New(cfg Config) (*Client, error) {
 		maxBody:       cfg.MaxBody,
 		logger:        cfg.Logger,
 		decode:        cfg.DecodeError,
-		secrets:       cfg.Secrets,
+		redact:        NewRedactor(cfg.Secrets...),
 	}
-	if c.maxBody <= 0 {
+	if c.maxBody == 0 {
 		c.maxBody = DefaultMaxBody
 	}
 	attempts := cfg.MaxAttempts
-	if attempts <= 0 {
+	if attempts == 0 {
 		attempts = DefaultMaxAttempts
 	}
-	c.hc = copyClient(cfg.HTTPClient)
-	c.ownTransport = cfg.HTTPClient == nil
-	c.rc = &retryablehttp.Client{
-		HTTPClient:     c.hc,
-		RetryWaitMin:   orDefault(cfg.MinWait, DefaultMinWait),
-		RetryWaitMax:   orDefault(cfg.MaxWait, DefaultMaxWait),
-		RetryMax:       attempts - 1,
-		CheckRetry:     c.checkRetry,
-		Backoff:        c.backoff,
-		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
-		RequestLogHook: c.logAttempt,
+	c.hc = c.copyClient(cfg.HTTPClient)
+	c.ownTransport = cfg.HTTPClient == nil || cfg.HTTPClient.Transport == nil
+	policy := func(retryTransient bool) *retryablehttp.Client {
+		return &retryablehttp.Client{
+			HTTPClient:   c.hc,
+			RetryWaitMin: orDefault(cfg.MinWait, DefaultMinWait),
+			RetryWaitMax: orDefault(cfg.MaxWait, DefaultMaxWait),
+			RetryMax:     attempts - 1,
+			CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+				return c.checkRetry(ctx, resp, err, retryTransient)
+			},
+			Backoff:      c.backoff,
+			ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		}
 	}
-	if c.rc.RetryWaitMax < c.rc.RetryWaitMin {
-		c.rc.RetryWaitMax = c.rc.RetryWaitMin
-	}
+	c.retrying, c.careful = policy(true), policy(false)
 	return c, nil
+}
+
+// checkConfig refuses negative settings and a retry wait whose minimum
+// exceeds its maximum, naming the option a user set.
+func checkConfig(cfg Config) error {
+	switch {
+	case cfg.MaxAttempts < 0:
+		return Invalid(cfg.Provider, "WithMaxAttempts", "must not be negative (0 means the default, 3)")
+	case cfg.MinWait < 0 || cfg.MaxWait < 0:
+		return Invalid(cfg.Provider, "WithRetryWait", "must not be negative")
+	case cfg.MinWait > 0 && cfg.MaxWait > 0 && cfg.MinWait > cfg.MaxWait:
+		return Invalid(cfg.Provider, "WithRetryWait", "min must not exceed max")
+	case cfg.MinWait > 0 && cfg.MaxWait == 0 && cfg.MinWait > DefaultMaxWait,
+		cfg.MaxWait > 0 && cfg.MinWait == 0 && cfg.MaxWait < DefaultMinWait:
+		return Invalid(cfg.Provider, "WithRetryWait", "min must not exceed max")
+	case cfg.MaxRetryAfter < 0:
+		return Invalid(cfg.Provider, "WithMaxRetryAfter", "must not be negative")
+	case cfg.MaxBody < 0:
+		return Invalid(cfg.Provider, "MaxBody", "must not be negative")
+	}
+	return nil
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -119,15 +147,24 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // copyClient returns a copy of hc (so the caller's client is never
 // modified), or with none a client on a clone of http.DefaultTransport with
-// a finite ResponseHeaderTimeout.
-func copyClient(hc *http.Client) *http.Client {
+// a finite ResponseHeaderTimeout. The copy never follows a redirect: a 3xx
+// comes back as it is, and the request path turns it into an error, so that
+// no credential or token is ever replayed to another host or over http.
+func (c *Client) copyClient(hc *http.Client) *http.Client {
+	var cp http.Client
 	if hc != nil {
-		cp := *hc
-		return &cp
+		cp = *hc
 	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.ResponseHeaderTimeout = DefaultHeaderTimeout
-	return &http.Client{Transport: t}
+	if cp.Transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = DefaultHeaderTimeout
+		cp.Transport = t
+	}
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if c.logger != nil {
+		cp.Transport = &logTransport{next: cp.Transport, c: c}
+	}
+	return &cp
 }
 
 // Close closes the idle connections of a transport the Client created
@@ -138,28 +175,55 @@ func (c *Client) Close() {
 	}
 }
 
+// Provider returns the provider name errors start with.
+func (c *Client) Provider() string { return c.provider }
+
+// Redactor returns the client's redactor: its credentials and every token
+// it has minted or sent.
+func (c *Client) Redactor() *Redactor { return c.redact }
+
 // BaseURL returns a copy of the validated base URL.
 func (c *Client) BaseURL() *url.URL {
 	u := *c.base
 	return &u
 }
 
-// URL joins path (and query) to the base URL's path.
+// URL joins path to the base URL's path. A query string in path ("?a=1")
+// becomes the URL's query, followed by query's values.
 func (c *Client) URL(path string, query url.Values) *url.URL {
 	u := *c.base
+	raw := ""
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, raw = path[:i], path[i+1:]
+	}
 	u.Path = c.base.Path + "/" + strings.TrimLeft(path, "/")
-	u.RawQuery = query.Encode()
+	if q := query.Encode(); q != "" {
+		if raw != "" {
+			raw += "&"
+		}
+		raw += q
+	}
+	u.RawQuery = raw
 	return &u
 }
 
 // Request is one call to the provider.
 type Request struct {
 	Method      string
-	Path        string // relative to the base URL's path
+	Path        string // relative to the base URL's path; may carry "?query"
 	Query       url.Values
 	Header      http.Header
 	Body        []byte
 	ContentType string
+
+	// Auth, if set, supplies the Bearer token: the request then refreshes
+	// once on a 401 (see [Client.DoAuth]).
+	Auth Auth
+
+	// Retry allows retrying network errors and 5xx: set it for calls that
+	// are safe to repeat (token mints, lookups). 429 is always retried,
+	// within the Retry-After cap.
+	Retry bool
 }
 
 // Response is a successful (2xx) answer, its body read in full.
@@ -171,11 +235,9 @@ type Response struct {
 	Path       string // of the request, without query
 }
 
-type retryKey struct{}
-
-// Send performs r with retries (network errors, 429 and 5xx: token mints
-// and lookups are safe to repeat) and reads the body through the size
-// limit. A non-2xx answer is returned as an *APIError.
+// Send performs r and reads the body through the size limit. A non-2xx
+// answer is returned as an *APIError. Every provider call goes through here
+// or through DoAuth: token mints, lookups, authenticated calls.
 func (c *Client) Send(ctx context.Context, r Request) (*Response, error) {
 	u := c.URL(r.Path, r.Query)
 	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), nil)
@@ -188,11 +250,25 @@ func (c *Client) Send(ctx context.Context, r Request) (*Response, error) {
 	if r.ContentType != "" {
 		req.Header.Set("Content-Type", r.ContentType)
 	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.Do(req, r.Body, true)
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	var body func() (io.ReadCloser, error)
+	if r.Body != nil {
+		b := r.Body
+		body = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		req.ContentLength = int64(len(b))
+	}
+	resp, err := c.exchange(req, body, r.Auth, r.Retry)
 	if err != nil {
 		return nil, err
 	}
+	return c.Read(resp)
+}
+
+// Read reads and closes a response's body through the size limit: a 2xx is
+// returned whole, anything else as an *APIError.
+func (c *Client) Read(resp *http.Response) (*Response, error) {
 	defer resp.Body.Close()
 	body, err := c.ReadBody(resp)
 	if err != nil {
@@ -204,50 +280,116 @@ func (c *Client) Send(ctx context.Context, r Request) (*Response, error) {
 	return ResponseOf(resp, body), nil
 }
 
-// Do sends req (its URL absolute) with retries. body, if not nil, replaces
-// req.Body and is replayed on each attempt. retry allows retrying network
-// errors and 5xx; without it only 429 (refused before any work) is retried.
-// The caller owns the response body.
-func (c *Client) Do(req *http.Request, body []byte, retry bool) (*http.Response, error) {
-	req = req.WithContext(context.WithValue(req.Context(), retryKey{}, retry))
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", UserAgent)
+// exchange is the one path every request takes: it attaches auth's token
+// (to the base URL's scheme and host only), sends through the retry policy
+// (network errors and 5xx retried only when retry is set), refuses to follow
+// a redirect, and after a 401 drops exactly the token it sent, gets a new
+// one and sends once more. body, if not nil, yields the body afresh for each
+// attempt. The caller owns the response body.
+func (c *Client) exchange(req *http.Request, body func() (io.ReadCloser, error), auth Auth, retry bool) (*http.Response, error) {
+	if auth != nil && (req.URL.Scheme != c.base.Scheme || req.URL.Host != c.base.Host) {
+		return nil, Invalid(c.provider, "request URL", "must use the client's base URL scheme and host ("+c.base.Scheme+"://"+c.base.Host+")")
 	}
-	var raw any
-	length := req.ContentLength
-	switch {
-	case body != nil:
-		raw, length = body, int64(len(body))
-	case req.GetBody != nil:
-		getBody := req.GetBody // captured: SetBody replaces req.GetBody
-		raw = func() (io.Reader, error) { return getBody() }
-	case req.Body != nil && req.Body != http.NoBody:
-		raw = req.Body // read once; replayable only if the caller set GetBody
+	ctx := req.Context()
+	if c.logger != nil {
+		ctx = context.WithValue(ctx, attemptsKey{}, new(atomic.Int32))
 	}
-	req.Body, req.GetBody = nil, nil // req is our shallow copy
-	rreq, err := retryablehttp.FromRequest(req)
-	if err != nil {
-		return nil, c.transportError(req, err)
+	rc := c.careful
+	if retry {
+		rc = c.retrying
 	}
-	if raw != nil {
-		if err := rreq.SetBody(raw); err != nil {
+	send := func(tok string) (*http.Response, error) {
+		out := req.Clone(ctx)
+		if out.Header.Get("User-Agent") == "" {
+			out.Header.Set("User-Agent", UserAgent)
+		}
+		if tok != "" {
+			out.Header.Set("Authorization", "Bearer "+tok)
+		}
+		rreq, err := retryablehttp.FromRequest(out)
+		if err != nil {
 			return nil, c.transportError(req, err)
 		}
-		if rreq.ContentLength == 0 {
-			rreq.ContentLength = length
+		if body != nil {
+			if err := rreq.SetBody(retryablehttp.ReaderFunc(func() (io.Reader, error) { return body() })); err != nil {
+				return nil, c.transportError(req, err)
+			}
+			rreq.ContentLength = req.ContentLength
 		}
+		resp, err := rc.Do(rreq)
+		if err != nil {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			return nil, c.transportError(req, err)
+		}
+		if resp.Request == nil { // some transports (mocks) leave it unset
+			resp.Request = rreq.Request
+		}
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			discard(resp)
+			return nil, c.redirectError(resp)
+		}
+		return resp, nil
 	}
-	resp, err := c.rc.Do(rreq)
+	if auth == nil {
+		return send("")
+	}
+	tok, err := c.bearer(req, auth)
 	if err != nil {
-		if resp != nil {
-			resp.Body.Close()
-		}
-		return nil, c.transportError(req, err)
+		return nil, err
 	}
-	if resp.Request == nil { // some transports (mocks) leave it unset
-		resp.Request = rreq.Request
+	resp, err := send(tok)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
 	}
-	return resp, nil
+	discard(resp)
+	c.log(ctx, "bearer token rejected; refreshing once", req)
+	auth.Reject(tok)
+	if tok, err = c.bearer(req, auth); err != nil {
+		return nil, err
+	}
+	return send(tok)
+}
+
+// bearer gets auth's token, remembered for redaction; a caller's context
+// ending while it waits is wrapped with the call.
+func (c *Client) bearer(req *http.Request, auth Auth) (string, error) {
+	tok, err := auth.BearerToken(req.Context())
+	if err != nil {
+		return "", c.WrapContextError(err, req.Method, req.URL.Path)
+	}
+	if err := CheckToken(tok); err != nil {
+		return "", fmt.Errorf("%s: %s %s: %w: bearer token %v", c.provider, req.Method, req.URL.Path, ErrUnexpectedResponse, err)
+	}
+	c.redact.Remember(tok)
+	return tok, nil
+}
+
+// WrapContextError names the call in a bare context error (a caller that
+// stopped waiting), so that "context deadline exceeded" says what timed
+// out; errors.Is still matches context.Canceled and DeadlineExceeded. Other
+// errors are returned as they are.
+func (c *Client) WrapContextError(err error, method, path string) error {
+	if err == context.Canceled || err == context.DeadlineExceeded {
+		return fmt.Errorf("%s: %s %s: %w", c.provider, method, path, err)
+	}
+	return err
+}
+
+// redirectError reports a 3xx answer, which is never followed: a
+// credentialed call must not carry its credential to another location.
+func (c *Client) redirectError(resp *http.Response) *APIError {
+	e := c.ErrorFor(ResponseOf(resp, nil), resp.StatusCode)
+	e.Message = "redirect not followed"
+	return e
+}
+
+// discard drains a little of a response body, so the connection can be
+// reused, and closes it.
+func discard(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
 }
 
 // transportError reports a failure to get an answer: the context's error
@@ -289,7 +431,7 @@ func (c *Client) ErrorFor(r *Response, status int) *APIError {
 	e := &APIError{
 		Provider:   c.provider,
 		StatusCode: status,
-		RequestID:  requestID(r.Header),
+		RequestID:  c.requestID(r.Header),
 		Method:     r.Method,
 		Path:       r.Path,
 	}
@@ -299,8 +441,13 @@ func (c *Client) ErrorFor(r *Response, status int) *APIError {
 	if c.decode != nil && len(r.Body) > 0 {
 		c.decode(e, r.Body)
 	}
-	e.Message = CleanMessage(e.Message, c.secrets)
-	e.Code = CleanMessage(e.Code, c.secrets)
+	e.Message = c.redact.Clean(e.Message)
+	e.Code = c.redact.Clean(e.Code)
+	for i := range e.Fields {
+		e.Fields[i].Provider = c.provider
+		e.Fields[i].Field = c.redact.Clean(e.Fields[i].Field)
+		e.Fields[i].Reason = c.redact.Clean(e.Fields[i].Reason)
+	}
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
@@ -352,26 +499,25 @@ func describeJSONError(err error) string {
 	return "malformed"
 }
 
-func requestID(h http.Header) string {
+func (c *Client) requestID(h http.Header) string {
 	for _, k := range []string{"X-Request-Id", "Request-Id", "X-Correlation-Id", "X-Amzn-Requestid", "Cf-Ray"} {
 		if v := h.Get(k); v != "" {
 			if len(v) > maxRequestIDLen {
 				v = v[:maxRequestIDLen]
 			}
-			return CleanMessage(v, nil)
+			return c.redact.Clean(v)
 		}
 	}
 	return ""
 }
 
 // checkRetry retries 429 (within the Retry-After cap) always, and network
-// errors, 500, 502, 503 and 504 when the request allows it; never other
-// statuses, and never once the context has ended.
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+// errors, 500, 502, 503 and 504 when retryable; never other statuses, and
+// never once the context has ended.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error, retryable bool) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	retryable, _ := ctx.Value(retryKey{}).(bool)
 	if err != nil {
 		return retryable && isTransient(err), nil
 	}
@@ -463,21 +609,4 @@ func parseUint(s string) (int64, error) {
 		n = n*10 + int64(r-'0')
 	}
 	return n, nil
-}
-
-// logAttempt logs each attempt's metadata: method, host, path, attempt.
-func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
-	if c.logger == nil {
-		return
-	}
-	level := slog.LevelDebug
-	if attempt > 0 {
-		level = slog.LevelInfo
-	}
-	c.logger.LogAttrs(req.Context(), level, "checkoutkit request",
-		slog.String("provider", c.provider),
-		slog.String("method", req.Method),
-		slog.String("host", req.URL.Host),
-		slog.String("path", req.URL.Path),
-		slog.Int("attempt", attempt+1))
 }

@@ -147,7 +147,7 @@ func TestSendRetriesTransientStatuses(t *testing.T) {
 	for _, code := range []int{500, 502, 503, 504, 429} {
 		s := newServer(t, status(code, `{}`), status(code, `{}`), status(200, `{}`))
 		c := newClient(t, s.URL)
-		_, err := c.Send(bg, Request{Method: "POST", Path: "/x", Body: []byte("b")})
+		_, err := c.Send(bg, Request{Method: "POST", Path: "/x", Retry: true, Body: []byte("b")})
 		require.NoError(t, err, code)
 		assert.EqualValues(t, 3, s.hits.Load(), code)
 		assert.Equal(t, []string{"b", "b", "b"}, s.bodies, "body replayed on %d", code)
@@ -157,7 +157,7 @@ func TestSendRetriesTransientStatuses(t *testing.T) {
 func TestSendGivesUpAfterMaxAttempts(t *testing.T) {
 	s := newServer(t, status(503, `{"message":"down"}`))
 	c := newClient(t, s.URL, func(c *Config) { c.MaxAttempts = 4 })
-	_, err := c.Send(bg, Request{Method: "GET", Path: "/x"})
+	_, err := c.Send(bg, Request{Method: "GET", Path: "/x", Retry: true})
 	var ae *APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 503, ae.StatusCode)
@@ -172,7 +172,7 @@ func TestSendNeverRetriesClientErrors(t *testing.T) {
 	} {
 		s := newServer(t, status(code, `{"message":"no","code":"E1"}`))
 		c := newClient(t, s.URL)
-		_, err := c.Send(bg, Request{Method: "GET", Path: "/x"})
+		_, err := c.Send(bg, Request{Method: "GET", Path: "/x", Retry: true})
 		var ae *APIError
 		require.ErrorAs(t, err, &ae, code)
 		assert.Equal(t, code, ae.StatusCode)
@@ -196,7 +196,7 @@ func TestRetryAfterWithinCapIsWaited(t *testing.T) {
 	}, status(200, `{}`))
 	c := newClient(t, s.URL)
 	start := time.Now()
-	_, err := c.Send(bg, Request{Method: "GET", Path: "/x"})
+	_, err := c.Send(bg, Request{Method: "GET", Path: "/x", Retry: true})
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond)
 }
@@ -209,7 +209,7 @@ func TestRetryAfterBeyondCapReturnsAtOnce(t *testing.T) {
 	})
 	c := newClient(t, s.URL)
 	start := time.Now()
-	_, err := c.Send(bg, Request{Method: "POST", Path: "/x"})
+	_, err := c.Send(bg, Request{Method: "POST", Path: "/x", Retry: true})
 	assert.Less(t, time.Since(start), time.Second)
 	var ae *APIError
 	require.ErrorAs(t, err, &ae)
@@ -243,7 +243,7 @@ func TestParseRetryAfter(t *testing.T) {
 func TestStorm429GivesUp(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(429) })
 	c := newClient(t, s.URL)
-	_, err := c.Send(bg, Request{Method: "GET", Path: "/x"})
+	_, err := c.Send(bg, Request{Method: "GET", Path: "/x", Retry: true})
 	assert.ErrorIs(t, err, ErrRateLimited)
 	assert.EqualValues(t, DefaultMaxAttempts, s.hits.Load())
 }
@@ -252,12 +252,12 @@ func TestBodyLimit(t *testing.T) {
 	big := strings.Repeat("x", 2<<20)
 	s := newServer(t, status(200, big))
 	c := newClient(t, s.URL, func(c *Config) { c.MaxBody = 1 << 20 })
-	_, err := c.Send(bg, Request{Method: "GET", Path: "/x"})
+	_, err := c.Send(bg, Request{Method: "GET", Path: "/x", Retry: true})
 	assert.ErrorIs(t, err, ErrResponseTooLarge)
 	assert.Less(t, len(err.Error()), 200)
 
 	s2 := newServer(t, status(500, big))
-	_, err = newClient(t, s2.URL, func(c *Config) { c.MaxAttempts = 1 }).Send(bg, Request{Method: "GET", Path: "/x"})
+	_, err = newClient(t, s2.URL, func(c *Config) { c.MaxAttempts = 1 }).Send(bg, Request{Method: "GET", Path: "/x", Retry: true})
 	assert.ErrorIs(t, err, ErrResponseTooLarge, "error bodies are bounded too")
 }
 
@@ -270,12 +270,12 @@ func TestDroppedConnectionIsRetriedThenTyped(t *testing.T) {
 	}
 	s := newServer(t, drop, status(200, `{}`))
 	c := newClient(t, s.URL)
-	_, err := c.Send(bg, Request{Method: "POST", Path: "/x", Query: map[string][]string{"email": {"a@b.c"}}})
+	_, err := c.Send(bg, Request{Method: "POST", Path: "/x", Retry: true, Query: map[string][]string{"email": {"a@b.c"}}})
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, s.hits.Load())
 
 	s2 := newServer(t, drop)
-	_, err = newClient(t, s2.URL).Send(bg, Request{Method: "GET", Path: "/x", Query: map[string][]string{"email": {"a@b.c"}}})
+	_, err = newClient(t, s2.URL).Send(bg, Request{Method: "GET", Path: "/x", Retry: true, Query: map[string][]string{"email": {"a@b.c"}}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "test: GET /api/v1/x")
 	assert.NotContains(t, err.Error(), "a@b.c", "no query in errors")
@@ -289,7 +289,7 @@ func TestTruncatedBody(t *testing.T) {
 		w.Header().Set("Content-Length", "100")
 		io.WriteString(w, `{"access_token":"ab`)
 	})
-	_, err := newClient(t, s.URL).Send(bg, Request{Method: "GET", Path: "/x"})
+	_, err := newClient(t, s.URL).Send(bg, Request{Method: "GET", Path: "/x", Retry: true})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }
@@ -300,7 +300,7 @@ func TestContextWinsOverRetries(t *testing.T) {
 	ctx, cancel := context.WithTimeout(bg, 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := c.Send(ctx, Request{Method: "GET", Path: "/x"})
+	_, err := c.Send(ctx, Request{Method: "GET", Path: "/x", Retry: true})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 500*time.Millisecond)
 }
@@ -316,7 +316,7 @@ func TestHangingServerHonoursContext(t *testing.T) {
 	defer close(release)
 	ctx, cancel := context.WithTimeout(bg, 50*time.Millisecond)
 	defer cancel()
-	_, err := newClient(t, s.URL).Send(ctx, Request{Method: "GET", Path: "/x"})
+	_, err := newClient(t, s.URL).Send(ctx, Request{Method: "GET", Path: "/x", Retry: true})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
@@ -371,18 +371,27 @@ func TestAPIErrorKind(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotFound)
 }
 
-// tokenSource is a TokenSource over a tokencache.Source.
-func newSource(t *testing.T, mint func(n int) string) (*tokencache.Source, *atomic.Int64) {
+// sourceAuth is an Auth over a tokencache.Source, as the providers have.
+type sourceAuth struct{ *tokencache.Source }
+
+func (a sourceAuth) BearerToken(ctx context.Context) (string, error) {
+	t, err := a.Token(ctx)
+	return t.Value, err
+}
+
+func (a sourceAuth) Reject(v string) { a.Invalidate(tokencache.Token{Value: v}) }
+
+func newSource(t *testing.T, mint func(n int) string) (sourceAuth, *atomic.Int64) {
 	t.Helper()
 	c := tokencache.New()
 	t.Cleanup(func() { c.Close() })
 	var n atomic.Int64
-	return c.Source("k", func(context.Context) (tokencache.Token, error) {
+	return sourceAuth{c.Source("k", func(context.Context) (tokencache.Token, error) {
 		return tokencache.Token{Value: mint(int(n.Add(1))), Type: "Bearer", ExpiresAt: time.Now().Add(time.Hour)}, nil
-	}), &n
+	})}, &n
 }
 
-func TestDoBearerRefreshesOnceOn401(t *testing.T) {
+func TestDoAuthRefreshesOnceOn401(t *testing.T) {
 	var valid atomic.Value
 	valid.Store("tok-2")
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -398,7 +407,7 @@ func TestDoBearerRefreshesOnceOn401(t *testing.T) {
 
 	req, _ := http.NewRequest("POST", s.URL+"/api/v1/wallets", strings.NewReader(`{"amount":5}`))
 	req.Header.Set("X-Trace", "1")
-	resp, err := c.DoBearer(req, src, false)
+	resp, err := c.DoAuth(req, src, false)
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -410,14 +419,14 @@ func TestDoBearerRefreshesOnceOn401(t *testing.T) {
 	// A second 401 is returned as is, after exactly one refresh.
 	valid.Store("never")
 	req, _ = http.NewRequest("GET", s.URL+"/api/v1/wallets", nil)
-	resp, err = c.DoBearer(req, src, false)
+	resp, err = c.DoAuth(req, src, false)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 401, resp.StatusCode)
 	assert.EqualValues(t, 3, mints.Load())
 }
 
-func TestDoBearerConcurrent401sOneRefresh(t *testing.T) {
+func TestDoAuthConcurrent401sOneRefresh(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer tok-2" {
 			w.WriteHeader(401)
@@ -433,7 +442,7 @@ func TestDoBearerConcurrent401sOneRefresh(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			req, _ := http.NewRequest("GET", s.URL+"/api/v1/x", nil)
-			resp, err := c.DoBearer(req, src, false)
+			resp, err := c.DoAuth(req, src, false)
 			if assert.NoError(t, err) {
 				assert.Equal(t, 200, resp.StatusCode)
 				resp.Body.Close()
@@ -444,23 +453,23 @@ func TestDoBearerConcurrent401sOneRefresh(t *testing.T) {
 	assert.EqualValues(t, 2, mints.Load())
 }
 
-func TestDoBearerRefusesForeignHost(t *testing.T) {
+func TestDoAuthRefusesForeignHost(t *testing.T) {
 	c := newClient(t, "https://api.cartevo.co")
 	src, mints := newSource(t, func(int) string { return "t" })
 	for _, u := range []string{"https://evil.example/api", "http://api.cartevo.co/x", "https://api.cartevo.co:444/x"} {
 		req, _ := http.NewRequest("GET", u, nil)
-		_, err := c.DoBearer(req, src, false)
+		_, err := c.DoAuth(req, src, false)
 		assert.ErrorIs(t, err, ErrInvalidRequest, u)
 	}
 	assert.EqualValues(t, 0, mints.Load(), "no token minted for a refused request")
 }
 
-func TestDoBearerRetriesOnlyIdempotentUnlessAsked(t *testing.T) {
+func TestDoAuthRetriesOnlyIdempotentUnlessAsked(t *testing.T) {
 	s := newServer(t, status(500, `{}`), status(200, `{}`))
 	c := newClient(t, s.URL)
 	src, _ := newSource(t, func(int) string { return "t" })
 	req, _ := http.NewRequest("POST", s.URL+"/api/v1/x", strings.NewReader("b"))
-	resp, err := c.DoBearer(req, src, false)
+	resp, err := c.DoAuth(req, src, false)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 500, resp.StatusCode, "POST not retried")
@@ -469,7 +478,7 @@ func TestDoBearerRetriesOnlyIdempotentUnlessAsked(t *testing.T) {
 	s2 := newServer(t, status(500, `{}`), status(200, `{}`))
 	c2 := newClient(t, s2.URL)
 	req, _ = http.NewRequest("POST", s2.URL+"/api/v1/x", strings.NewReader("b"))
-	resp, err = c2.DoBearer(req, src, true)
+	resp, err = c2.DoAuth(req, src, true)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode, "opted in")
@@ -477,18 +486,18 @@ func TestDoBearerRetriesOnlyIdempotentUnlessAsked(t *testing.T) {
 
 	s3 := newServer(t, status(502, `{}`), status(200, `{}`))
 	req, _ = http.NewRequest("GET", s3.URL+"/api/v1/x", nil)
-	resp, err = newClient(t, s3.URL).DoBearer(req, src, false)
+	resp, err = newClient(t, s3.URL).DoAuth(req, src, false)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode, "GET retried")
 }
 
-func TestDoBearerBodyTooLargeToReplay(t *testing.T) {
+func TestDoAuthBodyTooLargeToReplay(t *testing.T) {
 	c := newClient(t, "https://api.cartevo.co")
 	src, _ := newSource(t, func(int) string { return "t" })
 	req, _ := http.NewRequest("POST", "https://api.cartevo.co/x", io.NopCloser(bytes.NewReader(make([]byte, MaxReplayBody+1))))
 	req.GetBody = nil
-	_, err := c.DoBearer(req, src, false)
+	_, err := c.DoAuth(req, src, false)
 	assert.ErrorIs(t, err, ErrInvalidRequest)
 }
 
@@ -499,7 +508,7 @@ func TestLogsAreMetadataOnly(t *testing.T) {
 	c := newClient(t, s.URL, func(c *Config) { c.Logger = logger })
 	src, _ := newSource(t, func(n int) string { return "sk_secret_value" + strconv.Itoa(n) })
 	req, _ := http.NewRequest("GET", s.URL+"/api/v1/x?email=a@b.c", nil)
-	resp, err := c.DoBearer(req, src, false)
+	resp, err := c.DoAuth(req, src, false)
 	require.NoError(t, err)
 	resp.Body.Close()
 	out := buf.String()

@@ -1,17 +1,16 @@
-// Package provider holds what every provider client shares at construction:
-// the common options' settings, the HTTP layer and cache they produce, and
-// cache keys that never carry a credential in clear.
+// Package provider holds what every provider client shares: the common
+// options' settings, the HTTP layer and cache they produce, the token path
+// (cache, redaction, context errors), lifetime rules, cache keys that never
+// carry a credential in clear, and the HTTP handlers' common behaviour.
 package provider
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
@@ -30,12 +29,17 @@ type Settings struct {
 	MaxRetryAfter time.Duration
 	MaxBody       int64
 	RetryAll      bool // Do retries network errors and 5xx for every method
+	NoReuse       bool // browser-bound tokens are minted on every call
 }
 
 // Base is what a provider client is built on.
 type Base struct {
+	Name      string
 	HTTP      *httpx.Client
 	Cache     *tokencache.Cache
+	Logger    *slog.Logger
+	NoReuse   bool
+	RetryAll  bool
 	ownsCache bool
 }
 
@@ -58,7 +62,7 @@ func Build(name string, s Settings, decode httpx.ErrorDecoder, secrets ...string
 	if err != nil {
 		return nil, err
 	}
-	b := &Base{HTTP: hc, Cache: s.Cache}
+	b := &Base{Name: name, HTTP: hc, Cache: s.Cache, Logger: s.Logger, NoReuse: s.NoReuse, RetryAll: s.RetryAll}
 	if b.Cache == nil {
 		b.Cache = tokencache.New(tokencache.WithLogger(s.Logger))
 		b.ownsCache = true
@@ -76,6 +80,77 @@ func (b *Base) Close() error {
 	return nil
 }
 
+// Call names a token endpoint, for errors: the method and the path below
+// the base URL.
+type Call struct{ Method, Path string }
+
+// fetch wraps a mint so that every token it returns is checked and
+// remembered for redaction.
+func (b *Base) fetch(call Call, mint tokencache.FetchFunc) tokencache.FetchFunc {
+	return func(ctx context.Context) (tokencache.Token, error) {
+		tok, err := mint(ctx)
+		if err != nil {
+			return tok, err
+		}
+		b.HTTP.Redactor().Remember(tok.Value)
+		return tok, nil
+	}
+}
+
+// Token returns key's token from the cache, minting it with mint when there
+// is none that is fresh (GetFresh: tokens bound for a browser). With
+// NoReuse set it mints on every call. A caller's context ending while it
+// waits is wrapped with call.
+func (b *Base) Token(ctx context.Context, key string, call Call, mint tokencache.FetchFunc) (tokencache.Token, error) {
+	f := b.fetch(call, mint)
+	var tok tokencache.Token
+	var err error
+	if b.NoReuse {
+		tok, err = f(ctx)
+	} else {
+		tok, err = b.Cache.GetFresh(ctx, key, f)
+	}
+	return tok, b.wrap(err, call)
+}
+
+func (b *Base) wrap(err error, call Call) error {
+	if err == nil {
+		return nil
+	}
+	return b.HTTP.WrapContextError(err, call.Method, b.HTTP.URL(call.Path, nil).Path)
+}
+
+// Source is a fixed-key token (a server-to-server access token) with the
+// token path's checks, redaction and context errors. It is an httpx.Auth.
+type Source struct {
+	b    *Base
+	call Call
+	src  *tokencache.Source
+}
+
+// Source returns the Source for key, minted by mint at call.
+func (b *Base) Source(key string, call Call, mint tokencache.FetchFunc) *Source {
+	return &Source{b: b, call: call, src: b.Cache.Source(key, b.fetch(call, mint))}
+}
+
+// Token returns the cached token, minting one when none is fresh.
+func (s *Source) Token(ctx context.Context) (tokencache.Token, error) {
+	tok, err := s.src.Token(ctx)
+	return tok, s.b.wrap(err, s.call)
+}
+
+// Invalidate drops tok if it is still the cached token.
+func (s *Source) Invalidate(tok tokencache.Token) { s.src.Invalidate(tok) }
+
+// BearerToken implements httpx.Auth.
+func (s *Source) BearerToken(ctx context.Context) (string, error) {
+	tok, err := s.Token(ctx)
+	return tok.Value, err
+}
+
+// Reject implements httpx.Auth.
+func (s *Source) Reject(tok string) { s.src.Invalidate(tokencache.Token{Value: tok}) }
+
 // Key returns a cache key for provider: its name and a hash of parts
 // (base URL, credentials, request scope), so that keys never reveal what
 // they are made of and different credentials never share a token.
@@ -90,59 +165,12 @@ func Key(provider string, parts ...string) string {
 
 // Require reports a FieldError when value is empty or only spaces.
 func Require(provider, field, value string) error {
-	if strings.TrimSpace(value) == "" {
-		return httpx.Invalid(provider, field, "must not be empty")
+	for _, r := range value {
+		if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
+			return nil
+		}
 	}
-	return nil
-}
-
-// Pack joins the parts of a compound token (a token and its checkout URL,
-// say) into one tokencache Value; Unpack splits it again. Tokens and URLs
-// never contain NUL.
-func Pack(parts ...string) string { return strings.Join(parts, "\x00") }
-
-// Unpack splits tok.Value, made by Pack, into exactly n parts. A value
-// without n parts (a Store shared with another version, or tampered with)
-// is dropped from the cache and reported as ErrUnexpectedResponse, so that
-// the next call mints afresh.
-func Unpack(cache *tokencache.Cache, key string, tok tokencache.Token, n int) ([]string, error) {
-	parts := strings.SplitN(tok.Value, "\x00", n)
-	if len(parts) != n {
-		cache.Invalidate(key, tok)
-		return nil, fmt.Errorf("%w: cached token is malformed; dropped it", httpx.ErrUnexpectedResponse)
-	}
-	return parts, nil
-}
-
-// FailureStatus is the status an HTTP handler answers when it could not
-// hand out a token. For an error from the handler's own callback
-// (fromCaller): 401 if it matches ErrUnauthorized, 404 if ErrNotFound, else
-// 400. Otherwise a local validation error is 400 and anything else is the
-// provider failing us: 502.
-func FailureStatus(err error, fromCaller bool) int {
-	switch {
-	case fromCaller && errors.Is(err, httpx.ErrUnauthorized):
-		return http.StatusUnauthorized
-	case fromCaller && errors.Is(err, httpx.ErrNotFound):
-		return http.StatusNotFound
-	case fromCaller, isLocal(err):
-		return http.StatusBadRequest
-	}
-	return http.StatusBadGateway
-}
-
-func isLocal(err error) bool {
-	var fe *httpx.FieldError
-	return errors.As(err, &fe)
-}
-
-// WriteFailure answers status with its plain status text.
-func WriteFailure(w http.ResponseWriter, status int) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(http.StatusText(status) + "\n"))
+	return httpx.Invalid(provider, field, "must not be empty")
 }
 
 // CloseWhenUnreachable closes b's own cache once the public client p has
@@ -159,4 +187,50 @@ func Apply[O any, F ~func(*O)](o *O, opts []F) {
 			opt(o)
 		}
 	}
+}
+
+// Describe is a client's String: provider and base URL, no credential.
+func (b *Base) Describe() string {
+	return b.Name + ".Client{baseURL: " + b.HTTP.BaseURL().String() + "}"
+}
+
+// LogValue is a client's slog value: provider and base URL, no credential.
+func (b *Base) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("provider", b.Name), slog.String("base_url", b.HTTP.BaseURL().String()))
+}
+
+// AccessTokenResponse is an OAuth 2.0 token answer (RFC 6749 §5.1).
+type AccessTokenResponse struct {
+	AccessToken string   `json:"access_token"`
+	TokenType   string   `json:"token_type"`
+	ExpiresIn   *float64 `json:"expires_in"`
+}
+
+// AccessToken decodes an OAuth 2.0 token answer received at now: a usable
+// access_token, a Bearer (or absent) token_type, and a lifetime from
+// expires_in under MaxLifetime. With no expires_in the lifetime is
+// defaultLife, or an error when defaultLife is 0.
+func (b *Base) AccessToken(resp *httpx.Response, now time.Time, defaultLife time.Duration) (tokencache.Token, error) {
+	hc := b.HTTP
+	var tr AccessTokenResponse
+	if err := hc.DecodeJSON(resp, &tr); err != nil {
+		return tokencache.Token{}, err
+	}
+	if err := httpx.CheckToken(tr.AccessToken); err != nil {
+		return tokencache.Token{}, hc.Unexpected(resp, "access_token: %v", err)
+	}
+	if err := CheckTokenType(tr.TokenType); err != nil {
+		return tokencache.Token{}, hc.Unexpected(resp, "%v", err)
+	}
+	life := defaultLife
+	if tr.ExpiresIn != nil || life == 0 {
+		if tr.ExpiresIn == nil {
+			return tokencache.Token{}, hc.Unexpected(resp, "no expires_in")
+		}
+		var err error
+		if life, err = Lifetime(*tr.ExpiresIn, 0); err != nil {
+			return tokencache.Token{}, hc.Unexpected(resp, "expires_in: %v", err)
+		}
+	}
+	return tokencache.Token{Value: tr.AccessToken, Type: "Bearer", ExpiresAt: now.Add(life)}, nil
 }
