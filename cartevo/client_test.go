@@ -286,13 +286,25 @@ func TestFieldErrorNamesTheField(t *testing.T) {
 }
 
 func TestRetryWaitOption(t *testing.T) {
-	c, srv, _ := fakeClient(t, nil, cartevo.WithRetryWait(time.Millisecond, 2*time.Millisecond), cartevo.WithMaxAttempts(4))
-	srv.FailNext(500, 502, 503)
+	// Seven retries: with the default waits (full jitter up to 100 ms, 200
+	// ms, … 2 s) they take about 4.5 s on average and under 1 s almost
+	// never; capped at 1 ms they take a few milliseconds.
+	c, srv, _ := fakeClient(t, nil, cartevo.WithRetryWait(time.Millisecond, time.Millisecond), cartevo.WithMaxAttempts(8))
+	srv.FailNext(500, 502, 503, 500, 502, 503, 500)
 	start := time.Now()
 	_, err := c.AccessToken(bg)
 	require.NoError(t, err)
-	assert.Less(t, time.Since(start), 500*time.Millisecond, "three short waits")
-	assert.Equal(t, 4, srv.TokenRequests())
+	assert.Less(t, time.Since(start), time.Second, "seven 1 ms waits")
+	assert.Equal(t, 8, srv.TokenRequests())
+
+	_, err = cartevo.New("id", "key", cartevo.WithRetryWait(time.Second, time.Millisecond))
+	assert.ErrorIs(t, err, cartevo.ErrInvalidRequest, "min above max is an error from New")
+	assert.ErrorContains(t, err, "WithRetryWait")
+	_, err = cartevo.New("id", "key", cartevo.WithMaxAttempts(-1))
+	assert.ErrorContains(t, err, "WithMaxAttempts")
+	c0, err := cartevo.New("id", "key", cartevo.WithMaxAttempts(0), cartevo.WithHTTPClient(nil))
+	require.NoError(t, err, "zero values mean the defaults")
+	c0.Close()
 }
 
 func TestDroppedClientReleasesItsCache(t *testing.T) {

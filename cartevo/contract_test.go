@@ -205,3 +205,55 @@ func TestDecodeEnvelopeLeavesTheResponseAlone(t *testing.T) {
 	resp = &http.Response{StatusCode: 200, Body: io.NopCloser(io.MultiReader(strings.NewReader(`{"succ`), iotest.ErrReader(io.ErrUnexpectedEOF)))}
 	require.ErrorIs(t, c.DecodeEnvelope(resp, nil), io.ErrUnexpectedEOF)
 }
+
+// Real wire shapes beyond the docs (PROVIDERS.md, "What the providers
+// really send"), verbatim.
+func TestEnvelopeShapes(t *testing.T) {
+	for name, tc := range map[string]struct {
+		body string
+		want error
+	}{
+		// Cartevo's backend, global envelope switched off (GET /wallets).
+		"data only":     {`{"data":[{"id":"wal_1","currency":"XAF"}]}`, nil},
+		"envelope":      {`{"success":true,"statusCode":200,"message":"ok","data":[{"id":"wal_1","currency":"XAF"}]}`, nil},
+		"success false": {`{"success":false,"statusCode":404,"message":"Wallet not found","data":null}`, cartevo.ErrNotFound},
+		"neither":       {`{"items":[]}`, cartevo.ErrUnexpectedResponse},
+		"not an object": {`[1,2]`, cartevo.ErrUnexpectedResponse},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, mt, _ := mockClient(t)
+			mt.RegisterResponder(http.MethodPost, tokenURL, jsonResponder(200, docSuccess))
+			mt.RegisterResponder(http.MethodGet, "https://api.cartevo.co/api/v1/wallets", jsonResponder(200, tc.body))
+			var out []wallet
+			err := c.Call(bg, http.MethodGet, "/wallets", nil, &out)
+			if tc.want == nil {
+				require.NoError(t, err)
+				assert.Equal(t, []wallet{{ID: "wal_1", Currency: "XAF"}}, out)
+				return
+			}
+			assert.ErrorIs(t, err, tc.want)
+		})
+	}
+}
+
+func TestRealErrorShapes(t *testing.T) {
+	// NestJS ValidationPipe, as Cartevo's backend answers a bad token body.
+	const validation = `{"message":["client_id must be a string","client_id should not be empty"],"error":"Bad Request","statusCode":400}`
+	c, mt, _ := mockClient(t)
+	mt.RegisterResponder(http.MethodPost, tokenURL, jsonResponder(400, validation))
+	_, err := c.AccessToken(bg)
+	require.ErrorIs(t, err, cartevo.ErrInvalidRequest)
+	assert.Contains(t, err.Error(), "client_id must be a string; client_id should not be empty")
+
+	// NestJS ThrottlerException.
+	c, mt, _ = mockClient(t)
+	mt.RegisterResponder(http.MethodPost, tokenURL, func(*http.Request) (*http.Response, error) {
+		r := httpmock.NewStringResponse(429, `{"statusCode":429,"message":"ThrottlerException: Too Many Requests"}`)
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Retry-After", "60")
+		return r, nil
+	})
+	_, err = c.AccessToken(bg)
+	require.ErrorIs(t, err, cartevo.ErrRateLimited)
+	assert.Contains(t, err.Error(), "ThrottlerException")
+}

@@ -1,7 +1,8 @@
 // Package cartevotest is an in-process fake of the Cartevo API for tests and
 // examples: POST /auth/token minting HS256 JWT access tokens with Cartevo's
 // claims, 400/401/429 answers in Cartevo's shapes, key rotation, and one
-// authenticated endpoint (GET /wallets) that uses Cartevo's envelope.
+// authenticated endpoint (GET /wallets, with currency and limit query
+// parameters) that uses Cartevo's envelope, or not ([WithoutEnvelope]).
 //
 //	srv := cartevotest.NewServer()
 //	defer srv.Close()
@@ -19,6 +20,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +58,7 @@ type Server struct {
 	apiCalls   int
 	signingKey []byte
 	delay      time.Duration
+	bareData   bool
 }
 
 type issued struct {
@@ -82,6 +86,11 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 func WithRateLimit(n int, window time.Duration) Option {
 	return func(s *Server) { s.limit, s.window = n, window }
 }
+
+// WithoutEnvelope makes GET /wallets answer {"data": […]} with no success,
+// statusCode or message fields, as Cartevo's backend does for modules
+// whose global envelope is switched off.
+func WithoutEnvelope() Option { return func(s *Server) { s.bareData = true } }
 
 // WithClient adds an accepted client id and key.
 func WithClient(id, key string) Option { return func(s *Server) { s.keys[id] = key } }
@@ -290,10 +299,21 @@ func (s *Server) wallets(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, http.StatusUnauthorized, false, "Unauthorized", nil)
 		return
 	}
-	writeEnvelope(w, http.StatusOK, true, "Wallets retrieved successfully", []map[string]any{
+	wallets := []map[string]any{
 		{"id": "wal_xaf_01", "currency": "XAF", "balance": "150000.00", "country": "CM"},
 		{"id": "wal_usd_01", "currency": "USD", "balance": "250.00", "country": "CM"},
-	})
+	}
+	if c := r.URL.Query().Get("currency"); c != "" {
+		wallets = slices.DeleteFunc(wallets, func(w map[string]any) bool { return w["currency"] != c })
+	}
+	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && n >= 0 && n < len(wallets) {
+		wallets = wallets[:n]
+	}
+	if s.bareData {
+		writeJSON(w, http.StatusOK, map[string]any{"data": wallets})
+		return
+	}
+	writeEnvelope(w, http.StatusOK, true, "Wallets retrieved successfully", wallets)
 }
 
 func stringField(body map[string]json.RawMessage, name string) string {
