@@ -183,3 +183,82 @@ func TestContractFutureExpiresAtUsedWhenNoExpiresIn(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, clk.Now().Add(7*time.Minute), tok.ExpiresAt)
 }
+
+// Real wire shapes beyond the docs (PROVIDERS.md, "What the providers really
+// send"), verbatim.
+
+// crovver-react's response types: the page URL inside data, no meta.
+const (
+	reactCheckout = `{"success":true,"data":{"token":"eyJhbGciOiJIUzI1NiJ9.e30.sig","expiresAt":"2026-03-01T12:10:00Z","checkoutUrl":"https://portal.crovver.com/pricing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig"}}`
+	reactPortal   = `{"success":true,"data":{"token":"eyJhbGciOiJIUzI1NiJ9.e30.sig","expiresAt":"2026-03-01T12:10:00Z","portalUrl":"https://portal.crovver.com/billing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig"}}`
+)
+
+func TestContractPageURLInsideData(t *testing.T) {
+	c, mt, clk := mockClient(t)
+	mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201, reactCheckout))
+	mt.RegisterResponder(http.MethodPost, portalURL, respond(201, reactPortal))
+	tok, err := c.CheckoutToken(context.Background(), fullRequest)
+	require.NoError(t, err)
+	assert.Equal(t, "https://portal.crovver.com/pricing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig", tok.CheckoutURL)
+	assert.Equal(t, clk.Now().Add(10*time.Minute), tok.ExpiresAt, "expiresAt used: no expiresIn anywhere")
+	p, err := c.PortalToken(context.Background(), crovver.PortalTokenRequest{ExternalTenantID: "tenant_42", ReturnURL: "https://app.example.com/"})
+	require.NoError(t, err)
+	assert.Equal(t, "https://portal.crovver.com/billing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig", p.PortalURL)
+}
+
+func TestContractMetaURLWinsOverData(t *testing.T) {
+	c, mt, _ := mockClient(t)
+	mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
+		`{"success":true,"data":{"token":"t1","checkoutUrl":"https://data.example/x"},"meta":{"checkoutUrl":"https://meta.example/x","expiresIn":600}}`))
+	tok, err := c.CheckoutToken(context.Background(), fullRequest)
+	require.NoError(t, err)
+	assert.Equal(t, "https://meta.example/x", tok.CheckoutURL)
+}
+
+func TestContractMissingURLIsNamed(t *testing.T) {
+	c, mt, _ := mockClient(t)
+	mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201, `{"success":true,"data":{"token":"t1"},"meta":{"expiresIn":600}}`))
+	mt.RegisterResponder(http.MethodPost, portalURL, respond(201, `{"success":true,"data":{"token":"t1","expiresIn":600}}`))
+	_, err := c.CheckoutToken(context.Background(), fullRequest)
+	require.ErrorIs(t, err, crovver.ErrUnexpectedResponse)
+	assert.Contains(t, err.Error(), "no checkoutUrl in response")
+	_, err = c.PortalToken(context.Background(), crovver.PortalTokenRequest{ExternalTenantID: "t", ReturnURL: "https://a.example/"})
+	require.ErrorIs(t, err, crovver.ErrUnexpectedResponse)
+	assert.Contains(t, err.Error(), "no portalUrl in response")
+}
+
+func TestContractTokenWithControlCharacters(t *testing.T) {
+	for _, tok := range []string{`abc\u0000javascript:alert(1)`, `abc\ndef`, `abc def`} {
+		c, mt, _ := mockClient(t)
+		mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
+			`{"success":true,"data":{"token":"`+tok+`"},"meta":{"checkoutUrl":"https://p.example/x","expiresIn":600}}`))
+		_, err := c.CheckoutToken(context.Background(), fullRequest)
+		require.ErrorIs(t, err, crovver.ErrUnexpectedResponse, tok)
+	}
+}
+
+func TestContractLifetimesAreBounded(t *testing.T) {
+	c, mt, clk := mockClient(t)
+	mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
+		`{"success":true,"data":{"token":"t1","expiresAt":"33715-01-01T00:00:00Z"},"meta":{"checkoutUrl":"https://p.example/x"}}`))
+	tok, err := c.CheckoutToken(context.Background(), fullRequest)
+	if err == nil { // a year past 9999 does not parse as RFC 3339: refused or clamped, never trusted
+		assert.False(t, tok.ExpiresAt.After(clk.Now().Add(24*time.Hour)))
+	}
+
+	c, mt, clk = mockClient(t)
+	far := clk.Now().AddDate(50, 0, 0).Format(time.RFC3339)
+	mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
+		`{"success":true,"data":{"token":"t1","expiresAt":"`+far+`"},"meta":{"checkoutUrl":"https://p.example/x"}}`))
+	tok, err = c.CheckoutToken(context.Background(), fullRequest)
+	require.NoError(t, err)
+	assert.Equal(t, clk.Now().Add(24*time.Hour), tok.ExpiresAt, "clamped to a day")
+
+	for _, in := range []string{"9.3e9", "86401", "-5"} {
+		c, mt, _ := mockClient(t)
+		mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
+			`{"success":true,"data":{"token":"t1"},"meta":{"checkoutUrl":"https://p.example/x","expiresIn":`+in+`}}`))
+		_, err := c.CheckoutToken(context.Background(), fullRequest)
+		assert.ErrorIs(t, err, crovver.ErrUnexpectedResponse, in)
+	}
+}

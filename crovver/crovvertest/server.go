@@ -16,6 +16,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"html/template"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -47,6 +48,7 @@ type Server struct {
 	checkoutTokens int
 	portalTokens   int
 	failures       []int
+	urlInData      bool
 }
 
 // Option configures a Server.
@@ -56,6 +58,10 @@ type Option func(*Server)
 // fresh loopback port. The server takes ownership of l and closes it on
 // Close.
 func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
+
+// WithURLInData answers as crovver-react's types have it: the page URL
+// (checkoutUrl or portalUrl) and expiresIn inside data, and no meta.
+func WithURLInData() Option { return func(s *Server) { s.urlInData = true } }
 
 // WithClock sets the server's clock (default time.Now).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
@@ -204,11 +210,13 @@ func (s *Server) mint(kind string) http.HandlerFunc {
 			s.checkoutTokens++
 			meta["checkoutUrl"] = s.srv.URL + "/pricing?token=" + url.QueryEscape(tok)
 		}
-		writeJSON(w, http.StatusCreated, map[string]any{
-			"success": true,
-			"data":    map[string]any{"token": tok, "expiresAt": exp.UTC().Format(time.RFC3339)},
-			"meta":    meta,
-		})
+		data := map[string]any{"token": tok, "expiresAt": exp.UTC().Format(time.RFC3339)}
+		body := map[string]any{"success": true, "data": data, "meta": meta}
+		if s.urlInData {
+			maps.Copy(data, meta)
+			delete(body, "meta")
+		}
+		writeJSON(w, http.StatusCreated, body)
 	}
 }
 
