@@ -2,8 +2,11 @@ package cartevo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+
+	"golang.org/x/oauth2"
 
 	"github.com/checkoutkit/checkoutkit/cartevo"
 	"github.com/checkoutkit/checkoutkit/cartevo/cartevotest"
@@ -76,4 +79,91 @@ func ExampleClient_Do() {
 	fmt.Println(resp.StatusCode, "mints:", srv.Mints())
 	// Output:
 	// 200 mints: 2
+}
+
+func ExampleClient_TokenSource() {
+	srv := cartevotest.NewServer()
+	defer srv.Close()
+	client, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	// Code that speaks golang.org/x/oauth2 gets the cached token.
+	hc := oauth2.NewClient(context.Background(), client.TokenSource())
+	resp, err := hc.Get(client.URL("/wallets?currency=USD"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	fmt.Println(resp.StatusCode, "mints:", srv.Mints())
+	// Output:
+	// 200 mints: 1
+}
+
+func ExampleClient_HTTPClient() {
+	srv := cartevotest.NewServer()
+	defer srv.Close()
+	client, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	// Hand this to a client generated from Cartevo's OpenAPI spec.
+	hc := client.HTTPClient()
+	resp, err := hc.Get(client.URL("/wallets"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode)
+
+	_, err = hc.Get("https://elsewhere.example/wallets") // never with the token
+	fmt.Println(errors.Is(err, cartevo.ErrInvalidRequest))
+	// Output:
+	// 200
+	// true
+}
+
+func ExampleClient_DecodeEnvelope() {
+	srv := cartevotest.NewServer()
+	defer srv.Close()
+	client, _ := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()))
+	defer client.Close()
+
+	req, _ := http.NewRequest(http.MethodGet, client.URL("/wallets?limit=1"), nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var wallets []struct{ ID string }
+	if err := client.DecodeEnvelope(resp, &wallets); err != nil { // closes the body
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(wallets[0].ID)
+	// Output:
+	// wal_xaf_01
+}
+
+func ExampleClient_InvalidateToken() {
+	srv := cartevotest.NewServer()
+	defer srv.Close()
+	client, _ := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()))
+	defer client.Close()
+
+	ctx := context.Background()
+	tok, _ := client.AccessToken(ctx)
+	client.InvalidateToken(tok) // Cartevo refused it on a request sent without Do
+	fresh, _ := client.AccessToken(ctx)
+	fmt.Println(fresh.Value != tok.Value, "mints:", srv.Mints())
+	// Output:
+	// true mints: 2
 }

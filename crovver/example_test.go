@@ -2,6 +2,7 @@ package crovver_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -60,4 +61,53 @@ func ExampleClient_RedirectHandler() {
 	fmt.Println(rec.Code, strings.HasPrefix(rec.Header().Get("Location"), srv.URL()+"/pricing?token="))
 	// Output:
 	// 303 true
+}
+
+func ExampleClient_PortalToken() {
+	srv := crovvertest.NewServer(crovvertest.WithSubscription("tenant_42", "pro"))
+	defer srv.Close()
+	client, err := crovver.New(crovvertest.PublicKey, crovver.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	tok, err := client.PortalToken(context.Background(), crovver.PortalTokenRequest{
+		ExternalTenantID: "tenant_42",
+		ReturnURL:        "https://app.example.com/account",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(strings.HasPrefix(tok.PortalURL, srv.URL()+"/billing?token="), tok.ExpiresIn.Round(time.Minute))
+
+	_, err = client.PortalToken(context.Background(), crovver.PortalTokenRequest{
+		ExternalTenantID: "never_checked_out",
+		ReturnURL:        "https://app.example.com/account",
+	})
+	fmt.Println(errors.Is(err, crovver.ErrTenantNotFound))
+	// Output:
+	// true 10m0s
+	// true
+}
+
+func ExampleClient_PortalRedirectHandler() {
+	srv := crovvertest.NewServer(crovvertest.WithSubscription("tenant_42", "pro"))
+	defer srv.Close()
+	client, _ := crovver.New(crovvertest.PublicKey, crovver.WithBaseURL(srv.URL()))
+	defer client.Close()
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /billing", client.PortalRedirectHandler(func(r *http.Request) (crovver.PortalTokenRequest, error) {
+		return crovver.PortalTokenRequest{ExternalTenantID: "tenant_42", ReturnURL: "https://app.example.com/"}, nil
+	}))
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/billing", nil))
+	fmt.Println(rec.Code, strings.HasPrefix(rec.Header().Get("Location"), srv.URL()+"/billing?token="))
+	fmt.Println(rec.Header().Get("Cache-Control"), rec.Header().Get("Referrer-Policy"))
+	// Output:
+	// 303 true
+	// no-store no-referrer
 }
