@@ -201,21 +201,17 @@ func TestServerErrorsAreRetried(t *testing.T) {
 func TestCallerCancelDoesNotFailOthers(t *testing.T) {
 	c, srv, _ := fakeClient(t, nil)
 	srv.SetDelay(50 * time.Millisecond)
-	ctx, cancel := context.WithTimeout(bg, 10*time.Millisecond)
-	defer cancel()
-	var wg sync.WaitGroup
-	var patientErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		time.Sleep(2 * time.Millisecond)
-		_, patientErr = c.AccessToken(bg)
-	}()
-	_, err := c.AccessToken(ctx)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	wg.Wait()
-	require.NoError(t, patientErr)
+	ctx, cancel := context.WithCancel(bg)
+	impatient := make(chan error, 1)
+	go func() { _, err := c.AccessToken(ctx); impatient <- err }()
+	require.Eventually(t, func() bool { return srv.TokenRequestsStarted() == 1 }, 5*time.Second, time.Millisecond, "the mint is in flight")
+	patient := make(chan error, 1)
+	go func() { _, err := c.AccessToken(bg); patient <- err }()
+	cancel()
+	require.ErrorIs(t, <-impatient, context.Canceled)
+	require.NoError(t, <-patient, "the impatient caller's cancellation did not fail the shared mint")
 	assert.Equal(t, 1, srv.Mints())
+	assert.Equal(t, 1, srv.TokenRequestsStarted())
 }
 
 func TestClientsWithDifferentCredentialsShareNothing(t *testing.T) {

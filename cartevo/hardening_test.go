@@ -204,3 +204,37 @@ func TestDeadlineNamesTheCall(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, "cartevo: POST /api/v1/auth/token: context deadline exceeded", err.Error())
 }
+
+func TestWithRetryAllMethods(t *testing.T) {
+	for _, retryAll := range []bool{false, true} {
+		var posts atomic.Int32
+		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if r.URL.Path == "/api/v1/auth/token" {
+				_, _ = io.WriteString(w, `{"access_token":"tok-abcdef","token_type":"Bearer","expires_in":3600}`)
+				return
+			}
+			if posts.Add(1) == 1 {
+				w.WriteHeader(http.StatusBadGateway)
+				return
+			}
+			_, _ = io.WriteString(w, `{"success":true,"statusCode":201,"message":"ok","data":{"id":"tx_1"}}`)
+		}))
+		opts := []cartevo.Option{cartevo.WithBaseURL(api.URL + "/api/v1"), cartevo.WithRetryWait(time.Millisecond, time.Millisecond)}
+		if retryAll {
+			opts = append(opts, cartevo.WithRetryAllMethods())
+		}
+		c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, opts...)
+		require.NoError(t, err)
+		err = c.Call(bg, http.MethodPost, "/transfers", map[string]int{"amount": 5}, nil)
+		if retryAll {
+			assert.NoError(t, err)
+			assert.EqualValues(t, 2, posts.Load(), "POST retried after a 502")
+		} else {
+			assert.ErrorContains(t, err, "502")
+			assert.EqualValues(t, 1, posts.Load(), "POST not retried by default")
+		}
+		c.Close()
+		api.Close()
+	}
+}

@@ -43,22 +43,23 @@ type Server struct {
 	srv      *httptest.Server
 	listener net.Listener
 
-	mu         sync.Mutex
-	keys       map[string]string // client id -> current key
-	generation map[string]int    // client id -> key generation
-	issued     map[string]issued // jti -> who and which generation
-	expiresIn  time.Duration
-	now        func() time.Time
-	limit      int
-	window     time.Duration
-	recent     []time.Time // token requests inside the window
-	failures   []int       // statuses to answer the next token requests with
-	mints      int
-	tokenCalls int
-	apiCalls   int
-	signingKey []byte
-	delay      time.Duration
-	bareData   bool
+	mu           sync.Mutex
+	keys         map[string]string // client id -> current key
+	generation   map[string]int    // client id -> key generation
+	issued       map[string]issued // jti -> who and which generation
+	expiresIn    time.Duration
+	now          func() time.Time
+	limit        int
+	window       time.Duration
+	recent       []time.Time // token requests inside the window
+	failures     []int       // statuses to answer the next token requests with
+	mints        int
+	tokenCalls   int
+	tokenStarted int
+	apiCalls     int
+	signingKey   []byte
+	delay        time.Duration
+	bareData     bool
 }
 
 type issued struct {
@@ -166,6 +167,15 @@ func (s *Server) RevokeTokens(clientID string) {
 	s.generation[clientID]++
 }
 
+// TokenRequestsStarted reports how many token requests have arrived,
+// including those still waiting out [Server.SetDelay]: a test can wait for
+// a mint to be in flight.
+func (s *Server) TokenRequestsStarted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenStarted
+}
+
 // SetDelay makes every token request take d before it is answered.
 func (s *Server) SetDelay(d time.Duration) {
 	s.mu.Lock()
@@ -190,6 +200,7 @@ func (s *Server) SetExpiresIn(d time.Duration) {
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
+	s.tokenStarted++
 	delay := s.delay
 	s.mu.Unlock()
 	if delay > 0 {
