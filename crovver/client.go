@@ -176,7 +176,11 @@ func (c *client) mint(ctx context.Context, path string, body []byte) (tokencache
 	if err != nil {
 		return tokencache.Token{}, err
 	}
-	now := c.base.Cache.Now()
+	return decodeToken(hc, resp, path, c.base.Cache.Now())
+}
+
+// decodeToken reads a 2xx answer to path received at now.
+func decodeToken(hc *httpx.Client, resp *httpx.Response, path string, now time.Time) (tokencache.Token, error) {
 	var tr tokenResponse
 	if err := hc.DecodeJSON(resp, &tr); err != nil {
 		return tokencache.Token{}, err
