@@ -391,66 +391,86 @@ func newSource(t *testing.T, mint func(n int) string) (sourceAuth, *atomic.Int64
 	})}, &n
 }
 
-func TestDoAuthRefreshesOnceOn401(t *testing.T) {
-	var valid atomic.Value
-	valid.Store("tok-2")
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+valid.Load().(string) {
-			w.WriteHeader(401)
-			return
-		}
-		io.WriteString(w, "ok")
-	})
-	c := newClient(t, s.URL)
-	src, mints := newSource(t, func(n int) string { return "tok-" + strconv.Itoa(n) })
-	_, _ = src.Token(bg) // tok-1 cached, then "rotated" server-side
-
-	req, _ := http.NewRequest("POST", s.URL+"/api/v1/wallets", strings.NewReader(`{"amount":5}`))
-	req.Header.Set("X-Trace", "1")
-	resp, err := c.DoAuth(req, src, false)
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, "ok", string(body))
-	assert.EqualValues(t, 2, mints.Load())
-	assert.Equal(t, []string{`{"amount":5}`, `{"amount":5}`}, s.bodies, "body replayed")
-	assert.Empty(t, req.Header.Get("Authorization"), "caller's request untouched")
-
-	// A second 401 is returned as is, after exactly one refresh.
-	valid.Store("never")
-	req, _ = http.NewRequest("GET", s.URL+"/api/v1/wallets", nil)
-	resp, err = c.DoAuth(req, src, false)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, 401, resp.StatusCode)
-	assert.EqualValues(t, 3, mints.Load())
-}
-
-func TestDoAuthConcurrent401sOneRefresh(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer tok-2" {
-			w.WriteHeader(401)
-			return
-		}
-	})
-	c := newClient(t, s.URL)
-	src, mints := newSource(t, func(n int) string { return "tok-" + strconv.Itoa(n) })
-	_, _ = src.Token(bg)
-	var wg sync.WaitGroup
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest("GET", s.URL+"/api/v1/x", nil)
-			resp, err := c.DoAuth(req, src, false)
-			if assert.NoError(t, err) {
-				assert.Equal(t, 200, resp.StatusCode)
-				resp.Body.Close()
+// TestRefreshOnceOn401 is the one table for the 401 refresh-and-retry that
+// every authenticated path shares: Send with Auth (Call, the checkout
+// init), DoAuth (Do) and Transport (HTTPClient).
+func TestRefreshOnceOn401(t *testing.T) {
+	paths := map[string]func(c *Client, base string, auth Auth) (int, error){
+		"Send": func(c *Client, _ string, auth Auth) (int, error) {
+			r, err := c.Send(bg, Request{Method: "POST", Path: "/wallets", Body: []byte(`{"amount":5}`), Auth: auth})
+			var ae *APIError
+			if errors.As(err, &ae) {
+				return ae.StatusCode, nil
 			}
-		}()
+			if err != nil {
+				return 0, err
+			}
+			return r.StatusCode, nil
+		},
+		"DoAuth": func(c *Client, base string, auth Auth) (int, error) {
+			req, _ := http.NewRequest("POST", base+"/api/v1/wallets", strings.NewReader(`{"amount":5}`))
+			req.Header.Set("X-Trace", "1")
+			resp, err := c.DoAuth(req, auth, false)
+			if err != nil {
+				return 0, err
+			}
+			resp.Body.Close()
+			assert.Empty(t, req.Header.Get("Authorization"), "caller's request untouched")
+			return resp.StatusCode, nil
+		},
+		"Transport": func(c *Client, base string, auth Auth) (int, error) {
+			resp, err := (&http.Client{Transport: c.Transport(auth, false)}).Post(base+"/api/v1/wallets", "application/json", strings.NewReader(`{"amount":5}`))
+			if err != nil {
+				return 0, err
+			}
+			resp.Body.Close()
+			return resp.StatusCode, nil
+		},
 	}
-	wg.Wait()
-	assert.EqualValues(t, 2, mints.Load())
+	for name, send := range paths {
+		t.Run(name, func(t *testing.T) {
+			var valid atomic.Value
+			valid.Store("tok-2")
+			s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Authorization") != "Bearer "+valid.Load().(string) {
+					w.WriteHeader(401)
+					return
+				}
+				io.WriteString(w, "{}")
+			})
+			c := newClient(t, s.URL)
+			src, mints := newSource(t, func(n int) string { return "tok-" + strconv.Itoa(n) })
+			_, _ = src.Token(bg) // tok-1 cached, then refused by the server
+
+			code, err := send(c, s.URL, src)
+			require.NoError(t, err)
+			assert.Equal(t, 200, code)
+			assert.EqualValues(t, 2, mints.Load(), "one refresh")
+			assert.Equal(t, []string{`{"amount":5}`, `{"amount":5}`}, s.bodies, "body replayed")
+
+			// Concurrent 401s for one token: one refresh between them.
+			valid.Store("tok-3")
+			var wg sync.WaitGroup
+			for range 20 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					code, err := send(c, s.URL, src)
+					assert.NoError(t, err)
+					assert.Equal(t, 200, code)
+				}()
+			}
+			wg.Wait()
+			assert.EqualValues(t, 3, mints.Load(), "20 concurrent 401s, one refresh")
+
+			// A second 401 comes back as is, after exactly one refresh.
+			valid.Store("never")
+			code, err = send(c, s.URL, src)
+			require.NoError(t, err)
+			assert.Equal(t, 401, code)
+			assert.EqualValues(t, 4, mints.Load())
+		})
+	}
 }
 
 func TestDoAuthRefusesForeignHost(t *testing.T) {
