@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -25,13 +26,39 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var bg = context.Background()
 
+// inBubble runs f inside a testing/synctest bubble, on the cache's
+// production clock (its timers, its watchdog), against a fake that stays
+// outside the bubble with a clock of its own. advance moves both: the
+// bubble's time by sleeping, the fake's by Add. The client keeps no idle
+// connection: a goroutine parked on a socket is never durably blocked, and
+// the bubble's time could not move.
+func inBubble(t *testing.T, srvOpts []cartevotest.Option, opts []cartevo.Option, f func(t *testing.T, c *cartevo.Client, srv *cartevotest.Server, advance func(time.Duration))) {
+	t.Helper()
+	clk := newClock()
+	srv := cartevotest.NewServer(append([]cartevotest.Option{cartevotest.WithClock(clk.Now)}, srvOpts...)...)
+	t.Cleanup(srv.Close)
+	synctest.Test(t, func(t *testing.T) {
+		hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, append([]cartevo.Option{
+			cartevo.WithBaseURL(srv.URL()), cartevo.WithHTTPClient(hc),
+		}, opts...)...)
+		require.NoError(t, err)
+		defer c.Close()
+		f(t, c, srv, func(d time.Duration) {
+			time.Sleep(d)
+			clk.Add(d)
+			synctest.Wait()
+		})
+	})
+}
+
 // fakeClient starts a fake and a client for it sharing one fake clock.
 func fakeClient(t *testing.T, srvOpts []cartevotest.Option, opts ...cartevo.Option) (*cartevo.Client, *cartevotest.Server, *fakeclock.Clock) {
 	t.Helper()
 	clk := newClock()
 	srv := cartevotest.NewServer(append([]cartevotest.Option{cartevotest.WithClock(clk.Now)}, srvOpts...)...)
 	t.Cleanup(srv.Close)
-	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	cache := tokencache.New()
 	t.Cleanup(func() { cache.Close() })
 	c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, append([]cartevo.Option{
 		cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache),
@@ -91,39 +118,43 @@ func TestHerdMintsOnce(t *testing.T) {
 }
 
 func TestRefreshesFiveMinutesEarly(t *testing.T) {
-	c, srv, clk := fakeClient(t, nil)
-	first, err := c.AccessToken(bg)
-	require.NoError(t, err)
+	inBubble(t, nil, nil, func(t *testing.T, c *cartevo.Client, srv *cartevotest.Server, advance func(time.Duration)) {
+		first, err := c.AccessToken(bg)
+		require.NoError(t, err)
+		assert.Equal(t, time.Now().Add(time.Hour), first.ExpiresAt, "receipt time + expires_in")
 
-	clk.Add(54 * time.Minute)
-	tok, err := c.AccessToken(bg)
-	require.NoError(t, err)
-	assert.Equal(t, first, tok)
-	assert.Equal(t, 1, srv.Mints())
+		advance(54 * time.Minute)
+		tok, err := c.AccessToken(bg)
+		require.NoError(t, err)
+		assert.Equal(t, first, tok)
+		assert.Equal(t, 1, srv.Mints())
 
-	clk.Add(2 * time.Minute) // 4 min left: stale, served, refreshed in the background
-	tok, err = c.AccessToken(bg)
-	require.NoError(t, err)
-	assert.Equal(t, first.Value, tok.Value)
-	require.Eventually(t, func() bool { return srv.Mints() == 2 }, 2*time.Second, time.Millisecond)
-	require.Eventually(t, func() bool {
-		tok, _ := c.AccessToken(bg)
-		return tok.Value != first.Value
-	}, 2*time.Second, time.Millisecond)
+		advance(2 * time.Minute) // 4 min left: stale, served, refreshed in the background
+		tok, err = c.AccessToken(bg)
+		require.NoError(t, err)
+		assert.Equal(t, first.Value, tok.Value, "a stale token is served at once")
+		synctest.Wait() // the background refresh
+		assert.Equal(t, 2, srv.Mints())
+		tok, err = c.AccessToken(bg)
+		require.NoError(t, err)
+		assert.NotEqual(t, first.Value, tok.Value)
+		assert.Equal(t, time.Now().Add(time.Hour), tok.ExpiresAt)
+	})
 }
 
 func TestLongLifetimeFromServer(t *testing.T) {
-	c, _, clk := fakeClient(t, []cartevotest.Option{cartevotest.WithExpiresIn(24 * time.Hour)})
-	tok, err := c.AccessToken(bg)
-	require.NoError(t, err)
-	assert.Equal(t, clk.Now().Add(24*time.Hour), tok.ExpiresAt)
+	inBubble(t, []cartevotest.Option{cartevotest.WithExpiresIn(24 * time.Hour)}, nil, func(t *testing.T, c *cartevo.Client, _ *cartevotest.Server, _ func(time.Duration)) {
+		tok, err := c.AccessToken(bg)
+		require.NoError(t, err)
+		assert.Equal(t, time.Now().Add(24*time.Hour), tok.ExpiresAt)
+	})
 }
 
 func TestDoRecoversFromRotatedKey(t *testing.T) {
 	clk := newClock()
 	srv := cartevotest.NewServer(cartevotest.WithClock(clk.Now))
 	defer srv.Close()
-	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	cache := tokencache.New()
 	defer cache.Close()
 	old, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
 	require.NoError(t, err)
@@ -164,29 +195,26 @@ func TestDoRefreshesOnceOnRevokedToken(t *testing.T) {
 }
 
 func TestRateLimitBacksOff(t *testing.T) {
-	clk := newClock()
-	srv := cartevotest.NewServer(cartevotest.WithClock(clk.Now), cartevotest.WithRateLimit(1, time.Minute))
-	defer srv.Close()
-	cache := tokencache.New(tokencache.WithClock(clk.Now))
-	defer cache.Close()
-	c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
-	require.NoError(t, err)
-	other, err := cartevo.New("client_two", "key_two", cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
-	require.NoError(t, err)
+	inBubble(t, []cartevotest.Option{cartevotest.WithRateLimit(1, time.Minute)}, nil, func(t *testing.T, c *cartevo.Client, srv *cartevotest.Server, advance func(time.Duration)) {
+		other, err := cartevo.New("client_two", "key_two", cartevo.WithBaseURL(srv.URL()),
+			cartevo.WithHTTPClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}))
+		require.NoError(t, err)
+		defer other.Close()
 
-	_, err = c.AccessToken(bg) // uses the only slot
-	require.NoError(t, err)
-	_, err = other.AccessToken(bg)
-	require.ErrorIs(t, err, cartevo.ErrRateLimited)
-	calls := srv.TokenRequests()
-	_, err = other.AccessToken(bg)
-	require.ErrorIs(t, err, cartevo.ErrRateLimited)
-	require.ErrorIs(t, err, tokencache.ErrBackoff, "the cache backs off instead of hammering")
-	assert.Equal(t, calls, srv.TokenRequests())
+		_, err = c.AccessToken(bg) // uses the only slot
+		require.NoError(t, err)
+		_, err = other.AccessToken(bg)
+		require.ErrorIs(t, err, cartevo.ErrRateLimited)
+		calls := srv.TokenRequests()
+		_, err = other.AccessToken(bg)
+		require.ErrorIs(t, err, cartevo.ErrRateLimited)
+		require.ErrorIs(t, err, tokencache.ErrBackoff, "the cache backs off instead of hammering")
+		assert.Equal(t, calls, srv.TokenRequests())
 
-	clk.Add(2 * time.Minute) // past the backoff and the provider's window
-	_, err = other.AccessToken(bg)
-	require.ErrorIs(t, err, cartevo.ErrUnauthorized, "reached the provider again (and client_two is unknown)")
+		advance(2 * time.Minute) // past the backoff and the provider's window
+		_, err = other.AccessToken(bg)
+		require.ErrorIs(t, err, cartevo.ErrUnauthorized, "reached the provider again (and client_two is unknown)")
+	})
 }
 
 func TestServerErrorsAreRetried(t *testing.T) {
@@ -218,7 +246,7 @@ func TestClientsWithDifferentCredentialsShareNothing(t *testing.T) {
 	clk := newClock()
 	srv := cartevotest.NewServer(cartevotest.WithClock(clk.Now), cartevotest.WithClient("client_b", "key_b"))
 	defer srv.Close()
-	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	cache := tokencache.New()
 	defer cache.Close()
 	a, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -42,11 +43,13 @@ const (
 func newClock() *fakeclock.Clock { return fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 // mockClient returns a client whose HTTP goes to an httpmock transport.
-func mockClient(t *testing.T, opts ...cartevo.Option) (*cartevo.Client, *httpmock.MockTransport, *fakeclock.Clock) {
+// mockClient returns a client whose HTTP goes to an httpmock transport, on
+// the cache's production clock: tests that compare times run inside a
+// testing/synctest bubble, where time stands still until they sleep.
+func mockClient(t *testing.T, opts ...cartevo.Option) (*cartevo.Client, *httpmock.MockTransport, *tokencache.Cache) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
-	clk := newClock()
-	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	cache := tokencache.New()
 	t.Cleanup(func() { cache.Close() })
 	c, err := cartevo.New(clientID, secret, append([]cartevo.Option{
 		cartevo.WithHTTPClient(&http.Client{Transport: mt}),
@@ -54,7 +57,7 @@ func mockClient(t *testing.T, opts ...cartevo.Option) (*cartevo.Client, *httpmoc
 		cartevo.WithMaxRetryAfter(time.Millisecond),
 	}, opts...)...)
 	require.NoError(t, err)
-	return c, mt, clk
+	return c, mt, cache
 }
 
 func jsonResponder(status int, body string) httpmock.Responder {
@@ -66,26 +69,28 @@ func jsonResponder(status int, body string) httpmock.Responder {
 }
 
 func TestContractTokenRequestShape(t *testing.T) {
-	c, mt, clk := mockClient(t)
-	mt.RegisterResponder(http.MethodPost, tokenURL, func(r *http.Request) (*http.Response, error) {
-		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-		assert.Empty(t, r.Header.Get("Authorization"), "no Authorization header on /auth/token")
-		assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "checkoutkit-go/"))
-		assert.Empty(t, r.URL.RawQuery)
-		body, _ := io.ReadAll(r.Body)
-		assert.JSONEq(t, `{"client_id":"client_utkq6uy2pt","client_key":"ck_live_TOPSECRET_0123456789"}`, string(body))
-		var fields map[string]any
-		require.NoError(t, json.Unmarshal(body, &fields))
-		assert.Len(t, fields, 2, "exactly two fields: Cartevo rejects unknown ones")
-		return jsonResponder(200, docSuccess)(r)
-	})
+	synctest.Test(t, func(t *testing.T) {
+		c, mt, clk := mockClient(t)
+		mt.RegisterResponder(http.MethodPost, tokenURL, func(r *http.Request) (*http.Response, error) {
+			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+			assert.Empty(t, r.Header.Get("Authorization"), "no Authorization header on /auth/token")
+			assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "checkoutkit-go/"))
+			assert.Empty(t, r.URL.RawQuery)
+			body, _ := io.ReadAll(r.Body)
+			assert.JSONEq(t, `{"client_id":"client_utkq6uy2pt","client_key":"ck_live_TOPSECRET_0123456789"}`, string(body))
+			var fields map[string]any
+			require.NoError(t, json.Unmarshal(body, &fields))
+			assert.Len(t, fields, 2, "exactly two fields: Cartevo rejects unknown ones")
+			return jsonResponder(200, docSuccess)(r)
+		})
 
-	tok, err := c.AccessToken(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, docToken, tok.Value)
-	assert.Equal(t, "Bearer", tok.Type)
-	assert.Equal(t, clk.Now().Add(3600*time.Second), tok.ExpiresAt, "receipt time + expires_in")
-	assert.Equal(t, 1, mt.GetTotalCallCount())
+		tok, err := c.AccessToken(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, docToken, tok.Value)
+		assert.Equal(t, "Bearer", tok.Type)
+		assert.Equal(t, clk.Now().Add(3600*time.Second), tok.ExpiresAt, "receipt time + expires_in")
+		assert.Equal(t, 1, mt.GetTotalCallCount())
+	})
 }
 
 func TestContractDocumentedErrorDecodes(t *testing.T) {
@@ -115,12 +120,14 @@ func TestContract400MessageArray(t *testing.T) {
 }
 
 func TestContractLifetimeIsNeverHardCoded(t *testing.T) {
-	c, mt, clk := mockClient(t)
-	mt.RegisterResponder(http.MethodPost, tokenURL, jsonResponder(200,
-		`{"access_token":"a.b.c","token_type":"Bearer","expires_in":86400}`))
-	tok, err := c.AccessToken(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, clk.Now().Add(24*time.Hour), tok.ExpiresAt)
+	synctest.Test(t, func(t *testing.T) {
+		c, mt, clk := mockClient(t)
+		mt.RegisterResponder(http.MethodPost, tokenURL, jsonResponder(200,
+			`{"access_token":"a.b.c","token_type":"Bearer","expires_in":86400}`))
+		tok, err := c.AccessToken(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, clk.Now().Add(24*time.Hour), tok.ExpiresAt)
+	})
 }
 
 func TestContractMisbehavingProvider(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -28,12 +29,38 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var bg = context.Background()
 
+// inBubble runs f inside a testing/synctest bubble, on the cache's
+// production clock (its timers, its watchdog), against a fake that stays
+// outside the bubble with a clock of its own. advance moves both: the
+// bubble's time by sleeping, the fake's by Add. The client keeps no idle
+// connection: a goroutine parked on a socket is never durably blocked, and
+// the bubble's time could not move.
+func inBubble(t *testing.T, srvOpts []crovvertest.Option, opts []crovver.Option, f func(t *testing.T, c *crovver.Client, srv *crovvertest.Server, advance func(time.Duration))) {
+	t.Helper()
+	clk := newClock()
+	srv := crovvertest.NewServer(append([]crovvertest.Option{crovvertest.WithClock(clk.Now)}, srvOpts...)...)
+	t.Cleanup(srv.Close)
+	synctest.Test(t, func(t *testing.T) {
+		hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		c, err := crovver.New(crovvertest.PublicKey, append([]crovver.Option{
+			crovver.WithBaseURL(srv.URL()), crovver.WithHTTPClient(hc),
+		}, opts...)...)
+		require.NoError(t, err)
+		defer c.Close()
+		f(t, c, srv, func(d time.Duration) {
+			time.Sleep(d)
+			clk.Add(d)
+			synctest.Wait()
+		})
+	})
+}
+
 func fakeClient(t *testing.T, srvOpts []crovvertest.Option, opts ...crovver.Option) (*crovver.Client, *crovvertest.Server, *fakeclock.Clock) {
 	t.Helper()
 	clk := newClock()
 	srv := crovvertest.NewServer(append([]crovvertest.Option{crovvertest.WithClock(clk.Now)}, srvOpts...)...)
 	t.Cleanup(srv.Close)
-	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	cache := tokencache.New()
 	t.Cleanup(func() { cache.Close() })
 	c, err := crovver.New(crovvertest.PublicKey, append([]crovver.Option{crovver.WithBaseURL(srv.URL()), crovver.WithCache(cache)}, opts...)...)
 	require.NoError(t, err)
@@ -80,46 +107,51 @@ func TestValidationSendsNothing(t *testing.T) {
 }
 
 func TestCheckoutTokenCarriesRequest(t *testing.T) {
-	c, srv, clk := fakeClient(t, nil)
+	inBubble(t, nil, nil, func(t *testing.T, c *crovver.Client, srv *crovvertest.Server, _ func(time.Duration)) {
+		tok, err := c.CheckoutToken(bg, fullRequest)
+		require.NoError(t, err)
+		assert.Equal(t, time.Now().Add(crovvertest.TokenLifetime), tok.ExpiresAt)
+		assert.True(t, strings.HasPrefix(tok.CheckoutURL, srv.URL()+"/pricing?token="))
+	})
+	c, srv, _ := fakeClient(t, nil)
 	tok, err := c.CheckoutToken(bg, fullRequest)
 	require.NoError(t, err)
-	assert.Equal(t, clk.Now().Add(crovvertest.TokenLifetime), tok.ExpiresAt)
-	assert.True(t, strings.HasPrefix(tok.CheckoutURL, srv.URL()+"/pricing?token="))
-
 	page := get(t, tok.CheckoutURL)
 	assert.Contains(t, page, `<span id="tenant">tenant_42</span>`)
 	assert.Contains(t, page, "Subscribe to pro")
 	assert.Contains(t, page, `href="https://app.example.com/billing/done"`)
+	assert.Equal(t, 1, srv.CheckoutTokens())
 }
 
 func TestIdenticalRequestsReuseWhileFresh(t *testing.T) {
-	c, srv, clk := fakeClient(t, nil)
-	a, err := c.CheckoutToken(bg, req("t1"))
-	require.NoError(t, err)
-	b, err := c.CheckoutToken(bg, req("t1"))
-	require.NoError(t, err)
-	assert.Equal(t, a.Token, b.Token)
-	assert.Equal(t, 1, srv.CheckoutTokens())
+	inBubble(t, nil, nil, func(t *testing.T, c *crovver.Client, srv *crovvertest.Server, advance func(time.Duration)) {
+		a, err := c.CheckoutToken(bg, req("t1"))
+		require.NoError(t, err)
+		b, err := c.CheckoutToken(bg, req("t1"))
+		require.NoError(t, err)
+		assert.Equal(t, a.Token, b.Token)
+		assert.Equal(t, 1, srv.CheckoutTokens())
 
-	_, err = c.CheckoutToken(bg, req("t2"))
-	require.NoError(t, err)
-	other := req("t1")
-	other.RequiredPlan = "enterprise"
-	_, err = c.CheckoutToken(bg, other)
-	require.NoError(t, err)
-	assert.Equal(t, 3, srv.CheckoutTokens(), "a different request is a different token")
+		_, err = c.CheckoutToken(bg, req("t2"))
+		require.NoError(t, err)
+		other := req("t1")
+		other.RequiredPlan = "enterprise"
+		_, err = c.CheckoutToken(bg, other)
+		require.NoError(t, err)
+		assert.Equal(t, 3, srv.CheckoutTokens(), "a different request is a different token")
 
-	clk.Add(6 * time.Minute) // 4 of 10 minutes left: stale, not handed to a browser
-	stale, err := c.CheckoutToken(bg, req("t1"))
-	require.NoError(t, err)
-	assert.NotEqual(t, a.Token, stale.Token)
-	assert.Equal(t, 10*time.Minute, stale.ExpiresIn)
+		advance(6 * time.Minute) // 4 of 10 minutes left: stale, not handed to a browser
+		stale, err := c.CheckoutToken(bg, req("t1"))
+		require.NoError(t, err)
+		assert.NotEqual(t, a.Token, stale.Token)
+		assert.Equal(t, 10*time.Minute, stale.ExpiresIn)
 
-	clk.Add(9*time.Minute + 55*time.Second) // within the safety margin: never handed out
-	fresh, err := c.CheckoutToken(bg, req("t1"))
-	require.NoError(t, err)
-	assert.NotEqual(t, a.Token, fresh.Token)
-	assert.True(t, fresh.ExpiresAt.After(clk.Now().Add(9*time.Minute)))
+		advance(9*time.Minute + 55*time.Second) // within the safety margin: never handed out
+		fresh, err := c.CheckoutToken(bg, req("t1"))
+		require.NoError(t, err)
+		assert.NotEqual(t, a.Token, fresh.Token)
+		assert.True(t, fresh.ExpiresAt.After(time.Now().Add(9*time.Minute)))
+	})
 }
 
 func TestWithoutReuse(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -44,17 +45,19 @@ func docError(msg, code string) string {
 
 func newClock() *fakeclock.Clock { return fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
-func mockClient(t *testing.T, opts ...crovver.Option) (*crovver.Client, *httpmock.MockTransport, *fakeclock.Clock) {
+// mockClient returns a client whose HTTP goes to an httpmock transport, on
+// the cache's production clock: tests that compare times run inside a
+// testing/synctest bubble, where time stands still until they sleep.
+func mockClient(t *testing.T, opts ...crovver.Option) (*crovver.Client, *httpmock.MockTransport, *tokencache.Cache) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
-	clk := newClock()
-	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	cache := tokencache.New()
 	t.Cleanup(func() { cache.Close() })
 	c, err := crovver.New(publicKey, append([]crovver.Option{
 		crovver.WithHTTPClient(&http.Client{Transport: mt}), crovver.WithCache(cache),
 	}, opts...)...)
 	require.NoError(t, err)
-	return c, mt, clk
+	return c, mt, cache
 }
 
 func respond(status int, body string) httpmock.Responder {
@@ -76,23 +79,25 @@ var fullRequest = crovver.CheckoutTokenRequest{
 }
 
 func TestContractCheckoutRequestShape(t *testing.T) {
-	c, mt, clk := mockClient(t)
-	mt.RegisterResponder(http.MethodPost, checkoutURL, func(r *http.Request) (*http.Response, error) {
-		assert.Equal(t, publicKey, r.Header.Get("x-public-key"))
-		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-		assert.Empty(t, r.Header.Get("Authorization"))
-		body, _ := io.ReadAll(r.Body)
-		assert.JSONEq(t, `{"externalTenantId":"tenant_42","returnUrl":"https://app.example.com/billing/done",
-			"externalUserId":"user_7","externalTenantName":"Acme","requiredFeature":"sso","requiredPlan":"pro",
-			"metadata":{"userEmail":"ada@example.com","userName":"Ada","seats":5}}`, string(body))
-		return respond(201, docCheckout)(r)
+	synctest.Test(t, func(t *testing.T) {
+		c, mt, clk := mockClient(t)
+		mt.RegisterResponder(http.MethodPost, checkoutURL, func(r *http.Request) (*http.Response, error) {
+			assert.Equal(t, publicKey, r.Header.Get("x-public-key"))
+			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+			assert.Empty(t, r.Header.Get("Authorization"))
+			body, _ := io.ReadAll(r.Body)
+			assert.JSONEq(t, `{"externalTenantId":"tenant_42","returnUrl":"https://app.example.com/billing/done",
+				"externalUserId":"user_7","externalTenantName":"Acme","requiredFeature":"sso","requiredPlan":"pro",
+				"metadata":{"userEmail":"ada@example.com","userName":"Ada","seats":5}}`, string(body))
+			return respond(201, docCheckout)(r)
+		})
+		tok, err := c.CheckoutToken(context.Background(), fullRequest)
+		require.NoError(t, err)
+		assert.Equal(t, "eyJhbGciOiJIUzI1NiJ9...", tok.Token)
+		assert.Equal(t, "https://portal.crovver.com/pricing?token=eyJhbGci...", tok.CheckoutURL)
+		assert.Equal(t, clk.Now().Add(600*time.Second), tok.ExpiresAt, "receipt + expiresIn, not the past expiresAt")
+		assert.Equal(t, 600*time.Second, tok.ExpiresIn)
 	})
-	tok, err := c.CheckoutToken(context.Background(), fullRequest)
-	require.NoError(t, err)
-	assert.Equal(t, "eyJhbGciOiJIUzI1NiJ9...", tok.Token)
-	assert.Equal(t, "https://portal.crovver.com/pricing?token=eyJhbGci...", tok.CheckoutURL)
-	assert.Equal(t, clk.Now().Add(600*time.Second), tok.ExpiresAt, "receipt + expiresIn, not the past expiresAt")
-	assert.Equal(t, 600*time.Second, tok.ExpiresIn)
 }
 
 func TestContractOptionalFieldsOmitted(t *testing.T) {
@@ -107,16 +112,18 @@ func TestContractOptionalFieldsOmitted(t *testing.T) {
 }
 
 func TestContractPortal(t *testing.T) {
-	c, mt, clk := mockClient(t)
-	mt.RegisterResponder(http.MethodPost, portalURL, func(r *http.Request) (*http.Response, error) {
-		body, _ := io.ReadAll(r.Body)
-		assert.JSONEq(t, `{"externalTenantId":"t","returnUrl":"https://x.example/r","metadata":{"a":"b"}}`, string(body))
-		return respond(201, docPortal)(r)
+	synctest.Test(t, func(t *testing.T) {
+		c, mt, clk := mockClient(t)
+		mt.RegisterResponder(http.MethodPost, portalURL, func(r *http.Request) (*http.Response, error) {
+			body, _ := io.ReadAll(r.Body)
+			assert.JSONEq(t, `{"externalTenantId":"t","returnUrl":"https://x.example/r","metadata":{"a":"b"}}`, string(body))
+			return respond(201, docPortal)(r)
+		})
+		tok, err := c.PortalToken(context.Background(), crovver.PortalTokenRequest{ExternalTenantID: "t", ReturnURL: "https://x.example/r", Metadata: map[string]any{"a": "b"}})
+		require.NoError(t, err)
+		assert.Equal(t, "https://portal.crovver.com/billing?token=eyJhbGci...", tok.PortalURL)
+		assert.Equal(t, clk.Now().Add(10*time.Minute), tok.ExpiresAt)
 	})
-	tok, err := c.PortalToken(context.Background(), crovver.PortalTokenRequest{ExternalTenantID: "t", ReturnURL: "https://x.example/r", Metadata: map[string]any{"a": "b"}})
-	require.NoError(t, err)
-	assert.Equal(t, "https://portal.crovver.com/billing?token=eyJhbGci...", tok.PortalURL)
-	assert.Equal(t, clk.Now().Add(10*time.Minute), tok.ExpiresAt)
 }
 
 func TestContractErrorCodes(t *testing.T) {
@@ -175,35 +182,41 @@ func TestContractMisbehaving(t *testing.T) {
 }
 
 func TestContractFutureExpiresAtUsedWhenNoExpiresIn(t *testing.T) {
-	c, mt, clk := mockClient(t)
-	exp := clk.Now().Add(7 * time.Minute).Format(time.RFC3339)
-	mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
-		`{"success":true,"data":{"token":"t","expiresAt":"`+exp+`"},"meta":{"checkoutUrl":"https://p.example/x"}}`))
-	tok, err := c.CheckoutToken(context.Background(), fullRequest)
-	require.NoError(t, err)
-	assert.Equal(t, clk.Now().Add(7*time.Minute), tok.ExpiresAt)
+	synctest.Test(t, func(t *testing.T) {
+		c, mt, clk := mockClient(t)
+		exp := clk.Now().Add(7 * time.Minute).Format(time.RFC3339)
+		mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
+			`{"success":true,"data":{"token":"t","expiresAt":"`+exp+`"},"meta":{"checkoutUrl":"https://p.example/x"}}`))
+		tok, err := c.CheckoutToken(context.Background(), fullRequest)
+		require.NoError(t, err)
+		assert.Equal(t, clk.Now().Add(7*time.Minute), tok.ExpiresAt)
+	})
 }
 
 // Real wire shapes beyond the docs (PROVIDERS.md, "What the providers really
 // send"), verbatim.
 
 // crovver-react's response types: the page URL inside data, no meta.
+// expiresAt is 10 minutes after the start of a synctest bubble
+// (2000-01-01T00:00:00Z), where the test runs.
 const (
-	reactCheckout = `{"success":true,"data":{"token":"eyJhbGciOiJIUzI1NiJ9.e30.sig","expiresAt":"2026-03-01T12:10:00Z","checkoutUrl":"https://portal.crovver.com/pricing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig"}}`
-	reactPortal   = `{"success":true,"data":{"token":"eyJhbGciOiJIUzI1NiJ9.e30.sig","expiresAt":"2026-03-01T12:10:00Z","portalUrl":"https://portal.crovver.com/billing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig"}}`
+	reactCheckout = `{"success":true,"data":{"token":"eyJhbGciOiJIUzI1NiJ9.e30.sig","expiresAt":"2000-01-01T00:10:00Z","checkoutUrl":"https://portal.crovver.com/pricing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig"}}`
+	reactPortal   = `{"success":true,"data":{"token":"eyJhbGciOiJIUzI1NiJ9.e30.sig","expiresAt":"2000-01-01T00:10:00Z","portalUrl":"https://portal.crovver.com/billing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig"}}`
 )
 
 func TestContractPageURLInsideData(t *testing.T) {
-	c, mt, clk := mockClient(t)
-	mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201, reactCheckout))
-	mt.RegisterResponder(http.MethodPost, portalURL, respond(201, reactPortal))
-	tok, err := c.CheckoutToken(context.Background(), fullRequest)
-	require.NoError(t, err)
-	assert.Equal(t, "https://portal.crovver.com/pricing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig", tok.CheckoutURL)
-	assert.Equal(t, clk.Now().Add(10*time.Minute), tok.ExpiresAt, "expiresAt used: no expiresIn anywhere")
-	p, err := c.PortalToken(context.Background(), crovver.PortalTokenRequest{ExternalTenantID: "tenant_42", ReturnURL: "https://app.example.com/"})
-	require.NoError(t, err)
-	assert.Equal(t, "https://portal.crovver.com/billing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig", p.PortalURL)
+	synctest.Test(t, func(t *testing.T) {
+		c, mt, clk := mockClient(t)
+		mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201, reactCheckout))
+		mt.RegisterResponder(http.MethodPost, portalURL, respond(201, reactPortal))
+		tok, err := c.CheckoutToken(context.Background(), fullRequest)
+		require.NoError(t, err)
+		assert.Equal(t, "https://portal.crovver.com/pricing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig", tok.CheckoutURL)
+		assert.Equal(t, clk.Now().Add(10*time.Minute), tok.ExpiresAt, "expiresAt used: no expiresIn anywhere")
+		p, err := c.PortalToken(context.Background(), crovver.PortalTokenRequest{ExternalTenantID: "tenant_42", ReturnURL: "https://app.example.com/"})
+		require.NoError(t, err)
+		assert.Equal(t, "https://portal.crovver.com/billing?token=eyJhbGciOiJIUzI1NiJ9.e30.sig", p.PortalURL)
+	})
 }
 
 func TestContractMetaURLWinsOverData(t *testing.T) {
@@ -238,27 +251,29 @@ func TestContractTokenWithControlCharacters(t *testing.T) {
 }
 
 func TestContractLifetimesAreBounded(t *testing.T) {
-	c, mt, clk := mockClient(t)
-	mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
-		`{"success":true,"data":{"token":"t1","expiresAt":"33715-01-01T00:00:00Z"},"meta":{"checkoutUrl":"https://p.example/x"}}`))
-	tok, err := c.CheckoutToken(context.Background(), fullRequest)
-	if err == nil { // a year past 9999 does not parse as RFC 3339: refused or clamped, never trusted
-		assert.False(t, tok.ExpiresAt.After(clk.Now().Add(24*time.Hour)))
-	}
-
-	c, mt, clk = mockClient(t)
-	far := clk.Now().AddDate(50, 0, 0).Format(time.RFC3339)
-	mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
-		`{"success":true,"data":{"token":"t1","expiresAt":"`+far+`"},"meta":{"checkoutUrl":"https://p.example/x"}}`))
-	tok, err = c.CheckoutToken(context.Background(), fullRequest)
-	require.NoError(t, err)
-	assert.Equal(t, clk.Now().Add(24*time.Hour), tok.ExpiresAt, "clamped to a day")
-
-	for _, in := range []string{"9.3e9", "86401", "-5"} {
-		c, mt, _ := mockClient(t)
+	synctest.Test(t, func(t *testing.T) {
+		c, mt, clk := mockClient(t)
 		mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
-			`{"success":true,"data":{"token":"t1"},"meta":{"checkoutUrl":"https://p.example/x","expiresIn":`+in+`}}`))
-		_, err := c.CheckoutToken(context.Background(), fullRequest)
-		assert.ErrorIs(t, err, crovver.ErrUnexpectedResponse, in)
-	}
+			`{"success":true,"data":{"token":"t1","expiresAt":"33715-01-01T00:00:00Z"},"meta":{"checkoutUrl":"https://p.example/x"}}`))
+		tok, err := c.CheckoutToken(context.Background(), fullRequest)
+		if err == nil { // a year past 9999 does not parse as RFC 3339: refused or clamped, never trusted
+			assert.False(t, tok.ExpiresAt.After(clk.Now().Add(24*time.Hour)))
+		}
+
+		c, mt, clk = mockClient(t)
+		far := clk.Now().AddDate(50, 0, 0).Format(time.RFC3339)
+		mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
+			`{"success":true,"data":{"token":"t1","expiresAt":"`+far+`"},"meta":{"checkoutUrl":"https://p.example/x"}}`))
+		tok, err = c.CheckoutToken(context.Background(), fullRequest)
+		require.NoError(t, err)
+		assert.Equal(t, clk.Now().Add(24*time.Hour), tok.ExpiresAt, "clamped to a day")
+
+		for _, in := range []string{"9.3e9", "86401", "-5"} {
+			c, mt, _ := mockClient(t)
+			mt.RegisterResponder(http.MethodPost, checkoutURL, respond(201,
+				`{"success":true,"data":{"token":"t1"},"meta":{"checkoutUrl":"https://p.example/x","expiresIn":`+in+`}}`))
+			_, err := c.CheckoutToken(context.Background(), fullRequest)
+			assert.ErrorIs(t, err, crovver.ErrUnexpectedResponse, in)
+		}
+	})
 }
