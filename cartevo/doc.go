@@ -9,6 +9,28 @@
 // once. After a key rotation the old key cannot mint at all: create the
 // client with the new key.
 //
+// For code that speaks golang.org/x/oauth2 or builds its own requests (a
+// client generated from Cartevo's OpenAPI spec), [Client.TokenSource] and
+// [Client.HTTPClient] hand out the same cached token. [Client.Call] accepts a
+// query string in its path and both of Cartevo's answer shapes: the
+// {"success", "statusCode", "message", "data"} envelope and a bare
+// {"data": …}.
+//
+// # Errors
+//
+// Calls return the error types of the root package
+// [github.com/checkoutkit/checkoutkit], aliased
+// here: a *[FieldError] for bad input (before any request), an *[APIError]
+// for a non-2xx answer, matching [ErrUnauthorized], [ErrRateLimited],
+// [ErrInvalidRequest] or [ErrNotFound] with errors.Is, and
+// [ErrUnexpectedResponse] for an answer that is not what Cartevo sends. Any call
+// that needs a token can also return tokencache.ErrBackoff (the token
+// endpoint failed recently and the key is backing off; it wraps that
+// failure, which still matches) and tokencache.ErrClosed (the client was
+// closed). A context that ends is wrapped with the call and still matches
+// context.Canceled or context.DeadlineExceeded. No error holds a
+// credential or a token.
+//
 // A Client is safe for concurrent use; create one per credential and share
 // it. In tests, run your code against the cartevotest package instead of
 // declaring interfaces over the Client.
