@@ -27,7 +27,6 @@
 // context.Canceled or context.DeadlineExceeded. No error holds a
 // credential or a token.
 //
-//
 // A Client is safe for concurrent use. Test your code against
 // the crovvertest package, which also serves the pricing and billing pages so
 // that a whole redirect loop runs locally.
