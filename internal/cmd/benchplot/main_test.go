@@ -1,0 +1,36 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseGroupsBySeriesAndSize(t *testing.T) {
+	in := `goos: linux
+BenchmarkScaleGet/cache/keys=1000-2   	100	20 ns/op	0 B/op
+BenchmarkScaleGet/cache/keys=1000-2   	100	30 ns/op	0 B/op
+BenchmarkScaleGet/cache/keys=1000-2   	100	25 ns/op	0 B/op
+BenchmarkScaleGet/cache/keys=10000-2  	100	40 ns/op
+BenchmarkScaleGet/syncmap/keys=1000-2 	100	10 ns/op
+BenchmarkOther-2                      	100	1 ns/op
+BenchmarkScaleHerd/callers=100-2      	1	5 ms/op
+`
+	s, err := parse(strings.NewReader(in), regexp.MustCompile("ScaleGet"), "ns/op")
+	require.NoError(t, err)
+	require.Len(t, s, 2)
+	assert.Equal(t, "ScaleGet/cache", s[0].Name)
+	require.Len(t, s[0].Points, 2)
+	assert.Equal(t, 1000.0, s[0].Points[0].x)
+	assert.Equal(t, 25.0, median(s[0].Points[0].runs), "the median of the runs")
+	assert.Equal(t, 10000.0, s[0].Points[1].x)
+
+	_, err = parse(strings.NewReader(in), regexp.MustCompile("Nothing"), "ns/op")
+	assert.Error(t, err)
+
+	img := draw2(s, "t", "ns/op")
+	assert.Equal(t, width, img.Bounds().Dx())
+}
