@@ -54,3 +54,12 @@ func (t *logTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.c.logger.LogAttrs(req.Context(), level, "checkoutkit request", attrs...)
 	return resp, err
 }
+
+// CloseIdleConnections passes on to the wrapped transport, so that Close
+// still frees the connections of a transport the client made itself when a
+// logger is set.
+func (t *logTransport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
