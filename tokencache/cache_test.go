@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -131,31 +132,6 @@ func TestEarlyExpiryOption(t *testing.T) {
 	assert.EqualValues(t, 1, c.Stats().StaleHits)
 }
 
-func TestColdHerdFetchesOnce(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour, delay: 20 * time.Millisecond}
-	const callers = 2000 // the 10,000-goroutine herd lives in the benchmarks
-	var wg sync.WaitGroup
-	errs := make(chan error, callers)
-	for range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tok, err := c.Get(bg, "k", m.fetch)
-			if err == nil && tok.Value != "tok-1" {
-				err = fmt.Errorf("got %s", tok.Value)
-			}
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
-	assert.EqualValues(t, 1, m.calls.Load())
-}
-
 func TestCallerCancelDoesNotFailOthers(t *testing.T) {
 	c, clk := newTestCache(t)
 	gate := make(chan struct{})
@@ -223,40 +199,6 @@ type hintErr struct{ d time.Duration }
 
 func (h hintErr) Error() string                 { return "slow down" }
 func (h hintErr) RetryAfterHint() time.Duration { return h.d }
-
-func TestFailingHerdSharesErrorAndBacksOff(t *testing.T) {
-	c, clk := newTestCache(t)
-	gate := make(chan struct{})
-	m := &minter{now: clk.Now, life: time.Hour, gate: gate, err: errUpstream}
-
-	var wg sync.WaitGroup
-	errs := make(chan error, 100)
-	for range 100 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := c.Get(bg, "k", m.fetch)
-			errs <- err
-		}()
-	}
-	eventually(t, func() bool { return m.calls.Load() == 1 }, "fetch started")
-	time.Sleep(10 * time.Millisecond) // let the herd pile onto the fetch
-	close(gate)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		assert.ErrorIs(t, err, errUpstream)
-	}
-	for range 10 {
-		_, err := c.Get(bg, "k", m.fetch)
-		assert.ErrorIs(t, err, errUpstream, "the last error, wrapped")
-	}
-	// The herd may have arrived in two waves around the first failure, but
-	// the backoff stops the sequential callers from fetching.
-	assert.LessOrEqual(t, m.calls.Load(), int64(2))
-	_, err := c.Get(bg, "k", m.fetch)
-	assert.ErrorIs(t, err, ErrBackoff)
-}
 
 func TestBackoffGrowsAndResets(t *testing.T) {
 	c, clk := newTestCache(t, WithBackoff(time.Second, 8*time.Second))
@@ -453,51 +395,6 @@ func TestEvictsExpiredFirstThenLRU(t *testing.T) {
 	assert.Equal(t, calls+1, long.calls.Load(), "a was evicted")
 }
 
-func TestEvictionSparesInFlightFetch(t *testing.T) {
-	c, clk := newTestCache(t, WithMaxEntries(1))
-	gate := make(chan struct{})
-	slow := &minter{now: clk.Now, life: time.Hour, gate: gate}
-	fast := &minter{now: clk.Now, life: time.Hour}
-
-	done := make(chan Token)
-	go func() {
-		tok, _ := c.Get(bg, "slow", slow.fetch)
-		done <- tok
-	}()
-	eventually(t, func() bool { return slow.calls.Load() == 1 }, "slow fetch started")
-	_, err := c.Get(bg, "fast", fast.fetch)
-	require.NoError(t, err)
-	close(gate)
-	assert.Equal(t, "tok-1", (<-done).Value)
-}
-
-func TestCloseStopsEverything(t *testing.T) {
-	c := New() // real clock: timers and the watchdog run
-	m := &minter{now: time.Now, life: time.Hour}
-	_, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-
-	gate := make(chan struct{})
-	blocked := &minter{now: time.Now, life: time.Hour, gate: gate}
-	waitErr := make(chan error)
-	go func() {
-		_, err := c.Get(bg, "other", blocked.fetch)
-		waitErr <- err
-	}()
-	eventually(t, func() bool { return blocked.calls.Load() == 1 }, "fetch started")
-
-	require.NoError(t, c.Close())
-	assert.ErrorIs(t, <-waitErr, context.Canceled, "Close cancels fetches in flight")
-	require.NoError(t, c.Close(), "idempotent")
-	_, err = c.Get(bg, "k", m.fetch)
-	assert.ErrorIs(t, err, ErrClosed)
-	s := c.Source("k", m.fetch)
-	_, err = s.Token(bg)
-	assert.ErrorIs(t, err, ErrClosed)
-	close(gate)
-	// goleak in TestMain checks that no goroutine outlived Close.
-}
-
 func TestSourceSharesEntryWithGet(t *testing.T) {
 	c, clk := newTestCache(t)
 	m := &minter{now: clk.Now, life: time.Hour}
@@ -534,50 +431,6 @@ func TestSourceSurvivesEviction(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "tok-3", tok.Value)
 	assert.Equal(t, 1, c.Stats().Entries)
-}
-
-func TestRealClockTimersFlipState(t *testing.T) {
-	c := New(WithEarlyExpiry(100 * time.Millisecond))
-	defer c.Close()
-	m := &minter{now: time.Now, life: 300 * time.Millisecond}
-	s := c.Source("k", m.fetch)
-	first, err := s.Token(bg)
-	require.NoError(t, err)
-	same, err := s.Token(bg)
-	require.NoError(t, err)
-	assert.Equal(t, first, same)
-
-	time.Sleep(220 * time.Millisecond) // past staleAt (200 ms)
-	tok, err := s.Token(bg)
-	require.NoError(t, err)
-	assert.Equal(t, first, tok, "stale: still served")
-	eventually(t, func() bool { return m.calls.Load() == 2 }, "timer-driven refresh")
-	eventually(t, func() bool {
-		tok, _ := s.Token(bg)
-		return tok.Value == "tok-2"
-	}, "new token served")
-}
-
-func TestWatchdogCatchesSuspend(t *testing.T) {
-	// After a suspend, monotonic timers lag the wall clock. The sweep judges
-	// states by the wall clock; simulate a resume three hours later.
-	c := New()
-	defer c.Close()
-	m := &minter{now: time.Now, life: time.Hour}
-	s := c.Source("k", m.fetch)
-	first, err := s.Token(bg)
-	require.NoError(t, err)
-
-	c.sweep(time.Now().Add(3 * time.Hour).Round(0))
-	v, _ := c.entries.Load("k")
-	it := v.(*entry).cur.Load()
-	assert.Equal(t, phaseExpired, it.phase.Load())
-	assert.Nil(t, c.hit(v.(*entry)), "hit path refuses a token the sweep found expired")
-
-	// The slow path honours the flipped state too: it mints anew.
-	tok, err := s.Token(bg)
-	require.NoError(t, err)
-	assert.NotEqual(t, first.Value, tok.Value)
 }
 
 func TestOptionsIgnoreNonsense(t *testing.T) {
@@ -650,17 +503,156 @@ func TestGetFreshWaitsInsteadOfServingStale(t *testing.T) {
 	assert.EqualValues(t, 3, m.calls.Load())
 }
 
-func TestSourceHitsAreNeverCounted(t *testing.T) {
+func TestEvictionSparesInFlightFetch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newRealCache(t, WithMaxEntries(1))
+		gate := make(chan struct{})
+		slow := &minter{now: time.Now, life: time.Hour, gate: gate}
+		fast := &minter{now: time.Now, life: time.Hour}
+
+		done := make(chan Token)
+		go func() {
+			tok, _ := c.Get(bg, "slow", slow.fetch)
+			done <- tok
+		}()
+		synctest.Wait() // slow's fetch is in flight
+		_, err := c.Get(bg, "fast", fast.fetch)
+		require.NoError(t, err)
+		assert.EqualValues(t, 0, c.Stats().Evictions, "the entry with a fetch in flight is spared")
+		assert.Equal(t, 2, c.Stats().Entries, "over the bound while it is pinned")
+		close(gate)
+		assert.Equal(t, "tok-1", (<-done).Value)
+
+		tok, err := c.Get(bg, "slow", slow.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-1", tok.Value, "slow's token was cached, not lost with its entry")
+		assert.EqualValues(t, 1, slow.calls.Load())
+
+		_, err = c.Get(bg, "third", fast.fetch) // nothing pinned: back to the bound
+		require.NoError(t, err)
+		assert.Equal(t, 1, c.Stats().Entries)
+		assert.EqualValues(t, 2, c.Stats().Evictions)
+	})
+}
+
+func TestFlightAfterInstallServesWithoutFetching(t *testing.T) {
+	// A caller that found no token can reach the flight after the previous
+	// one has installed a token and left: the re-check inside the flight
+	// serves that token, so a herd never fetches twice.
 	c, clk := newTestCache(t)
 	m := &minter{now: clk.Now, life: time.Hour}
-	a, b := c.Source("k", m.fetch), c.Source("k", m.fetch)
-	_, err := a.Token(bg) // miss: mints
+	first, err := c.Get(bg, "k", m.fetch)
 	require.NoError(t, err)
-	_, err = b.Token(bg) // b's first call resolves the entry on the slow path
+	got, err := c.fly(bg, "k", m.fetch)
 	require.NoError(t, err)
-	_, err = a.Token(bg)
-	require.NoError(t, err)
-	assert.EqualValues(t, 0, c.Stats().Hits, "as Stats documents")
-	_, _ = c.Get(bg, "k", m.fetch)
-	assert.EqualValues(t, 1, c.Stats().Hits)
+	assert.Equal(t, first, got)
+	assert.EqualValues(t, 1, m.calls.Load())
+	assert.EqualValues(t, 1, c.Stats().Fetches)
+
+	// Likewise a backoff left by a failed flight.
+	m.err = errUpstream
+	clk.Add(time.Hour)
+	_, err = c.Get(bg, "k", m.fetch)
+	require.ErrorIs(t, err, errUpstream)
+	_, err = c.fly(bg, "k", m.fetch)
+	require.ErrorIs(t, err, ErrBackoff)
+	assert.EqualValues(t, 2, m.calls.Load())
+}
+
+func TestEvictionAtCapacityKeepsTheBound(t *testing.T) {
+	c, clk := newTestCache(t, WithMaxEntries(100), withSeed(7))
+	m := &minter{now: clk.Now, life: time.Hour}
+	for i := range 1000 {
+		_, err := c.Get(bg, fmt.Sprintf("k%d", i), m.fetch)
+		require.NoError(t, err)
+		clk.Add(time.Millisecond)
+	}
+	s := c.Stats()
+	assert.Equal(t, 100, s.Entries)
+	assert.EqualValues(t, 900, s.Evictions)
+	n := 0
+	c.entries.Range(func(k, v any) bool {
+		e := v.(*entry)
+		assert.Same(t, e, c.all[e.idx], "index of %v", k)
+		n++
+		return true
+	})
+	assert.Equal(t, 100, n)
+	// Sampled LRU: the most recent keys survive, the oldest went.
+	_, ok := c.entries.Load("k999")
+	assert.True(t, ok)
+	_, ok = c.entries.Load("k0")
+	assert.False(t, ok)
+}
+
+func TestEvictionPrefersExpiredAmongSamples(t *testing.T) {
+	// Half the entries hold expired tokens, half fresh ones: with 8 samples
+	// an eviction rarely picks a fresh one.
+	c, clk := newTestCache(t, WithMaxEntries(200), withSeed(3))
+	long := &minter{now: clk.Now, life: time.Hour}
+	short := &minter{now: clk.Now, life: time.Minute}
+	for i := range 200 {
+		m := long
+		if i%2 == 0 {
+			m = short
+		}
+		_, err := c.Get(bg, fmt.Sprintf("k%d", i), m.fetch)
+		require.NoError(t, err)
+	}
+	clk.Add(2 * time.Minute)
+	for i := range 50 {
+		_, err := c.Get(bg, fmt.Sprintf("new%d", i), long.fetch)
+		require.NoError(t, err)
+	}
+	fresh := 0
+	for i := 1; i < 200; i += 2 {
+		if _, ok := c.entries.Load(fmt.Sprintf("k%d", i)); ok {
+			fresh++
+		}
+	}
+	// Blind sampling would have taken about 25 fresh ones.
+	assert.GreaterOrEqual(t, fresh, 95, "expired entries go first")
+}
+
+func TestRefreshJitterIsDeterministicAndBounded(t *testing.T) {
+	clk := newFakeClock()
+	tok := Token{Value: "v", ExpiresAt: clk.Now().Add(time.Hour)}
+	// With a fake clock and no option: exact.
+	c0 := New(WithClock(clk.Now))
+	defer c0.Close()
+	assert.Equal(t, tok.ExpiresAt.Add(-5*time.Minute), c0.refreshAt(tok, clk.Now()))
+
+	a := New(WithClock(clk.Now), WithRefreshJitter(0.2))
+	b := New(WithClock(clk.Now), WithRefreshJitter(0.2))
+	defer a.Close()
+	defer b.Close()
+	distinct := map[time.Time]bool{}
+	for range 50 {
+		ra, rb := a.refreshAt(tok, clk.Now()), b.refreshAt(tok, clk.Now())
+		assert.Equal(t, ra, rb, "a fake clock repeats")
+		assert.False(t, ra.After(tok.ExpiresAt.Add(-5*time.Minute)), "never later than the margin")
+		assert.False(t, ra.Before(tok.ExpiresAt.Add(-6*time.Minute)), "at most 20%% of it earlier")
+		distinct[ra] = true
+	}
+	assert.Greater(t, len(distinct), 40)
+
+	// Clamped to half the margin; a short-lived token keeps a fresh first
+	// quarter and its safety margin.
+	big := New(WithClock(clk.Now), WithRefreshJitter(7))
+	defer big.Close()
+	short := Token{Value: "v", ExpiresAt: clk.Now().Add(4 * time.Minute)}
+	for range 50 {
+		r := big.refreshAt(short, clk.Now())
+		assert.False(t, r.Before(clk.Now().Add(time.Minute)), "m = 2 min, jitter ≤ 1 min")
+		assert.False(t, r.After(clk.Now().Add(2*time.Minute)))
+		it := newItem(short, r)
+		assert.True(t, it.staleAt.Before(it.expireAt))
+		assert.Equal(t, short.ExpiresAt.Add(-safetyMargin), it.expireAt)
+	}
+	neg := New(WithClock(clk.Now), WithRefreshJitter(-1))
+	defer neg.Close()
+	assert.Zero(t, neg.cfg.jitter)
+	real := New()
+	defer real.Close()
+	assert.Equal(t, DefaultRefreshJitter, real.cfg.jitter)
 }

@@ -88,22 +88,22 @@ type entry struct {
 	cur  atomic.Pointer[item]
 	used atomic.Int64 // last use, in the cache's coarse ticks, for LRU eviction
 
-	pending atomic.Pointer[call] // e.call, readable without mu
+	flying     atomic.Int32         // flights pinning this entry; eviction spares it (incremented under Cache.mu)
+	refreshing atomic.Bool          // a background refresh has been started and not yet ended
+	fail       atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
 
-	mu           sync.Mutex
-	call         *call     // the fetch in flight, if any
-	failures     int       // consecutive failed fetches
-	lastErr      error     // the latest failure, returned while backing off
-	backoffUntil time.Time // no new fetch before this
-	rejected     string    // value of the last invalidated token; never reloaded from a Store
-	evicted      bool      // removed from the cache; resolve the key again
+	mu       sync.Mutex
+	rejected string // value of the last invalidated token; never reloaded from a Store
+
+	idx int // position in Cache.all; guarded by Cache.mu
 }
 
-// call is one fetch in flight; every waiter blocks on done.
-type call struct {
-	done chan struct{}
-	tok  Token
-	err  error
+// fail is a key's backoff state, replaced as a whole by the flight that
+// fetches the key.
+type fail struct {
+	n     int       // consecutive failed fetches
+	err   error     // the latest failure, returned while backing off
+	until time.Time // no new fetch before this
 }
 
 // install replaces the entry's item with it and stops the old one's timers.

@@ -14,12 +14,13 @@ import (
 
 // memStore is an in-process Store, the shape a Redis one takes.
 type memStore struct {
-	mu      sync.Mutex
-	entries map[string]Entry
-	locks   map[string]int64
-	owner   atomic.Int64
-	fail    atomic.Bool // every call errors
-	loads   atomic.Int64
+	mu       sync.Mutex
+	entries  map[string]Entry
+	locks    map[string]int64
+	owner    atomic.Int64
+	fail     atomic.Bool // every call errors
+	failLoad atomic.Bool // Load errors
+	loads    atomic.Int64
 }
 
 func newMemStore() *memStore {
@@ -30,7 +31,7 @@ var errStore = errors.New("store down")
 
 func (s *memStore) Load(_ context.Context, key string) (Entry, bool, error) {
 	s.loads.Add(1)
-	if s.fail.Load() {
+	if s.fail.Load() || s.failLoad.Load() {
 		return Entry{}, false, errStore
 	}
 	s.mu.Lock()
@@ -110,45 +111,6 @@ func TestStoreSharesOneMintBetweenCaches(t *testing.T) {
 	assert.EqualValues(t, 2, m.calls.Load())
 }
 
-func TestStoreWaitsForLockHolder(t *testing.T) {
-	st := newMemStore()
-	clk := newFakeClock()
-	m := &minter{now: clk.Now, life: time.Hour}
-	c := New(WithClock(clk.Now), WithStore(st))
-	defer c.Close()
-
-	release, ok, err := st.TryLock(bg, "k", time.Second) // another process mints
-	require.NoError(t, err)
-	require.True(t, ok)
-	go func() {
-		time.Sleep(30 * time.Millisecond)
-		tok := Token{Value: "from-peer", ExpiresAt: clk.Now().Add(time.Hour)}
-		_ = st.Save(bg, "k", Entry{Token: tok, RefreshAt: tok.ExpiresAt.Add(-5 * time.Minute)})
-		_ = release(bg)
-	}()
-	tok, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "from-peer", tok.Value)
-	assert.EqualValues(t, 0, m.calls.Load())
-}
-
-func TestStoreLockHolderDiesThenMint(t *testing.T) {
-	st := newMemStore()
-	clk := newFakeClock()
-	m := &minter{now: clk.Now, life: time.Hour}
-	c := New(WithClock(clk.Now), WithStore(st), WithLockWait(50*time.Millisecond))
-	defer c.Close()
-	_, ok, _ := st.TryLock(bg, "k", time.Minute) // holder never saves nor releases
-	require.True(t, ok)
-
-	start := time.Now()
-	tok, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-1", tok.Value)
-	assert.Less(t, time.Since(start), time.Second)
-	assert.EqualValues(t, 1, m.calls.Load())
-}
-
 func TestStoreFailureNeverFailsGet(t *testing.T) {
 	st := newMemStore()
 	st.fail.Store(true)
@@ -188,11 +150,35 @@ func TestStoreIgnoresStaleAndRejectedEntries(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "tok-2", tok2.Value)
 
-	// Compare-and-delete leaves a newer token alone.
-	c.Invalidate("other", Token{Value: "nope"})
+}
+
+func TestInvalidateLeavesAPeersNewerTokenInTheStore(t *testing.T) {
+	st := newMemStore()
+	clk := newFakeClock()
+	m := &minter{now: clk.Now, life: time.Hour}
+	c := New(WithClock(clk.Now), WithStore(st))
+	defer c.Close()
+	rejected, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+
+	// A peer has meanwhile replaced the token in the Store; then the
+	// provider rejects ours. Invalidate deletes only if the Store still
+	// holds the rejected value.
+	newer := Token{Value: "peer-newer", ExpiresAt: clk.Now().Add(time.Hour)}
+	require.NoError(t, st.Save(bg, "k", Entry{Token: newer, RefreshAt: newer.ExpiresAt.Add(-5 * time.Minute)}))
+	c.Invalidate("k", rejected)
 	e, found, _ := st.Load(bg, "k")
-	require.True(t, found)
-	assert.Equal(t, "tok-2", e.Token.Value)
+	require.True(t, found, "the peer's newer token survives")
+	assert.Equal(t, "peer-newer", e.Token.Value)
+	tok, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "peer-newer", tok.Value, "and is adopted instead of minting")
+	assert.EqualValues(t, 1, m.calls.Load())
+
+	// Once the Store holds the rejected value, it goes.
+	c.Invalidate("k", tok)
+	_, found, _ = st.Load(bg, "k")
+	assert.False(t, found)
 }
 
 func TestStoreNotReadOnHits(t *testing.T) {
