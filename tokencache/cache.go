@@ -35,10 +35,10 @@ type Cache struct {
 	wg      sync.WaitGroup // flights, background refreshes and the watchdog
 	watched atomic.Bool    // the watchdog has been started
 
-	tick atomic.Int64     // coarse clock (watchdog ticks) for LRU on the real clock
-	wall func() time.Time // the watchdog's wall clock: time.Now, replaced only by tests
-	rndM sync.Mutex       // guards rnd
-	rnd  *rand.Rand       // refresh jitter
+	coarse atomic.Int64     // the wall clock (Unix ns) as of the last watchdog tick; never moves back
+	wall   func() time.Time // the real clock: time.Now, replaced only by tests
+	rndM   sync.Mutex       // guards rnd
+	rnd    *rand.Rand       // refresh jitter
 
 	srcs sync.Map      // *hitCounter -> struct{}: live Sources' hit counters
 	gone atomic.Uint64 // hits of Sources since garbage collected
@@ -80,7 +80,7 @@ func (c *Cache) Now() time.Time {
 	if c.cfg.clock != nil {
 		return c.cfg.clock()
 	}
-	return time.Now()
+	return c.wall()
 }
 
 // Get returns the token cached for key, calling fetch when there is none
@@ -123,28 +123,30 @@ func (c *Cache) GetFresh(ctx context.Context, key string, fetch FetchFunc) (Toke
 }
 
 // hit is the lock-free, allocation-free read of a fresh token: the entry's
-// item if it is fresh, else nil. On the real clock it reads the phase that
-// timers maintain instead of the clock.
+// item if it is fresh, else nil. On the real clock it judges by the coarse
+// clock the watchdog advances once a tick, which costs one load where
+// time.Now costs a system clock read: a token is treated as fresh until a
+// tick past its refresh time at most, and never within two ticks of the end
+// of its safety margin.
 func (c *Cache) hit(e *entry) *item {
 	it := e.cur.Load()
 	if it == nil { // Close empties every entry: no closed check needed here
 		return nil
 	}
-	var tick int64
+	var now int64
 	if c.cfg.clock == nil {
-		if it.phase.Load() != phaseFresh {
+		now = c.coarse.Load()
+		if now >= it.staleAt || now >= it.expireAt-2*int64(c.cfg.tick) {
 			return nil
 		}
-		tick = c.tick.Load()
 	} else {
-		now := c.cfg.clock()
-		if !now.Before(it.staleAt) {
+		now = c.cfg.clock().UnixNano()
+		if now >= it.staleAt {
 			return nil
 		}
-		tick = now.UnixNano()
 	}
-	if e.used.Load() != tick { // write only when it changes: keeps the line shared
-		e.used.Store(tick)
+	if e.used.Load() != now { // write only when it changes: keeps the line shared
+		e.used.Store(now)
 	}
 	return it
 }
@@ -214,26 +216,34 @@ func backoffError(f *fail, now time.Time) error {
 	return fmt.Errorf("%w (%s left): %w", ErrBackoff, f.until.Sub(now).Round(time.Millisecond), f.err)
 }
 
-// phaseOf returns the item's state at now. On the real clock the state the timers and
-// the watchdog set counts too, so that once a token is seen as expired it
-// stays so.
+// phaseOf returns the item's state at now. On the real clock the coarse
+// clock counts too, so that a state the hit path has seen never goes back.
 func (c *Cache) phaseOf(it *item, now time.Time) uint32 {
-	p := it.phaseAt(now)
-	if c.cfg.clock != nil {
-		return p
+	n := nanos(now)
+	if c.cfg.clock == nil {
+		n = max(n, c.coarse.Load())
 	}
-	it.advance(p)
-	return it.phase.Load()
+	return it.phaseAt(n)
 }
 
 // touch records a use of e for LRU eviction.
 func (c *Cache) touch(e *entry, now time.Time) {
-	tick := c.tick.Load()
+	t := c.coarse.Load()
 	if c.cfg.clock != nil {
-		tick = now.UnixNano()
+		t = now.UnixNano()
 	}
-	if e.used.Load() != tick {
-		e.used.Store(tick)
+	if e.used.Load() != t {
+		e.used.Store(t)
+	}
+}
+
+// advanceCoarse moves the coarse clock to now, unless it is already later.
+func (c *Cache) advanceCoarse(now int64) {
+	for {
+		cur := c.coarse.Load()
+		if now <= cur || c.coarse.CompareAndSwap(cur, now) {
+			return
+		}
 	}
 }
 
@@ -277,8 +287,8 @@ func (c *Cache) deleteShared(key string, stale Token) {
 	}
 }
 
-// Close stops the cache's background work: it cancels fetches in flight,
-// waits for them and for the watchdog to return, and stops every timer.
+// Close stops the cache's background work: it cancels fetches in flight and
+// waits for them and for the watchdog to return.
 // Callers waiting for a fetch get [ErrClosed] at once, and so does every
 // later Get. Close is idempotent and always returns nil.
 func (c *Cache) Close() error {
@@ -291,8 +301,7 @@ func (c *Cache) Close() error {
 	c.cancel()
 	c.wg.Wait()
 	// Flights have ended and no new one starts: empty every entry, which
-	// stops its timers and sends every later read to the slow path, where it
-	// meets ErrClosed.
+	// sends every later read to the slow path, where it meets ErrClosed.
 	c.entries.Range(func(_, v any) bool {
 		e := v.(*entry)
 		e.mu.Lock()

@@ -32,7 +32,7 @@ func (c *Cache) useTick() int64 {
 	if c.cfg.clock != nil {
 		return c.cfg.clock().UnixNano()
 	}
-	return c.tick.Load()
+	return c.coarse.Load()
 }
 
 // evictLocked drops one entry that no flight pins, chosen among

@@ -72,17 +72,14 @@ func (c *Cache) fly(parent context.Context, key string, fetch FetchFunc) (any, e
 	}
 	now = c.Now()
 	if err == nil {
-		it := newItem(ent.Token, ent.RefreshAt)
-		e.mu.Lock()
 		if c.cfg.clock == nil {
-			it.arm(now)
-		}
-		e.install(it)
-		e.mu.Unlock()
-		e.fail.Store(nil)
-		if c.cfg.clock == nil {
+			c.advanceCoarse(nanos(now))
 			c.startWatchdog()
 		}
+		e.mu.Lock()
+		e.install(newItem(ent.Token, ent.RefreshAt))
+		e.mu.Unlock()
+		e.fail.Store(nil)
 		c.debug("token fetched", key, slog.Time("refresh_at", ent.RefreshAt), slog.Time("expires_at", ent.Token.ExpiresAt))
 		return ent.Token, nil
 	}

@@ -37,9 +37,9 @@ type config struct {
 	maxEntries   int
 	lockWait     time.Duration
 	logger       *slog.Logger
-	sweepEvery   time.Duration
-	jitter       float64 // < 0: not set
-	seed         uint64  // jitter seed, if seeded
+	tick         time.Duration // how often the watchdog advances the coarse clock
+	jitter       float64       // < 0: not set
+	seed         uint64        // jitter seed, if seeded
 	seeded       bool
 }
 
@@ -51,7 +51,7 @@ func defaults() config {
 		maxBackoff:   DefaultMaxBackoff,
 		maxEntries:   DefaultMaxEntries,
 		lockWait:     DefaultLockWait,
-		sweepEvery:   time.Second,
+		tick:         time.Second,
 		jitter:       -1,
 	}
 }

@@ -28,35 +28,34 @@ func newRealCache(t *testing.T, opts ...Option) *Cache {
 	return c
 }
 
-func phase(t *testing.T, c *Cache, key string) uint32 {
+// served reports whether the hit path serves key's token.
+func served(t *testing.T, c *Cache, key string) bool {
 	t.Helper()
 	v, ok := c.entries.Load(key)
 	require.True(t, ok, "no entry for %q", key)
-	it := v.(*entry).cur.Load()
-	require.NotNil(t, it, "no token for %q", key)
-	return it.phase.Load()
+	return c.hit(v.(*entry)) != nil
 }
 
-func TestRealClockTimersFlipState(t *testing.T) {
+func TestRealClockTicksFlipState(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := newRealCache(t, WithRefreshJitter(0))
-		// Half a second off the watchdog's whole-second ticks, so that only
-		// the item's own timers can flip the state at these instants.
-		m := &minter{now: time.Now, life: time.Hour + 500*time.Millisecond}
+		m := &minter{now: time.Now, life: time.Hour}
 		s := c.Source("k", m.fetch)
 		first, err := s.Token(bg)
 		require.NoError(t, err)
 
-		time.Sleep(55*time.Minute + 400*time.Millisecond)
-		assert.Equal(t, phaseFresh, phase(t, c, "k"))
+		time.Sleep(55*time.Minute - time.Second)
+		synctest.Wait() // the watchdog has handled this instant's tick
+		assert.True(t, served(t, c, "k"), "fresh until the refresh time")
 		tok, err := s.Token(bg)
 		require.NoError(t, err)
 		assert.Equal(t, first, tok)
 		synctest.Wait()
 		assert.EqualValues(t, 1, m.calls.Load(), "fresh: no refresh")
 
-		time.Sleep(200 * time.Millisecond) // past staleAt, before the next tick
-		assert.Equal(t, phaseStale, phase(t, c, "k"), "the stale timer fired")
+		time.Sleep(time.Second) // the tick at the refresh time
+		synctest.Wait()
+		assert.False(t, served(t, c, "k"), "stale: off the hit path")
 		tok, err = s.Token(bg)
 		require.NoError(t, err)
 		assert.Equal(t, first, tok, "stale: still served")
@@ -65,15 +64,30 @@ func TestRealClockTimersFlipState(t *testing.T) {
 		tok, err = s.Token(bg)
 		require.NoError(t, err)
 		assert.Equal(t, "tok-2", tok.Value)
+		assert.True(t, served(t, c, "k"))
+	})
+}
 
-		// Let tok-2 run into its safety margin with nobody asking: the
-		// expiry timer flips it, and the next caller waits for a new one.
-		time.Sleep(time.Hour - 5*time.Second)
-		assert.Equal(t, phaseExpired, phase(t, c, "k"))
-		tok, err = s.Token(bg)
+func TestRealClockNeverServesPastExpiry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// The provider goes down after the first mint: the token is served
+		// (stale) for as long as it may be, and never at or past ExpiresAt.
+		c := newRealCache(t, WithRefreshJitter(0), WithBackoff(time.Second, time.Second))
+		m := &minter{now: time.Now, life: 20 * time.Minute}
+		first, err := c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
-		assert.Equal(t, "tok-3", tok.Value)
-		assert.True(t, time.Now().Before(tok.ExpiresAt))
+		m.err = errUpstream
+		time.Sleep(19 * time.Minute)
+		last := time.Time{}
+		for range 1200 {
+			time.Sleep(100 * time.Millisecond)
+			if tok, err := c.Get(bg, "k", m.fetch); err == nil {
+				require.Equal(t, first, tok)
+				require.True(t, time.Now().Before(tok.ExpiresAt.Add(-safetyMargin)), "served inside the safety margin at %v", time.Now())
+				last = time.Now()
+			}
+		}
+		assert.Equal(t, first.ExpiresAt.Add(-safetyMargin-100*time.Millisecond), last, "served up to the safety margin")
 	})
 }
 
@@ -81,26 +95,29 @@ func TestWatchdogCatchesSuspend(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// After a suspend the wall clock has jumped while the monotonic
 		// clock, and every timer with it, stood still. A bubble cannot stop
-		// its timers, so the watchdog's wall clock jumps instead.
+		// its timers, so the cache's wall clock jumps instead.
 		var skew atomic.Int64
 		c := New()
 		c.wall = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 		t.Cleanup(func() { c.Close() })
-		m := &minter{now: time.Now, life: time.Hour}
+		m := &minter{now: c.Now, life: time.Hour}
 		s := c.Source("k", m.fetch)
 		first, err := s.Token(bg)
 		require.NoError(t, err)
 
+		time.Sleep(2500 * time.Millisecond)
+		synctest.Wait()
+		assert.Equal(t, time.Now().Add(-500*time.Millisecond).UnixNano(), c.coarse.Load(), "ticks follow the wall clock")
+
 		skew.Store(int64(3 * time.Hour))
+		assert.True(t, served(t, c, "k"), "until the next tick")
+		time.Sleep(time.Second) // one watchdog tick
+		synctest.Wait()
+		assert.False(t, served(t, c, "k"), "the watchdog moved the coarse clock to the wall clock")
 		tok, err := s.Token(bg)
 		require.NoError(t, err)
-		assert.Equal(t, first, tok, "the timers still say fresh")
-
-		time.Sleep(1100 * time.Millisecond) // one watchdog tick
-		assert.Equal(t, phaseExpired, phase(t, c, "k"), "the watchdog judged by the wall clock")
-		tok, err = s.Token(bg)
-		require.NoError(t, err)
-		assert.Equal(t, "tok-2", tok.Value, "an expired token is not served: a new one is minted")
+		assert.NotEqual(t, first.Value, tok.Value, "an expired token is not served: a new one is minted")
+		assert.True(t, c.Now().Before(tok.ExpiresAt))
 		assert.EqualValues(t, 2, m.calls.Load())
 	})
 }
@@ -116,10 +133,13 @@ func TestLRUOnRealClockUsesWatchdogTicks(t *testing.T) {
 		}
 		get("a")
 		time.Sleep(2 * time.Second)
+		synctest.Wait()
 		get("b")
 		time.Sleep(2 * time.Second)
+		synctest.Wait()
 		get("a") // a is the most recently used now
 		time.Sleep(2 * time.Second)
+		synctest.Wait()
 		get("c") // evicts b
 		calls := m.calls.Load()
 		get("a")
@@ -342,6 +362,7 @@ func TestRefreshJitterSpreadsReplicas(t *testing.T) {
 				require.NoError(t, err)
 			}
 			time.Sleep(time.Second)
+			synctest.Wait()
 		}
 		seconds := map[int64]bool{}
 		for i := range when {
@@ -402,5 +423,53 @@ func TestStaleRefreshFailureLetsTheNextStaleReadRetry(t *testing.T) {
 		tok, err = c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
 		assert.Equal(t, "tok-3", tok.Value)
+	})
+}
+
+func TestRealClockShortLivedTokenNeverServedLate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// A 1.5 s token minted half a second after a tick refreshes at
+		// 0.75 s and stops being served at 1.125 s: the coarse clock lags by
+		// up to a tick, so the hit path must not serve a token this close
+		// to its end at all.
+		c := newRealCache(t, WithRefreshJitter(0))
+		warm := &minter{now: time.Now, life: time.Hour}
+		_, err := c.Get(bg, "warm", warm.fetch) // starts the watchdog
+		require.NoError(t, err)
+		time.Sleep(500 * time.Millisecond)
+		m := &minter{now: time.Now, life: 1500 * time.Millisecond}
+		first, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.False(t, served(t, c, "k"), "within two ticks of its end: slow path only")
+		time.Sleep(1400 * time.Millisecond)
+		synctest.Wait()
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.NotEqual(t, first.Value, tok.Value, "past the safety margin: a new token")
+		assert.True(t, time.Now().Before(tok.ExpiresAt))
+	})
+}
+
+func TestRealClockStatesNeverGoBackWithTheWallClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// The wall clock is stepped back (NTP) after the token turned stale:
+		// the cache keeps judging by the latest time it has seen, so the
+		// token stays stale and is refreshed.
+		var skew atomic.Int64
+		c := New(WithRefreshJitter(0))
+		c.wall = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+		t.Cleanup(func() { c.Close() })
+		m := &minter{now: c.Now, life: time.Hour}
+		first, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		time.Sleep(56 * time.Minute)
+		synctest.Wait()
+		skew.Store(int64(-10 * time.Minute))
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, first, tok)
+		synctest.Wait()
+		assert.EqualValues(t, 2, m.calls.Load(), "still stale: refreshed")
+		assert.EqualValues(t, 1, c.Stats().StaleHits)
 	})
 }

@@ -2,8 +2,7 @@ package tokencache
 
 import "time"
 
-// startWatchdog starts, once, the goroutine that keeps the coarse LRU clock
-// and re-checks token states against the wall clock.
+// startWatchdog starts, once, the goroutine that advances the coarse clock.
 func (c *Cache) startWatchdog() {
 	if c.watched.Load() || !c.watched.CompareAndSwap(false, true) {
 		return
@@ -11,30 +10,22 @@ func (c *Cache) startWatchdog() {
 	c.goBackground(c.watch)
 }
 
-// watch is the safety net for the timers that flip token states: Go's timers
-// run on the monotonic clock, which stops while a machine is suspended, so
-// after a resume a timer can fire long after the wall-clock time it stood
-// for. Once a tick (default every second) it compares each token's times with
-// the wall clock and moves any state the timers have not.
+// watch advances the coarse clock that the hit path judges tokens by, once
+// a tick (default every second), from the wall clock. Go's timers run on
+// the monotonic clock, which stops while a machine is suspended; the wall
+// clock does not. So the first tick after a resume moves the coarse clock
+// to the real time and every token that expired meanwhile stops being
+// served at once, whatever the number of keys: no timer per token is
+// needed, and none can fire late.
 func (c *Cache) watch() {
-	t := time.NewTicker(c.cfg.sweepEvery)
+	t := time.NewTicker(c.cfg.tick)
 	defer t.Stop()
 	for {
 		select {
 		case <-c.base.Done():
 			return
 		case <-t.C:
-			c.tick.Add(1)
-			c.sweep(c.wall().Round(0)) // Round(0) drops the monotonic reading
+			c.advanceCoarse(nanos(c.wall()))
 		}
 	}
-}
-
-func (c *Cache) sweep(wall time.Time) {
-	c.entries.Range(func(_, v any) bool {
-		if it := v.(*entry).cur.Load(); it != nil {
-			it.advance(it.phaseAt(wall))
-		}
-		return true
-	})
 }
