@@ -445,6 +445,98 @@ func TestOptionsIgnoreNonsense(t *testing.T) {
 	c2 := New(WithBackoff(10*time.Second, time.Second))
 	defer c2.Close()
 	assert.Equal(t, 10*time.Second, c2.cfg.maxBackoff)
+
+	c3 := New(WithBackoff(0, 0))
+	defer c3.Close()
+	assert.Equal(t, DefaultMinBackoff, c3.cfg.minBackoff)
+	assert.Equal(t, DefaultMaxBackoff, c3.cfg.maxBackoff)
+}
+
+func TestEarlyExpiryZeroRefreshesAtTheSafetyMargin(t *testing.T) {
+	c, clk := newTestCache(t, WithEarlyExpiry(0))
+	m := &minter{now: clk.Now, life: time.Hour}
+	_, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	clk.Add(time.Hour - time.Second)
+	_, err = c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, c.Stats().Hits, "fresh until its ExpiresAt less the safety margin")
+}
+
+func TestStaleFromTheRefreshInstant(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour, gate: make(chan struct{})}
+	close(m.gate)
+	_, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	clk.Add(55*time.Minute - time.Nanosecond)
+	_, _ = c.Get(bg, "k", m.fetch)
+	assert.EqualValues(t, 1, c.Stats().Hits)
+	clk.Add(time.Nanosecond)
+	_, _ = c.Get(bg, "k", m.fetch)
+	assert.EqualValues(t, 1, c.Stats().Hits, "stale at exactly ExpiresAt-m")
+	assert.EqualValues(t, 1, c.Stats().StaleHits)
+}
+
+func TestSlowPathUseCountsForLRU(t *testing.T) {
+	// A Source's first read resolves its entry on the slow path; that read
+	// is a use too, so the entry outlives one used longer ago.
+	c, clk := newTestCache(t, WithMaxEntries(2))
+	m := &minter{now: clk.Now, life: time.Hour}
+	_, err := c.Get(bg, "a", m.fetch)
+	require.NoError(t, err)
+	clk.Add(time.Second)
+	_, err = c.Get(bg, "b", m.fetch)
+	require.NoError(t, err)
+	clk.Add(time.Second)
+	_, err = c.Source("a", m.fetch).Token(bg)
+	require.NoError(t, err)
+	clk.Add(time.Second)
+	_, err = c.Get(bg, "c", m.fetch)
+	require.NoError(t, err)
+	_, ok := c.entries.Load("a")
+	assert.True(t, ok, "a was used last")
+	_, ok = c.entries.Load("b")
+	assert.False(t, ok, "b was the least recently used")
+}
+
+func TestEvictionSamplesInsteadOfScanning(t *testing.T) {
+	// One expired entry among 1,000 fresh ones: an eviction looks at 8
+	// random entries, not at all of them, so it almost surely misses it (a
+	// fixed seed makes "almost" repeatable). A cache of 8 is judged whole.
+	c, clk := newTestCache(t, WithMaxEntries(1000), withSeed(11))
+	long := &minter{now: clk.Now, life: time.Hour}
+	short := &minter{now: clk.Now, life: time.Minute}
+	_, err := c.Get(bg, "expired", short.fetch)
+	require.NoError(t, err)
+	for i := range 999 {
+		_, err := c.Get(bg, fmt.Sprintf("k%d", i), long.fetch)
+		require.NoError(t, err)
+	}
+	clk.Add(2 * time.Minute)
+	_, err = c.Get(bg, "new", long.fetch)
+	require.NoError(t, err)
+	_, ok := c.entries.Load("expired")
+	assert.True(t, ok, "not found by 8 samples")
+	assert.EqualValues(t, 1, c.Stats().Evictions)
+
+	small, clk2 := newTestCache(t, WithMaxEntries(evictSamples), withSeed(11))
+	long2 := &minter{now: clk2.Now, life: time.Hour}
+	short2 := &minter{now: clk2.Now, life: time.Minute}
+	for round := range 20 {
+		key := fmt.Sprintf("expired%d", round)
+		_, err := small.Get(bg, key, short2.fetch)
+		require.NoError(t, err)
+		for i := range evictSamples - 1 {
+			_, err := small.Get(bg, fmt.Sprintf("r%d-%d", round, i), long2.fetch)
+			require.NoError(t, err)
+		}
+		clk2.Add(2 * time.Minute)
+		_, err = small.Get(bg, fmt.Sprintf("new%d", round), long2.fetch)
+		require.NoError(t, err)
+		_, ok := small.entries.Load(key)
+		require.False(t, ok, "round %d: the expired entry went first", round)
+	}
 }
 
 func TestNowUsesClock(t *testing.T) {
@@ -649,6 +741,9 @@ func TestRefreshJitterIsDeterministicAndBounded(t *testing.T) {
 		assert.Less(t, it.staleAt, it.expireAt)
 		assert.Equal(t, short.ExpiresAt.Add(-safetyMargin).UnixNano(), it.expireAt)
 	}
+	tiny := Token{Value: "v", ExpiresAt: clk.Now().Add(4 * time.Second)}
+	it := newItem(tiny, clk.Now().Add(2*time.Second))
+	assert.Equal(t, tiny.ExpiresAt.Add(-time.Second).UnixNano(), it.expireAt, "safety margin: half the 2 s window")
 	neg := New(WithClock(clk.Now), WithRefreshJitter(-1))
 	defer neg.Close()
 	assert.Zero(t, neg.cfg.jitter)

@@ -263,13 +263,23 @@ func TestCloseDuringFetchReturnsErrClosedToItsCaller(t *testing.T) {
 			})
 			done <- err
 		}()
+		// The flight itself, as a Store-less background refresh sees it.
+		flown := make(chan error)
+		go func() {
+			_, err := c.fly(bg, "other", func(ctx context.Context) (Token, error) {
+				<-ctx.Done()
+				return Token{}, fmt.Errorf("provider: %w", ctx.Err())
+			})
+			flown <- err
+		}()
 		synctest.Wait()
 		require.NoError(t, c.Close())
-		err := <-done
+		assert.ErrorIs(t, <-done, ErrClosed)
+		err := <-flown
 		assert.ErrorIs(t, err, ErrClosed)
-		// The flight's own result is ErrClosed too, not the cancellation.
+		assert.NotErrorIs(t, err, context.Canceled)
 		r, err := c.fly(bg, "k", func(context.Context) (Token, error) { return Token{}, errUpstream })
-		assert.ErrorIs(t, err, ErrClosed)
+		assert.ErrorIs(t, err, ErrClosed, "no flight after Close")
 		assert.Equal(t, Token{}, r)
 	})
 }
@@ -471,5 +481,20 @@ func TestRealClockStatesNeverGoBackWithTheWallClock(t *testing.T) {
 		synctest.Wait()
 		assert.EqualValues(t, 2, m.calls.Load(), "still stale: refreshed")
 		assert.EqualValues(t, 1, c.Stats().StaleHits)
+	})
+}
+
+func TestRealClockHitPathStopsTwoTicksBeforeTheSafetyMargin(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// A 4 s token minted at a tick refreshes at 2 s and stops being
+		// served at 3 s; the hit path leaves it to the slow path from 1 s.
+		c := newRealCache(t, WithRefreshJitter(0))
+		m := &minter{now: time.Now, life: 4 * time.Second}
+		_, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.True(t, served(t, c, "k"))
+		time.Sleep(time.Second)
+		synctest.Wait()
+		assert.False(t, served(t, c, "k"), "expireAt (3 s) minus two ticks")
 	})
 }

@@ -21,6 +21,9 @@ type memStore struct {
 	fail     atomic.Bool // every call errors
 	failLoad atomic.Bool // Load errors
 	loads    atomic.Int64
+	deletes  atomic.Int64
+	// how long the last Delete's context had left
+	deleteWithin atomic.Int64
 }
 
 func newMemStore() *memStore {
@@ -50,7 +53,11 @@ func (s *memStore) Save(_ context.Context, key string, e Entry) error {
 	return nil
 }
 
-func (s *memStore) Delete(_ context.Context, key string, tok Token) error {
+func (s *memStore) Delete(ctx context.Context, key string, tok Token) error {
+	s.deletes.Add(1)
+	if d, ok := ctx.Deadline(); ok {
+		s.deleteWithin.Store(int64(time.Until(d)))
+	}
 	if s.fail.Load() {
 		return errStore
 	}
@@ -193,4 +200,28 @@ func TestStoreNotReadOnHits(t *testing.T) {
 		_, _ = c.Get(bg, "k", m.fetch)
 	}
 	assert.Equal(t, loads, st.loads.Load())
+}
+
+func TestInvalidateOfAnOldTokenLeavesTheStoreAlone(t *testing.T) {
+	st := newMemStore()
+	clk := newFakeClock()
+	m := &minter{now: clk.Now, life: time.Hour}
+	c := New(WithClock(clk.Now), WithStore(st))
+	defer c.Close()
+	old, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	c.Invalidate("k", old)
+	require.EqualValues(t, 1, st.deletes.Load(), "the held token is deleted from the Store")
+	within := time.Duration(st.deleteWithin.Load())
+	assert.True(t, within > time.Second && within <= 2*time.Second, "Delete is bounded by 2 s, got %v", within)
+	_, err = c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+
+	// A late 401 for the old token: the cache holds another one, so
+	// Invalidate does nothing, not even a Store round trip.
+	c.Invalidate("k", old)
+	assert.EqualValues(t, 1, st.deletes.Load())
+	// A key this cache does not hold: only the Store can hold the token.
+	c.Invalidate("elsewhere", old)
+	assert.EqualValues(t, 2, st.deletes.Load())
 }
