@@ -49,32 +49,34 @@ func TestKeysAreIndependent(t *testing.T) {
 }
 
 func TestStaleServesAndRefreshesOnce(t *testing.T) {
-	c, clk := newTestCache(t)
-	gate := make(chan struct{})
-	m := &minter{now: clk.Now, life: time.Hour}
-	first, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-
-	m.gate = gate
-	clk.Add(56 * time.Minute) // inside the margin: stale
-	for range 50 {
-		tok, err := c.Get(bg, "k", m.fetch)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		gate := make(chan struct{})
+		m := &minter{now: clk.Now, life: time.Hour}
+		first, err := c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
-		assert.Equal(t, first, tok, "a stale token is served while it refreshes")
-	}
-	eventually(t, func() bool { return m.calls.Load() >= 2 }, "background refresh started")
-	for range 50 {
-		_, _ = c.Get(bg, "k", m.fetch)
-	}
-	assert.EqualValues(t, 2, m.calls.Load(), "one background refresh for 100 stale reads")
-	assert.EqualValues(t, 100, c.Stats().StaleHits)
 
-	close(gate)
-	eventually(t, func() bool {
-		tok, _ := c.Get(bg, "k", m.fetch)
-		return tok.Value == "tok-2"
-	}, "refreshed token installed")
-	assert.EqualValues(t, 2, m.calls.Load())
+		m.gate = gate
+		clk.Add(56 * time.Minute) // inside the margin: stale
+		for range 50 {
+			tok, err := c.Get(bg, "k", m.fetch)
+			require.NoError(t, err)
+			assert.Equal(t, first, tok, "a stale token is served while it refreshes")
+		}
+		settle(t, func() bool { return m.calls.Load() >= 2 }, "background refresh started")
+		for range 50 {
+			_, _ = c.Get(bg, "k", m.fetch)
+		}
+		assert.EqualValues(t, 2, m.calls.Load(), "one background refresh for 100 stale reads")
+		assert.EqualValues(t, 100, c.Stats().StaleHits)
+
+		close(gate)
+		settle(t, func() bool {
+			tok, _ := c.Get(bg, "k", m.fetch)
+			return tok.Value == "tok-2"
+		}, "refreshed token installed")
+		assert.EqualValues(t, 2, m.calls.Load())
+	})
 }
 
 func TestExpiredWaitsForFetch(t *testing.T) {
@@ -133,40 +135,43 @@ func TestEarlyExpiryOption(t *testing.T) {
 }
 
 func TestCallerCancelDoesNotFailOthers(t *testing.T) {
-	c, clk := newTestCache(t)
-	gate := make(chan struct{})
-	m := &minter{now: clk.Now, life: time.Hour, gate: gate}
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		gate := make(chan struct{})
+		m := &minter{now: clk.Now, life: time.Hour, gate: gate}
 
-	leaderCtx, cancel := context.WithCancel(bg)
-	leaderErr := make(chan error, 1)
-	go func() {
-		_, err := c.Get(leaderCtx, "k", m.fetch)
-		leaderErr <- err
-	}()
-	eventually(t, func() bool { return m.calls.Load() == 1 }, "leader started the fetch")
-
-	var wg sync.WaitGroup
-	results := make([]Token, 10)
-	for i := range results {
-		wg.Add(1)
+		leaderCtx, cancel := context.WithCancel(bg)
+		leaderErr := make(chan error, 1)
 		go func() {
-			defer wg.Done()
-			results[i], _ = c.Get(bg, "k", m.fetch)
+			_, err := c.Get(leaderCtx, "k", m.fetch)
+			leaderErr <- err
 		}()
-	}
-	cancel()
-	select {
-	case err := <-leaderErr:
-		assert.ErrorIs(t, err, context.Canceled)
-	case <-time.After(time.Second):
-		t.Fatal("cancelled leader kept waiting")
-	}
-	close(gate)
-	wg.Wait()
-	for _, tok := range results {
-		assert.Equal(t, "tok-1", tok.Value)
-	}
-	assert.EqualValues(t, 1, m.calls.Load())
+		settle(t, func() bool { return m.calls.Load() == 1 }, "leader started the fetch")
+
+		var wg sync.WaitGroup
+		results := make([]Token, 10)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], _ = c.Get(bg, "k", m.fetch)
+			}()
+		}
+		cancel()
+		synctest.Wait()
+		select {
+		case err := <-leaderErr:
+			assert.ErrorIs(t, err, context.Canceled)
+		default:
+			t.Fatal("cancelled leader kept waiting")
+		}
+		close(gate)
+		wg.Wait()
+		for _, tok := range results {
+			assert.Equal(t, "tok-1", tok.Value)
+		}
+		assert.EqualValues(t, 1, m.calls.Load())
+	})
 }
 
 func TestFetchTimeout(t *testing.T) {
@@ -259,29 +264,31 @@ func TestRetryAfterHintIsCapped(t *testing.T) {
 }
 
 func TestBackoffServesStaleToken(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour}
-	first, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-
-	m.err = errUpstream
-	clk.Add(56 * time.Minute)
-	tok, err := c.Get(bg, "k", m.fetch) // stale: serves and refreshes in background
-	require.NoError(t, err)
-	assert.Equal(t, first, tok)
-	eventually(t, func() bool { return c.Stats().Failures == 1 }, "background refresh failed")
-
-	for range 5 {
-		tok, err = c.Get(bg, "k", m.fetch)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour}
+		first, err := c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
-		assert.Equal(t, first, tok, "the usable token is served during backoff")
-	}
-	assert.EqualValues(t, 2, m.calls.Load())
 
-	// Once it is no longer usable, the error comes back.
-	clk.Add(4*time.Minute - 5*time.Second)
-	_, err = c.Get(bg, "k", m.fetch)
-	require.Error(t, err)
+		m.err = errUpstream
+		clk.Add(56 * time.Minute)
+		tok, err := c.Get(bg, "k", m.fetch) // stale: serves and refreshes in background
+		require.NoError(t, err)
+		assert.Equal(t, first, tok)
+		settle(t, func() bool { return c.Stats().Failures == 1 }, "background refresh failed")
+
+		for range 5 {
+			tok, err = c.Get(bg, "k", m.fetch)
+			require.NoError(t, err)
+			assert.Equal(t, first, tok, "the usable token is served during backoff")
+		}
+		assert.EqualValues(t, 2, m.calls.Load())
+
+		// Once it is no longer usable, the error comes back.
+		clk.Add(4*time.Minute - 5*time.Second)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.Error(t, err)
+	})
 }
 
 func TestInvalidTokensAreRefused(t *testing.T) {
@@ -396,27 +403,29 @@ func TestEvictsExpiredFirstThenLRU(t *testing.T) {
 }
 
 func TestSourceSharesEntryWithGet(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour}
-	s := c.Source("k", m.fetch)
-	assert.Equal(t, "k", s.Key())
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour}
+		s := c.Source("k", m.fetch)
+		assert.Equal(t, "k", s.Key())
 
-	a, err := s.Token(bg)
-	require.NoError(t, err)
-	b, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, a, b)
+		a, err := s.Token(bg)
+		require.NoError(t, err)
+		b, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, a, b)
 
-	s.Invalidate(a)
-	c2, err := s.Token(bg)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-2", c2.Value)
+		s.Invalidate(a)
+		c2, err := s.Token(bg)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-2", c2.Value)
 
-	clk.Add(56 * time.Minute)
-	stale, err := s.Token(bg)
-	require.NoError(t, err)
-	assert.Equal(t, c2, stale)
-	eventually(t, func() bool { return m.calls.Load() == 3 }, "background refresh via Source")
+		clk.Add(56 * time.Minute)
+		stale, err := s.Token(bg)
+		require.NoError(t, err)
+		assert.Equal(t, c2, stale)
+		settle(t, func() bool { return m.calls.Load() == 3 }, "background refresh via Source")
+	})
 }
 
 func TestSourceSurvivesEviction(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -91,31 +92,33 @@ func (s *memStore) TryLock(_ context.Context, key string, _ time.Duration) (func
 }
 
 func TestStoreSharesOneMintBetweenCaches(t *testing.T) {
-	st := newMemStore()
-	clk := newFakeClock()
-	m := &minter{now: clk.Now, life: time.Hour}
-	a := New(WithClock(clk.Now), WithStore(st))
-	b := New(WithClock(clk.Now), WithStore(st))
-	defer a.Close()
-	defer b.Close()
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		clk := newFakeClock()
+		m := &minter{now: clk.Now, life: time.Hour}
+		a := New(WithClock(clk.Now), WithStore(st))
+		b := New(WithClock(clk.Now), WithStore(st))
+		defer a.Close()
+		defer b.Close()
 
-	ta, err := a.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	tb, err := b.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, ta, tb)
-	assert.EqualValues(t, 1, m.calls.Load())
-	assert.EqualValues(t, 1, b.Stats().StoreHits)
+		ta, err := a.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		tb, err := b.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, ta, tb)
+		assert.EqualValues(t, 1, m.calls.Load())
+		assert.EqualValues(t, 1, b.Stats().StoreHits)
 
-	// Both agree on when it turns stale: b refreshes at a's RefreshAt, and
-	// the refresh it mints is shared back.
-	clk.Add(56 * time.Minute)
-	_, _ = b.Get(bg, "k", m.fetch)
-	eventually(t, func() bool { return m.calls.Load() == 2 }, "b refreshed")
-	eventually(t, func() bool { tok, _ := b.Get(bg, "k", m.fetch); return tok.Value == "tok-2" }, "b installed")
-	_, _ = a.Get(bg, "k", m.fetch) // a is stale too: its refresh finds b's token
-	eventually(t, func() bool { tok, _ := a.Get(bg, "k", m.fetch); return tok.Value == "tok-2" }, "a took b's token")
-	assert.EqualValues(t, 2, m.calls.Load())
+		// Both agree on when it turns stale: b refreshes at a's RefreshAt, and
+		// the refresh it mints is shared back.
+		clk.Add(56 * time.Minute)
+		_, _ = b.Get(bg, "k", m.fetch)
+		settle(t, func() bool { return m.calls.Load() == 2 }, "b refreshed")
+		settle(t, func() bool { tok, _ := b.Get(bg, "k", m.fetch); return tok.Value == "tok-2" }, "b installed")
+		_, _ = a.Get(bg, "k", m.fetch) // a is stale too: its refresh finds b's token
+		settle(t, func() bool { tok, _ := a.Get(bg, "k", m.fetch); return tok.Value == "tok-2" }, "a took b's token")
+		assert.EqualValues(t, 2, m.calls.Load())
+	})
 }
 
 func TestStoreFailureNeverFailsGet(t *testing.T) {
