@@ -38,7 +38,7 @@ type Cache struct {
 	coarse atomic.Int64     // the wall clock (Unix ns) as of the last watchdog tick; never moves back
 	wall   func() time.Time // the real clock: time.Now, replaced only by tests
 	rndM   sync.Mutex       // guards rnd
-	rnd    *rand.Rand       // refresh jitter
+	rnd    *rand.Rand       // refresh jitter, backoff jitter, eviction samples
 
 	srcs sync.Map      // *hitCounter -> struct{}: live Sources' hit counters
 	gone atomic.Uint64 // hits of Sources since garbage collected

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"runtime"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -759,4 +761,47 @@ func TestRefreshJitterIsDeterministicAndBounded(t *testing.T) {
 	real := New()
 	defer real.Close()
 	assert.Equal(t, DefaultRefreshJitter, real.cfg.jitter)
+}
+
+func TestNanosSaturates(t *testing.T) {
+	assert.Equal(t, int64(math.MaxInt64), nanos(time.Date(33715, 1, 1, 0, 0, 0, 0, time.UTC)))
+	assert.Equal(t, int64(math.MinInt64), nanos(time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)))
+	d := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	assert.Equal(t, d.UnixNano(), nanos(d))
+	assert.Equal(t, time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC).UnixNano(), nanos(time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC)))
+	assert.Equal(t, time.Date(1679, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano(), nanos(time.Date(1679, 1, 1, 0, 0, 0, 0, time.UTC)))
+
+	// A token a provider says lives for millennia is cached, not mangled.
+	c, clk := newTestCache(t)
+	far := Token{Value: "v", ExpiresAt: clk.Now().AddDate(30000, 0, 0)}
+	calls := 0
+	for range 3 {
+		tok, err := c.Get(bg, "k", func(context.Context) (Token, error) { calls++; return far, nil })
+		require.NoError(t, err)
+		assert.Equal(t, far, tok)
+	}
+	assert.Equal(t, 1, calls)
+}
+
+func TestHitsOfCollectedSourcesStayCounted(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour}
+	func() {
+		s := c.Source("k", m.fetch)
+		for range 3 {
+			_, err := s.Token(bg) // a miss, then two hits
+			require.NoError(t, err)
+		}
+	}()
+	for i := 0; ; i++ {
+		runtime.GC()
+		n := 0
+		c.srcs.Range(func(any, any) bool { n++; return true })
+		if n == 0 {
+			break
+		}
+		require.Less(t, i, 200, "the Source's cleanup never ran")
+		time.Sleep(time.Millisecond)
+	}
+	assert.EqualValues(t, 2, c.Stats().Hits)
 }
