@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Cache holds tokens by key. The zero value is not usable; create one with
@@ -20,35 +22,55 @@ import (
 type Cache struct {
 	cfg config
 
-	entries sync.Map // string -> *entry; lock-free reads on the hit path
+	entries sync.Map           // string -> *entry; lock-free reads on the hit path
+	flights singleflight.Group // one fetch per key
 
-	mu sync.Mutex // guards n and serialises inserts and evictions
-	n  int
+	mu  sync.Mutex // guards all and every entry's idx; serialises inserts and evictions
+	all []*entry   // every entry in entries, for sampled eviction
 
 	life    sync.RWMutex // taken to start background work; Close takes it exclusively
 	closed  atomic.Bool
 	base    context.Context // cancelled by Close; every fetch is bound to it
 	cancel  context.CancelFunc
-	wg      sync.WaitGroup // fetch workers and the watchdog
-	jobs    chan func()    // hands a fetch to an idle worker
+	wg      sync.WaitGroup // flights, background refreshes and the watchdog
 	watched atomic.Bool    // the watchdog has been started
 
-	tick atomic.Int64 // coarse clock (watchdog ticks) for LRU on the real clock
+	coarse atomic.Int64     // the wall clock (Unix ns) as of the last watchdog tick; never moves back
+	wall   func() time.Time // the real clock: time.Now, replaced only by tests
+	rndM   sync.Mutex       // guards rnd
+	rnd    *rand.Rand       // refresh jitter, backoff jitter, eviction samples
 
-	stats counters
+	srcs sync.Map      // *hitCounter -> struct{}: live Sources' hit counters
+	gone atomic.Uint64 // hits of Sources since garbage collected
+	hits hitCounter    // Get hits
+	stat counters      // every other counter
 }
 
 // New returns a Cache configured by opts. Call [Cache.Close] when done with
 // it to stop its background work.
 func New(opts ...Option) *Cache {
-	c := &Cache{cfg: defaults()}
+	c := &Cache{cfg: defaults(), wall: time.Now}
 	for _, o := range opts {
 		if o != nil {
 			o(&c.cfg)
 		}
 	}
+	if c.cfg.jitter < 0 { // not set: exact times on a fake clock
+		c.cfg.jitter = DefaultRefreshJitter
+		if c.cfg.clock != nil {
+			c.cfg.jitter = 0
+		}
+	}
+	seed := c.cfg.seed
+	if !c.cfg.seeded {
+		if c.cfg.clock != nil {
+			seed = 1 // deterministic under a fake clock
+		} else {
+			seed = rand.Uint64()
+		}
+	}
+	c.rnd = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	c.base, c.cancel = context.WithCancel(context.Background())
-	c.jobs = make(chan func())
 	return c
 }
 
@@ -58,7 +80,7 @@ func (c *Cache) Now() time.Time {
 	if c.cfg.clock != nil {
 		return c.cfg.clock()
 	}
-	return time.Now()
+	return c.wall()
 }
 
 // Get returns the token cached for key, calling fetch when there is none
@@ -73,11 +95,12 @@ func (c *Cache) Now() time.Time {
 // After a failed fetch the key backs off (see [WithBackoff]); meanwhile Get
 // serves a still-usable token, or returns the last fetch error wrapped with
 // [ErrBackoff] without calling fetch. Get never returns a token at or past its
-// ExpiresAt. After Close it returns [ErrClosed].
+// ExpiresAt. After Close, and to callers waiting when Close is called, it
+// returns [ErrClosed].
 func (c *Cache) Get(ctx context.Context, key string, fetch FetchFunc) (Token, error) {
 	if v, ok := c.entries.Load(key); ok {
 		if it := c.hit(v.(*entry)); it != nil {
-			c.stats.hits.inc()
+			c.hits.inc()
 			return it.tok, nil
 		}
 	}
@@ -92,7 +115,7 @@ func (c *Cache) Get(ctx context.Context, key string, fetch FetchFunc) (Token, er
 func (c *Cache) GetFresh(ctx context.Context, key string, fetch FetchFunc) (Token, error) {
 	if v, ok := c.entries.Load(key); ok {
 		if it := c.hit(v.(*entry)); it != nil {
-			c.stats.hits.inc()
+			c.hits.inc()
 			return it.tok, nil
 		}
 	}
@@ -100,35 +123,37 @@ func (c *Cache) GetFresh(ctx context.Context, key string, fetch FetchFunc) (Toke
 }
 
 // hit is the lock-free, allocation-free read of a fresh token: the entry's
-// item if it is fresh, else nil. On the real clock it reads the phase that
-// timers maintain instead of the clock.
+// item if it is fresh, else nil. On the real clock it judges by the coarse
+// clock the watchdog advances once a tick, which costs one load where
+// time.Now costs a system clock read: a token is treated as fresh until a
+// tick past its refresh time at most, and never within two ticks of the end
+// of its safety margin.
 func (c *Cache) hit(e *entry) *item {
 	it := e.cur.Load()
-	if it == nil || c.closed.Load() {
+	if it == nil { // Close empties every entry: no closed check needed here
 		return nil
 	}
-	var tick int64
+	var now int64
 	if c.cfg.clock == nil {
-		if it.phase.Load() != phaseFresh {
+		now = c.coarse.Load()
+		if now >= it.staleAt || now >= it.expireAt-2*int64(c.cfg.tick) {
 			return nil
 		}
-		tick = c.tick.Load()
 	} else {
-		now := c.cfg.clock()
-		if !now.Before(it.staleAt) {
+		now = c.cfg.clock().UnixNano()
+		if now >= it.staleAt {
 			return nil
 		}
-		tick = now.UnixNano()
 	}
-	if e.used.Load() != tick { // write only when it changes: keeps the line shared
-		e.used.Store(tick)
+	if e.used.Load() != now { // write only when it changes: keeps the line shared
+		e.used.Store(now)
 	}
 	return it
 }
 
 // get is the slow path of Get, GetFresh and Source.Token. src, when not
-// nil, is told the entry it resolves to; serveStale says whether a stale
-// token may be returned while it refreshes.
+// nil, is told the entry key resolves to and counts the hit; serveStale
+// says whether a stale token may be returned while it refreshes.
 func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFunc, serveStale bool) (Token, error) {
 	if c.closed.Load() {
 		return Token{}, ErrClosed
@@ -136,377 +161,90 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFun
 	if fetch == nil {
 		return Token{}, errors.New("tokencache: nil FetchFunc")
 	}
-	for {
-		e := c.entry(key)
+	// A key with no entry goes straight to the flight, which creates it.
+	if v, ok := c.entries.Load(key); ok {
+		e := v.(*entry)
 		if src != nil {
 			src.e.Store(e)
 		}
-		// A herd on a key with no token joins the fetch in flight without
-		// queueing on the entry's lock, which thousands of waiters would
-		// otherwise take one after another.
-		if cl := e.pending.Load(); cl != nil && e.cur.Load() == nil {
-			c.stats.misses.inc()
-			return wait(ctx, cl)
-		}
-		e.mu.Lock()
-		if e.evicted { // lost a race with eviction: resolve the key again
-			e.mu.Unlock()
-			continue
-		}
 		now := c.Now()
-		it := e.cur.Load()
-		phase := phaseExpired
-		if it != nil {
-			phase = c.phaseOf(it, now)
-		}
-		backingOff := now.Before(e.backoffUntil)
-		switch {
-		case phase == phaseFresh:
-			e.mu.Unlock()
-			if src == nil { // Source hits are never counted (see Stats)
-				c.stats.hits.inc()
-			}
-			return it.tok, nil
-		case phase == phaseStale && (serveStale || backingOff):
-			if e.call == nil && !backingOff {
-				c.startFetch(ctx, e, fetch)
-			}
-			e.mu.Unlock()
-			c.stats.staleHits.inc()
-			return it.tok, nil
-		}
-		c.stats.misses.inc()
-		cl := e.call
-		if cl == nil {
-			if backingOff {
-				err := fmt.Errorf("%w (%s left): %w", ErrBackoff,
-					e.backoffUntil.Sub(now).Round(time.Millisecond), e.lastErr)
-				e.mu.Unlock()
-				return Token{}, err
-			}
-			cl = c.startFetch(ctx, e, fetch)
-			if cl == nil {
-				e.mu.Unlock()
-				return Token{}, ErrClosed
+		f := e.fail.Load()
+		backingOff := f != nil && now.Before(f.until)
+		if it := e.cur.Load(); it != nil {
+			switch phase := c.phaseOf(it, now); {
+			case phase == phaseFresh:
+				c.touch(e, now)
+				if src != nil {
+					src.hits.inc()
+				} else {
+					c.hits.inc()
+				}
+				return it.tok, nil
+			case phase == phaseStale && (serveStale || backingOff):
+				c.touch(e, now)
+				if !backingOff {
+					c.refresh(ctx, e, key, fetch)
+				}
+				c.stat.staleHits.inc()
+				return it.tok, nil
 			}
 		}
-		e.mu.Unlock()
-		return wait(ctx, cl)
+		if backingOff {
+			c.stat.misses.inc()
+			return Token{}, backoffError(f, now)
+		}
 	}
+	c.stat.misses.inc()
+	return c.await(ctx, c.flight(ctx, key, fetch))
 }
 
-// wait blocks until cl is done or ctx ends.
-func wait(ctx context.Context, cl *call) (Token, error) {
+// await waits for a flight's result, for ctx to end or for the cache to
+// close.
+func (c *Cache) await(ctx context.Context, ch <-chan singleflight.Result) (Token, error) {
 	select {
-	case <-cl.done:
-		return cl.tok, cl.err
+	case r := <-ch:
+		tok, _ := r.Val.(Token)
+		return tok, r.Err
 	case <-ctx.Done():
 		return Token{}, ctx.Err()
+	case <-c.base.Done():
+		return Token{}, ErrClosed
 	}
 }
 
-// phaseOf returns the item's state at now. On the real clock the state the timers and
-// the watchdog set counts too, so that once a token is seen as expired it
-// stays so.
+func backoffError(f *fail, now time.Time) error {
+	return fmt.Errorf("%w (%s left): %w", ErrBackoff, f.until.Sub(now).Round(time.Millisecond), f.err)
+}
+
+// phaseOf returns the item's state at now. On the real clock the coarse
+// clock counts too, so that a state the hit path has seen never goes back.
 func (c *Cache) phaseOf(it *item, now time.Time) uint32 {
-	p := it.phaseAt(now)
+	n := nanos(now)
+	if c.cfg.clock == nil {
+		n = max(n, c.coarse.Load())
+	}
+	return it.phaseAt(n)
+}
+
+// touch records a use of e for LRU eviction.
+func (c *Cache) touch(e *entry, now time.Time) {
+	t := c.coarse.Load()
 	if c.cfg.clock != nil {
-		return p
+		t = now.UnixNano()
 	}
-	it.advance(p)
-	return it.phase.Load()
-}
-
-// entry returns key's entry, creating it (and evicting to make room) if need
-// be.
-func (c *Cache) entry(key string) *entry {
-	if v, ok := c.entries.Load(key); ok {
-		return v.(*entry)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if v, ok := c.entries.Load(key); ok {
-		return v.(*entry)
-	}
-	if c.n >= c.cfg.maxEntries {
-		c.evictLocked()
-	}
-	e := &entry{key: key}
-	e.used.Store(c.useTick())
-	c.entries.Store(key, e)
-	c.n++
-	return e
-}
-
-func (c *Cache) useTick() int64 {
-	if c.cfg.clock != nil {
-		return c.cfg.clock().UnixNano()
-	}
-	return c.tick.Load()
-}
-
-// evictLocked makes room for one entry: it drops every idle entry whose
-// token has expired or that holds none, or failing that the least recently
-// used idle entry. It scans all entries, which is cheap beside the fetch
-// that follows an insert. The caller holds c.mu.
-func (c *Cache) evictLocked() {
-	now := c.Now()
-	var dead []*entry
-	var oldest *entry
-	c.entries.Range(func(_, v any) bool {
-		e := v.(*entry)
-		e.mu.Lock()
-		idle := e.call == nil
-		e.mu.Unlock()
-		if !idle {
-			return true
-		}
-		if it := e.cur.Load(); it == nil || c.phaseOf(it, now) == phaseExpired {
-			dead = append(dead, e)
-		} else if oldest == nil || e.used.Load() < oldest.used.Load() {
-			oldest = e
-		}
-		return true
-	})
-	if len(dead) == 0 && oldest != nil {
-		dead = append(dead, oldest)
-	}
-	for _, e := range dead {
-		e.mu.Lock()
-		if e.call == nil {
-			e.evicted = true
-			e.install(nil)
-			c.entries.Delete(e.key)
-			c.n--
-			c.stats.evictions.inc()
-		}
-		e.mu.Unlock()
+	if e.used.Load() != t {
+		e.used.Store(t)
 	}
 }
 
-// startFetch starts key's fetch in the background and records it as e.call.
-// It returns nil if the cache is closed. The caller holds e.mu.
-func (c *Cache) startFetch(ctx context.Context, e *entry, fetch FetchFunc) *call {
-	c.life.RLock()
-	defer c.life.RUnlock()
-	if c.closed.Load() {
-		return nil
-	}
-	cl := &call{done: make(chan struct{})}
-	e.call = cl
-	e.pending.Store(cl)
-	// Keep the caller's values (trace ids and the like) but not its
-	// cancellation: the fetch serves every caller of the key.
-	parent := context.WithoutCancel(ctx)
-	c.run(func() { c.runFetch(parent, e, cl, fetch) })
-	return cl
-}
-
-// workerIdle is how long a fetch worker waits for more work before exiting.
-const workerIdle = 30 * time.Second
-
-// run hands job to an idle fetch worker, or starts one. Workers outlive a
-// job for a while so that the next fetch runs on a goroutine whose stack
-// has already grown to fit an HTTP call: a fresh goroutine re-grows its
-// stack on every mint, which costs more than the mint's own bookkeeping.
-// The caller holds c.life for reading.
-func (c *Cache) run(job func()) {
-	select {
-	case c.jobs <- job:
-		return
-	default:
-	}
-	c.wg.Add(1)
-	go c.worker(job)
-}
-
-func (c *Cache) worker(job func()) {
-	defer c.wg.Done()
-	idle := time.NewTimer(workerIdle)
-	defer idle.Stop()
+// advanceCoarse moves the coarse clock to now, unless it is already later.
+func (c *Cache) advanceCoarse(now int64) {
 	for {
-		job()
-		idle.Reset(workerIdle)
-		select {
-		case job = <-c.jobs:
-		case <-idle.C:
-			return
-		case <-c.base.Done():
+		cur := c.coarse.Load()
+		if now <= cur || c.coarse.CompareAndSwap(cur, now) {
 			return
 		}
 	}
-}
-
-func (c *Cache) runFetch(parent context.Context, e *entry, cl *call, fetch FetchFunc) {
-	ctx, cancel := context.WithTimeout(parent, c.cfg.fetchTimeout)
-	defer cancel()
-	defer context.AfterFunc(c.base, cancel)()
-
-	c.stats.fetches.inc()
-	ent, err := c.obtain(ctx, e, fetch)
-	now := c.Now()
-
-	e.mu.Lock()
-	if err == nil {
-		it := newItem(ent.Token, ent.RefreshAt)
-		if c.cfg.clock == nil && !c.closed.Load() {
-			it.arm(now)
-			c.startWatchdog()
-		}
-		e.install(it)
-		e.failures, e.lastErr, e.backoffUntil = 0, nil, time.Time{}
-		c.debug("token fetched", e.key, slog.Time("refresh_at", ent.RefreshAt), slog.Time("expires_at", ent.Token.ExpiresAt))
-	} else if skipsBackoff(err) {
-		c.stats.failures.inc()
-		c.debug("token fetch failed; no backoff", e.key, slog.String("error", err.Error()))
-	} else {
-		c.stats.failures.inc()
-		e.failures++
-		wait := c.backoff(e.failures, err)
-		e.lastErr, e.backoffUntil = err, now.Add(wait)
-		c.warn("token fetch failed", e.key, slog.Int("failures", e.failures), slog.Duration("backoff", wait), slog.String("error", err.Error()))
-	}
-	cl.tok, cl.err = ent.Token, err
-	e.call = nil
-	e.pending.Store(nil)
-	close(cl.done)
-	e.mu.Unlock()
-}
-
-// obtain gets a token for e: from the Store when another process has
-// published a fresh one, else from fetch (under the Store's refresh lock
-// when there is a Store).
-func (c *Cache) obtain(ctx context.Context, e *entry, fetch FetchFunc) (Entry, error) {
-	if c.cfg.store == nil {
-		return c.mint(ctx, fetch)
-	}
-	if ent, ok := c.loadShared(ctx, e); ok {
-		return ent, nil
-	}
-	release, acquired, err := c.cfg.store.TryLock(ctx, e.key, c.cfg.fetchTimeout)
-	switch {
-	case err != nil:
-		c.debug("store lock failed", e.key, slog.String("error", err.Error()))
-	case acquired:
-		defer func() {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			defer cancel()
-			if err := release(rctx); err != nil {
-				c.debug("store unlock failed", e.key, slog.String("error", err.Error()))
-			}
-		}()
-		// Another process may have saved a token between our load and lock.
-		if ent, ok := c.loadShared(ctx, e); ok {
-			return ent, nil
-		}
-	default:
-		if ent, ok := c.awaitShared(ctx, e); ok {
-			return ent, nil
-		}
-	}
-	ent, err := c.mint(ctx, fetch)
-	if err == nil {
-		if serr := c.cfg.store.Save(ctx, e.key, ent); serr != nil {
-			c.debug("store save failed", e.key, slog.String("error", serr.Error()))
-		}
-	}
-	return ent, err
-}
-
-// mint calls fetch and validates what it returns.
-func (c *Cache) mint(ctx context.Context, fetch FetchFunc) (ent Entry, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("tokencache: fetch panicked: %v", r)
-		}
-	}()
-	tok, err := fetch(ctx)
-	if err != nil {
-		return Entry{}, err
-	}
-	now := c.Now()
-	switch {
-	case tok.Value == "":
-		return Entry{}, fmt.Errorf("%w: empty value", ErrInvalidToken)
-	case !tok.ExpiresAt.After(now):
-		return Entry{}, fmt.Errorf("%w: expires at %s, not after now (%s)",
-			ErrInvalidToken, tok.ExpiresAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-	}
-	return Entry{Token: tok, RefreshAt: c.refreshAt(tok, now)}, nil
-}
-
-// refreshAt applies the early-expiry rule: m before ExpiresAt, or half the
-// lifetime for tokens living less than 2m.
-func (c *Cache) refreshAt(tok Token, now time.Time) time.Time {
-	m := c.cfg.early
-	if life := tok.ExpiresAt.Sub(now); life < 2*m {
-		m = life / 2
-	}
-	return tok.ExpiresAt.Add(-m)
-}
-
-// loadShared returns the Store's entry for e if it is fresh and not the
-// token this cache last invalidated.
-func (c *Cache) loadShared(ctx context.Context, e *entry) (Entry, bool) {
-	ent, ok, err := c.cfg.store.Load(ctx, e.key)
-	if err != nil {
-		c.debug("store load failed", e.key, slog.String("error", err.Error()))
-		return Entry{}, false
-	}
-	if !ok || ent.Token.Value == "" || !c.Now().Before(ent.RefreshAt) || !ent.RefreshAt.Before(ent.Token.ExpiresAt) {
-		return Entry{}, false
-	}
-	e.mu.Lock()
-	rejected := e.rejected == ent.Token.Value
-	e.mu.Unlock()
-	if rejected {
-		return Entry{}, false
-	}
-	c.stats.storeHits.inc()
-	return ent, true
-}
-
-// awaitShared polls the Store while another process holds the refresh lock,
-// for at most the lock wait.
-func (c *Cache) awaitShared(ctx context.Context, e *entry) (Entry, bool) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.lockWait)
-	defer cancel()
-	wait := 10 * time.Millisecond
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return Entry{}, false
-		case <-t.C:
-		}
-		if ent, ok := c.loadShared(ctx, e); ok {
-			return ent, true
-		}
-		wait = min(2*wait, 200*time.Millisecond)
-		t.Reset(wait)
-	}
-}
-
-func skipsBackoff(err error) bool {
-	var s BackoffSkipper
-	return errors.As(err, &s) && s.SkipBackoff()
-}
-
-// backoff is how long key waits after its n-th consecutive failure.
-func (c *Cache) backoff(n int, err error) time.Duration {
-	d := c.cfg.maxBackoff
-	if n < 32 {
-		d = min(c.cfg.minBackoff<<(n-1), c.cfg.maxBackoff)
-	}
-	d = d/2 + rand.N(d/2+1)
-	var h RetryHinter
-	if errors.As(err, &h) {
-		if ra := min(h.RetryAfterHint(), MaxRetryAfterHint); ra > d {
-			d = ra
-		}
-	}
-	return d
 }
 
 // Invalidate drops the token cached for key if it is still stale (compared
@@ -549,10 +287,10 @@ func (c *Cache) deleteShared(key string, stale Token) {
 	}
 }
 
-// Close stops the cache's background work: it cancels fetches in flight,
-// waits for them and for the watchdog to return, and stops every timer.
-// After Close, Get returns [ErrClosed]. Close is idempotent and always
-// returns nil.
+// Close stops the cache's background work: it cancels fetches in flight and
+// waits for them and for the watchdog to return.
+// Callers waiting for a fetch get [ErrClosed] at once, and so does every
+// later Get. Close is idempotent and always returns nil.
 func (c *Cache) Close() error {
 	c.life.Lock()
 	already := c.closed.Swap(true)
@@ -562,59 +300,32 @@ func (c *Cache) Close() error {
 	}
 	c.cancel()
 	c.wg.Wait()
+	// Flights have ended and no new one starts: empty every entry, which
+	// sends every later read to the slow path, where it meets ErrClosed.
 	c.entries.Range(func(_, v any) bool {
 		e := v.(*entry)
 		e.mu.Lock()
-		e.cur.Load().disarm()
+		e.install(nil)
 		e.mu.Unlock()
 		return true
 	})
 	return nil
 }
 
-// startWatchdog starts, once, the goroutine that keeps the coarse LRU clock
-// and re-checks token states against the wall clock. The caller holds some
-// entry's mu, never c.life exclusively.
-func (c *Cache) startWatchdog() {
-	if c.watched.Load() || !c.watched.CompareAndSwap(false, true) {
-		return
-	}
+// goBackground runs f on a goroutine that Close waits for, unless the cache
+// is closed, in which case it reports false and does nothing.
+func (c *Cache) goBackground(f func()) bool {
 	c.life.RLock()
 	defer c.life.RUnlock()
 	if c.closed.Load() {
-		return
+		return false
 	}
 	c.wg.Add(1)
-	go c.watch()
-}
-
-// watch is the safety net for the timers that flip token states: Go's timers
-// run on the monotonic clock, which stops while a machine is suspended, so
-// after a resume a timer can fire long after the wall-clock time it stood
-// for. Once a tick (default every second) it compares each token's times with
-// the wall clock and moves any state the timers have not.
-func (c *Cache) watch() {
-	defer c.wg.Done()
-	t := time.NewTicker(c.cfg.sweepEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.base.Done():
-			return
-		case <-t.C:
-			c.tick.Add(1)
-			c.sweep(time.Now().Round(0)) // Round(0) drops the monotonic reading
-		}
-	}
-}
-
-func (c *Cache) sweep(wall time.Time) {
-	c.entries.Range(func(_, v any) bool {
-		if it := v.(*entry).cur.Load(); it != nil {
-			it.advance(it.phaseAt(wall))
-		}
-		return true
-	})
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
 }
 
 func keyHash(key string) string {

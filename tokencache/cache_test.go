@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"runtime"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -48,32 +51,34 @@ func TestKeysAreIndependent(t *testing.T) {
 }
 
 func TestStaleServesAndRefreshesOnce(t *testing.T) {
-	c, clk := newTestCache(t)
-	gate := make(chan struct{})
-	m := &minter{now: clk.Now, life: time.Hour}
-	first, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-
-	m.gate = gate
-	clk.Add(56 * time.Minute) // inside the margin: stale
-	for range 50 {
-		tok, err := c.Get(bg, "k", m.fetch)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		gate := make(chan struct{})
+		m := &minter{now: clk.Now, life: time.Hour}
+		first, err := c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
-		assert.Equal(t, first, tok, "a stale token is served while it refreshes")
-	}
-	eventually(t, func() bool { return m.calls.Load() >= 2 }, "background refresh started")
-	for range 50 {
-		_, _ = c.Get(bg, "k", m.fetch)
-	}
-	assert.EqualValues(t, 2, m.calls.Load(), "one background refresh for 100 stale reads")
-	assert.EqualValues(t, 100, c.Stats().StaleHits)
 
-	close(gate)
-	eventually(t, func() bool {
-		tok, _ := c.Get(bg, "k", m.fetch)
-		return tok.Value == "tok-2"
-	}, "refreshed token installed")
-	assert.EqualValues(t, 2, m.calls.Load())
+		m.gate = gate
+		clk.Add(56 * time.Minute) // inside the margin: stale
+		for range 50 {
+			tok, err := c.Get(bg, "k", m.fetch)
+			require.NoError(t, err)
+			assert.Equal(t, first, tok, "a stale token is served while it refreshes")
+		}
+		settle(t, func() bool { return m.calls.Load() >= 2 }, "background refresh started")
+		for range 50 {
+			_, _ = c.Get(bg, "k", m.fetch)
+		}
+		assert.EqualValues(t, 2, m.calls.Load(), "one background refresh for 100 stale reads")
+		assert.EqualValues(t, 100, c.Stats().StaleHits)
+
+		close(gate)
+		settle(t, func() bool {
+			tok, _ := c.Get(bg, "k", m.fetch)
+			return tok.Value == "tok-2"
+		}, "refreshed token installed")
+		assert.EqualValues(t, 2, m.calls.Load())
+	})
 }
 
 func TestExpiredWaitsForFetch(t *testing.T) {
@@ -131,66 +136,44 @@ func TestEarlyExpiryOption(t *testing.T) {
 	assert.EqualValues(t, 1, c.Stats().StaleHits)
 }
 
-func TestColdHerdFetchesOnce(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour, delay: 20 * time.Millisecond}
-	const callers = 2000 // the 10,000-goroutine herd lives in the benchmarks
-	var wg sync.WaitGroup
-	errs := make(chan error, callers)
-	for range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tok, err := c.Get(bg, "k", m.fetch)
-			if err == nil && tok.Value != "tok-1" {
-				err = fmt.Errorf("got %s", tok.Value)
-			}
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
-	assert.EqualValues(t, 1, m.calls.Load())
-}
-
 func TestCallerCancelDoesNotFailOthers(t *testing.T) {
-	c, clk := newTestCache(t)
-	gate := make(chan struct{})
-	m := &minter{now: clk.Now, life: time.Hour, gate: gate}
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		gate := make(chan struct{})
+		m := &minter{now: clk.Now, life: time.Hour, gate: gate}
 
-	leaderCtx, cancel := context.WithCancel(bg)
-	leaderErr := make(chan error, 1)
-	go func() {
-		_, err := c.Get(leaderCtx, "k", m.fetch)
-		leaderErr <- err
-	}()
-	eventually(t, func() bool { return m.calls.Load() == 1 }, "leader started the fetch")
-
-	var wg sync.WaitGroup
-	results := make([]Token, 10)
-	for i := range results {
-		wg.Add(1)
+		leaderCtx, cancel := context.WithCancel(bg)
+		leaderErr := make(chan error, 1)
 		go func() {
-			defer wg.Done()
-			results[i], _ = c.Get(bg, "k", m.fetch)
+			_, err := c.Get(leaderCtx, "k", m.fetch)
+			leaderErr <- err
 		}()
-	}
-	cancel()
-	select {
-	case err := <-leaderErr:
-		assert.ErrorIs(t, err, context.Canceled)
-	case <-time.After(time.Second):
-		t.Fatal("cancelled leader kept waiting")
-	}
-	close(gate)
-	wg.Wait()
-	for _, tok := range results {
-		assert.Equal(t, "tok-1", tok.Value)
-	}
-	assert.EqualValues(t, 1, m.calls.Load())
+		settle(t, func() bool { return m.calls.Load() == 1 }, "leader started the fetch")
+
+		var wg sync.WaitGroup
+		results := make([]Token, 10)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], _ = c.Get(bg, "k", m.fetch)
+			}()
+		}
+		cancel()
+		synctest.Wait()
+		select {
+		case err := <-leaderErr:
+			assert.ErrorIs(t, err, context.Canceled)
+		default:
+			t.Fatal("cancelled leader kept waiting")
+		}
+		close(gate)
+		wg.Wait()
+		for _, tok := range results {
+			assert.Equal(t, "tok-1", tok.Value)
+		}
+		assert.EqualValues(t, 1, m.calls.Load())
+	})
 }
 
 func TestFetchTimeout(t *testing.T) {
@@ -223,40 +206,6 @@ type hintErr struct{ d time.Duration }
 
 func (h hintErr) Error() string                 { return "slow down" }
 func (h hintErr) RetryAfterHint() time.Duration { return h.d }
-
-func TestFailingHerdSharesErrorAndBacksOff(t *testing.T) {
-	c, clk := newTestCache(t)
-	gate := make(chan struct{})
-	m := &minter{now: clk.Now, life: time.Hour, gate: gate, err: errUpstream}
-
-	var wg sync.WaitGroup
-	errs := make(chan error, 100)
-	for range 100 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := c.Get(bg, "k", m.fetch)
-			errs <- err
-		}()
-	}
-	eventually(t, func() bool { return m.calls.Load() == 1 }, "fetch started")
-	time.Sleep(10 * time.Millisecond) // let the herd pile onto the fetch
-	close(gate)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		assert.ErrorIs(t, err, errUpstream)
-	}
-	for range 10 {
-		_, err := c.Get(bg, "k", m.fetch)
-		assert.ErrorIs(t, err, errUpstream, "the last error, wrapped")
-	}
-	// The herd may have arrived in two waves around the first failure, but
-	// the backoff stops the sequential callers from fetching.
-	assert.LessOrEqual(t, m.calls.Load(), int64(2))
-	_, err := c.Get(bg, "k", m.fetch)
-	assert.ErrorIs(t, err, ErrBackoff)
-}
 
 func TestBackoffGrowsAndResets(t *testing.T) {
 	c, clk := newTestCache(t, WithBackoff(time.Second, 8*time.Second))
@@ -317,29 +266,31 @@ func TestRetryAfterHintIsCapped(t *testing.T) {
 }
 
 func TestBackoffServesStaleToken(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour}
-	first, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-
-	m.err = errUpstream
-	clk.Add(56 * time.Minute)
-	tok, err := c.Get(bg, "k", m.fetch) // stale: serves and refreshes in background
-	require.NoError(t, err)
-	assert.Equal(t, first, tok)
-	eventually(t, func() bool { return c.Stats().Failures == 1 }, "background refresh failed")
-
-	for range 5 {
-		tok, err = c.Get(bg, "k", m.fetch)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour}
+		first, err := c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
-		assert.Equal(t, first, tok, "the usable token is served during backoff")
-	}
-	assert.EqualValues(t, 2, m.calls.Load())
 
-	// Once it is no longer usable, the error comes back.
-	clk.Add(4*time.Minute - 5*time.Second)
-	_, err = c.Get(bg, "k", m.fetch)
-	require.Error(t, err)
+		m.err = errUpstream
+		clk.Add(56 * time.Minute)
+		tok, err := c.Get(bg, "k", m.fetch) // stale: serves and refreshes in background
+		require.NoError(t, err)
+		assert.Equal(t, first, tok)
+		settle(t, func() bool { return c.Stats().Failures == 1 }, "background refresh failed")
+
+		for range 5 {
+			tok, err = c.Get(bg, "k", m.fetch)
+			require.NoError(t, err)
+			assert.Equal(t, first, tok, "the usable token is served during backoff")
+		}
+		assert.EqualValues(t, 2, m.calls.Load())
+
+		// Once it is no longer usable, the error comes back.
+		clk.Add(4*time.Minute - 5*time.Second)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.Error(t, err)
+	})
 }
 
 func TestInvalidTokensAreRefused(t *testing.T) {
@@ -453,73 +404,30 @@ func TestEvictsExpiredFirstThenLRU(t *testing.T) {
 	assert.Equal(t, calls+1, long.calls.Load(), "a was evicted")
 }
 
-func TestEvictionSparesInFlightFetch(t *testing.T) {
-	c, clk := newTestCache(t, WithMaxEntries(1))
-	gate := make(chan struct{})
-	slow := &minter{now: clk.Now, life: time.Hour, gate: gate}
-	fast := &minter{now: clk.Now, life: time.Hour}
-
-	done := make(chan Token)
-	go func() {
-		tok, _ := c.Get(bg, "slow", slow.fetch)
-		done <- tok
-	}()
-	eventually(t, func() bool { return slow.calls.Load() == 1 }, "slow fetch started")
-	_, err := c.Get(bg, "fast", fast.fetch)
-	require.NoError(t, err)
-	close(gate)
-	assert.Equal(t, "tok-1", (<-done).Value)
-}
-
-func TestCloseStopsEverything(t *testing.T) {
-	c := New() // real clock: timers and the watchdog run
-	m := &minter{now: time.Now, life: time.Hour}
-	_, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-
-	gate := make(chan struct{})
-	blocked := &minter{now: time.Now, life: time.Hour, gate: gate}
-	waitErr := make(chan error)
-	go func() {
-		_, err := c.Get(bg, "other", blocked.fetch)
-		waitErr <- err
-	}()
-	eventually(t, func() bool { return blocked.calls.Load() == 1 }, "fetch started")
-
-	require.NoError(t, c.Close())
-	assert.ErrorIs(t, <-waitErr, context.Canceled, "Close cancels fetches in flight")
-	require.NoError(t, c.Close(), "idempotent")
-	_, err = c.Get(bg, "k", m.fetch)
-	assert.ErrorIs(t, err, ErrClosed)
-	s := c.Source("k", m.fetch)
-	_, err = s.Token(bg)
-	assert.ErrorIs(t, err, ErrClosed)
-	close(gate)
-	// goleak in TestMain checks that no goroutine outlived Close.
-}
-
 func TestSourceSharesEntryWithGet(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour}
-	s := c.Source("k", m.fetch)
-	assert.Equal(t, "k", s.Key())
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour}
+		s := c.Source("k", m.fetch)
+		assert.Equal(t, "k", s.Key())
 
-	a, err := s.Token(bg)
-	require.NoError(t, err)
-	b, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, a, b)
+		a, err := s.Token(bg)
+		require.NoError(t, err)
+		b, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, a, b)
 
-	s.Invalidate(a)
-	c2, err := s.Token(bg)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-2", c2.Value)
+		s.Invalidate(a)
+		c2, err := s.Token(bg)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-2", c2.Value)
 
-	clk.Add(56 * time.Minute)
-	stale, err := s.Token(bg)
-	require.NoError(t, err)
-	assert.Equal(t, c2, stale)
-	eventually(t, func() bool { return m.calls.Load() == 3 }, "background refresh via Source")
+		clk.Add(56 * time.Minute)
+		stale, err := s.Token(bg)
+		require.NoError(t, err)
+		assert.Equal(t, c2, stale)
+		settle(t, func() bool { return m.calls.Load() == 3 }, "background refresh via Source")
+	})
 }
 
 func TestSourceSurvivesEviction(t *testing.T) {
@@ -536,50 +444,6 @@ func TestSourceSurvivesEviction(t *testing.T) {
 	assert.Equal(t, 1, c.Stats().Entries)
 }
 
-func TestRealClockTimersFlipState(t *testing.T) {
-	c := New(WithEarlyExpiry(100 * time.Millisecond))
-	defer c.Close()
-	m := &minter{now: time.Now, life: 300 * time.Millisecond}
-	s := c.Source("k", m.fetch)
-	first, err := s.Token(bg)
-	require.NoError(t, err)
-	same, err := s.Token(bg)
-	require.NoError(t, err)
-	assert.Equal(t, first, same)
-
-	time.Sleep(220 * time.Millisecond) // past staleAt (200 ms)
-	tok, err := s.Token(bg)
-	require.NoError(t, err)
-	assert.Equal(t, first, tok, "stale: still served")
-	eventually(t, func() bool { return m.calls.Load() == 2 }, "timer-driven refresh")
-	eventually(t, func() bool {
-		tok, _ := s.Token(bg)
-		return tok.Value == "tok-2"
-	}, "new token served")
-}
-
-func TestWatchdogCatchesSuspend(t *testing.T) {
-	// After a suspend, monotonic timers lag the wall clock. The sweep judges
-	// states by the wall clock; simulate a resume three hours later.
-	c := New()
-	defer c.Close()
-	m := &minter{now: time.Now, life: time.Hour}
-	s := c.Source("k", m.fetch)
-	first, err := s.Token(bg)
-	require.NoError(t, err)
-
-	c.sweep(time.Now().Add(3 * time.Hour).Round(0))
-	v, _ := c.entries.Load("k")
-	it := v.(*entry).cur.Load()
-	assert.Equal(t, phaseExpired, it.phase.Load())
-	assert.Nil(t, c.hit(v.(*entry)), "hit path refuses a token the sweep found expired")
-
-	// The slow path honours the flipped state too: it mints anew.
-	tok, err := s.Token(bg)
-	require.NoError(t, err)
-	assert.NotEqual(t, first.Value, tok.Value)
-}
-
 func TestOptionsIgnoreNonsense(t *testing.T) {
 	c := New(WithEarlyExpiry(-1), WithFetchTimeout(0), WithBackoff(-1, -1), WithMaxEntries(0), WithLockWait(0), nil)
 	defer c.Close()
@@ -592,6 +456,98 @@ func TestOptionsIgnoreNonsense(t *testing.T) {
 	c2 := New(WithBackoff(10*time.Second, time.Second))
 	defer c2.Close()
 	assert.Equal(t, 10*time.Second, c2.cfg.maxBackoff)
+
+	c3 := New(WithBackoff(0, 0))
+	defer c3.Close()
+	assert.Equal(t, DefaultMinBackoff, c3.cfg.minBackoff)
+	assert.Equal(t, DefaultMaxBackoff, c3.cfg.maxBackoff)
+}
+
+func TestEarlyExpiryZeroRefreshesAtTheSafetyMargin(t *testing.T) {
+	c, clk := newTestCache(t, WithEarlyExpiry(0))
+	m := &minter{now: clk.Now, life: time.Hour}
+	_, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	clk.Add(time.Hour - time.Second)
+	_, err = c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, c.Stats().Hits, "fresh until its ExpiresAt less the safety margin")
+}
+
+func TestStaleFromTheRefreshInstant(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour, gate: make(chan struct{})}
+	close(m.gate)
+	_, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	clk.Add(55*time.Minute - time.Nanosecond)
+	_, _ = c.Get(bg, "k", m.fetch)
+	assert.EqualValues(t, 1, c.Stats().Hits)
+	clk.Add(time.Nanosecond)
+	_, _ = c.Get(bg, "k", m.fetch)
+	assert.EqualValues(t, 1, c.Stats().Hits, "stale at exactly ExpiresAt-m")
+	assert.EqualValues(t, 1, c.Stats().StaleHits)
+}
+
+func TestSlowPathUseCountsForLRU(t *testing.T) {
+	// A Source's first read resolves its entry on the slow path; that read
+	// is a use too, so the entry outlives one used longer ago.
+	c, clk := newTestCache(t, WithMaxEntries(2))
+	m := &minter{now: clk.Now, life: time.Hour}
+	_, err := c.Get(bg, "a", m.fetch)
+	require.NoError(t, err)
+	clk.Add(time.Second)
+	_, err = c.Get(bg, "b", m.fetch)
+	require.NoError(t, err)
+	clk.Add(time.Second)
+	_, err = c.Source("a", m.fetch).Token(bg)
+	require.NoError(t, err)
+	clk.Add(time.Second)
+	_, err = c.Get(bg, "c", m.fetch)
+	require.NoError(t, err)
+	_, ok := c.entries.Load("a")
+	assert.True(t, ok, "a was used last")
+	_, ok = c.entries.Load("b")
+	assert.False(t, ok, "b was the least recently used")
+}
+
+func TestEvictionSamplesInsteadOfScanning(t *testing.T) {
+	// One expired entry among 1,000 fresh ones: an eviction looks at 8
+	// random entries, not at all of them, so it almost surely misses it (a
+	// fixed seed makes "almost" repeatable). A cache of 8 is judged whole.
+	c, clk := newTestCache(t, WithMaxEntries(1000), withSeed(11))
+	long := &minter{now: clk.Now, life: time.Hour}
+	short := &minter{now: clk.Now, life: time.Minute}
+	_, err := c.Get(bg, "expired", short.fetch)
+	require.NoError(t, err)
+	for i := range 999 {
+		_, err := c.Get(bg, fmt.Sprintf("k%d", i), long.fetch)
+		require.NoError(t, err)
+	}
+	clk.Add(2 * time.Minute)
+	_, err = c.Get(bg, "new", long.fetch)
+	require.NoError(t, err)
+	_, ok := c.entries.Load("expired")
+	assert.True(t, ok, "not found by 8 samples")
+	assert.EqualValues(t, 1, c.Stats().Evictions)
+
+	small, clk2 := newTestCache(t, WithMaxEntries(evictSamples), withSeed(11))
+	long2 := &minter{now: clk2.Now, life: time.Hour}
+	short2 := &minter{now: clk2.Now, life: time.Minute}
+	for round := range 20 {
+		key := fmt.Sprintf("expired%d", round)
+		_, err := small.Get(bg, key, short2.fetch)
+		require.NoError(t, err)
+		for i := range evictSamples - 1 {
+			_, err := small.Get(bg, fmt.Sprintf("r%d-%d", round, i), long2.fetch)
+			require.NoError(t, err)
+		}
+		clk2.Add(2 * time.Minute)
+		_, err = small.Get(bg, fmt.Sprintf("new%d", round), long2.fetch)
+		require.NoError(t, err)
+		_, ok := small.entries.Load(key)
+		require.False(t, ok, "round %d: the expired entry went first", round)
+	}
 }
 
 func TestNowUsesClock(t *testing.T) {
@@ -650,17 +606,202 @@ func TestGetFreshWaitsInsteadOfServingStale(t *testing.T) {
 	assert.EqualValues(t, 3, m.calls.Load())
 }
 
-func TestSourceHitsAreNeverCounted(t *testing.T) {
+func TestEvictionSparesInFlightFetch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newRealCache(t, WithMaxEntries(1))
+		gate := make(chan struct{})
+		slow := &minter{now: time.Now, life: time.Hour, gate: gate}
+		fast := &minter{now: time.Now, life: time.Hour}
+
+		done := make(chan Token)
+		go func() {
+			tok, _ := c.Get(bg, "slow", slow.fetch)
+			done <- tok
+		}()
+		synctest.Wait() // slow's fetch is in flight
+		_, err := c.Get(bg, "fast", fast.fetch)
+		require.NoError(t, err)
+		assert.EqualValues(t, 0, c.Stats().Evictions, "the entry with a fetch in flight is spared")
+		assert.Equal(t, 2, c.Stats().Entries, "over the bound while it is pinned")
+		close(gate)
+		assert.Equal(t, "tok-1", (<-done).Value)
+
+		tok, err := c.Get(bg, "slow", slow.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-1", tok.Value, "slow's token was cached, not lost with its entry")
+		assert.EqualValues(t, 1, slow.calls.Load())
+
+		_, err = c.Get(bg, "third", fast.fetch) // nothing pinned: back to the bound
+		require.NoError(t, err)
+		assert.Equal(t, 1, c.Stats().Entries)
+		assert.EqualValues(t, 2, c.Stats().Evictions)
+	})
+}
+
+func TestFlightAfterInstallServesWithoutFetching(t *testing.T) {
+	// A caller that found no token can reach the flight after the previous
+	// one has installed a token and left: the re-check inside the flight
+	// serves that token, so a herd never fetches twice.
 	c, clk := newTestCache(t)
 	m := &minter{now: clk.Now, life: time.Hour}
-	a, b := c.Source("k", m.fetch), c.Source("k", m.fetch)
-	_, err := a.Token(bg) // miss: mints
+	first, err := c.Get(bg, "k", m.fetch)
 	require.NoError(t, err)
-	_, err = b.Token(bg) // b's first call resolves the entry on the slow path
+	got, err := c.fly(bg, "k", m.fetch)
 	require.NoError(t, err)
-	_, err = a.Token(bg)
-	require.NoError(t, err)
-	assert.EqualValues(t, 0, c.Stats().Hits, "as Stats documents")
-	_, _ = c.Get(bg, "k", m.fetch)
-	assert.EqualValues(t, 1, c.Stats().Hits)
+	assert.Equal(t, first, got)
+	assert.EqualValues(t, 1, m.calls.Load())
+	assert.EqualValues(t, 1, c.Stats().Fetches)
+
+	// Likewise a backoff left by a failed flight.
+	m.err = errUpstream
+	clk.Add(time.Hour)
+	_, err = c.Get(bg, "k", m.fetch)
+	require.ErrorIs(t, err, errUpstream)
+	_, err = c.fly(bg, "k", m.fetch)
+	require.ErrorIs(t, err, ErrBackoff)
+	assert.EqualValues(t, 2, m.calls.Load())
+}
+
+func TestEvictionAtCapacityKeepsTheBound(t *testing.T) {
+	c, clk := newTestCache(t, WithMaxEntries(100), withSeed(7))
+	m := &minter{now: clk.Now, life: time.Hour}
+	for i := range 1000 {
+		_, err := c.Get(bg, fmt.Sprintf("k%d", i), m.fetch)
+		require.NoError(t, err)
+		clk.Add(time.Millisecond)
+	}
+	s := c.Stats()
+	assert.Equal(t, 100, s.Entries)
+	assert.EqualValues(t, 900, s.Evictions)
+	n := 0
+	c.entries.Range(func(k, v any) bool {
+		e := v.(*entry)
+		assert.Same(t, e, c.all[e.idx], "index of %v", k)
+		n++
+		return true
+	})
+	assert.Equal(t, 100, n)
+	// Sampled LRU: the most recent keys survive, the oldest went.
+	_, ok := c.entries.Load("k999")
+	assert.True(t, ok)
+	_, ok = c.entries.Load("k0")
+	assert.False(t, ok)
+}
+
+func TestEvictionPrefersExpiredAmongSamples(t *testing.T) {
+	// Half the entries hold expired tokens, half fresh ones: with 8 samples
+	// an eviction rarely picks a fresh one.
+	c, clk := newTestCache(t, WithMaxEntries(200), withSeed(3))
+	long := &minter{now: clk.Now, life: time.Hour}
+	short := &minter{now: clk.Now, life: time.Minute}
+	for i := range 200 {
+		m := long
+		if i%2 == 0 {
+			m = short
+		}
+		_, err := c.Get(bg, fmt.Sprintf("k%d", i), m.fetch)
+		require.NoError(t, err)
+	}
+	clk.Add(2 * time.Minute)
+	for i := range 50 {
+		_, err := c.Get(bg, fmt.Sprintf("new%d", i), long.fetch)
+		require.NoError(t, err)
+	}
+	fresh := 0
+	for i := 1; i < 200; i += 2 {
+		if _, ok := c.entries.Load(fmt.Sprintf("k%d", i)); ok {
+			fresh++
+		}
+	}
+	// Blind sampling would have taken about 25 fresh ones.
+	assert.GreaterOrEqual(t, fresh, 95, "expired entries go first")
+}
+
+func TestRefreshJitterIsDeterministicAndBounded(t *testing.T) {
+	clk := newFakeClock()
+	tok := Token{Value: "v", ExpiresAt: clk.Now().Add(time.Hour)}
+	// With a fake clock and no option: exact.
+	c0 := New(WithClock(clk.Now))
+	defer c0.Close()
+	assert.Equal(t, tok.ExpiresAt.Add(-5*time.Minute), c0.refreshAt(tok, clk.Now()))
+
+	a := New(WithClock(clk.Now), WithRefreshJitter(0.2))
+	b := New(WithClock(clk.Now), WithRefreshJitter(0.2))
+	defer a.Close()
+	defer b.Close()
+	distinct := map[time.Time]bool{}
+	for range 50 {
+		ra, rb := a.refreshAt(tok, clk.Now()), b.refreshAt(tok, clk.Now())
+		assert.Equal(t, ra, rb, "a fake clock repeats")
+		assert.False(t, ra.After(tok.ExpiresAt.Add(-5*time.Minute)), "never later than the margin")
+		assert.False(t, ra.Before(tok.ExpiresAt.Add(-6*time.Minute)), "at most 20%% of it earlier")
+		distinct[ra] = true
+	}
+	assert.Greater(t, len(distinct), 40)
+
+	// Clamped to half the margin; a short-lived token keeps a fresh first
+	// quarter and its safety margin.
+	big := New(WithClock(clk.Now), WithRefreshJitter(7))
+	defer big.Close()
+	short := Token{Value: "v", ExpiresAt: clk.Now().Add(4 * time.Minute)}
+	for range 50 {
+		r := big.refreshAt(short, clk.Now())
+		assert.False(t, r.Before(clk.Now().Add(time.Minute)), "m = 2 min, jitter ≤ 1 min")
+		assert.False(t, r.After(clk.Now().Add(2*time.Minute)))
+		it := newItem(short, r)
+		assert.Less(t, it.staleAt, it.expireAt)
+		assert.Equal(t, short.ExpiresAt.Add(-safetyMargin).UnixNano(), it.expireAt)
+	}
+	tiny := Token{Value: "v", ExpiresAt: clk.Now().Add(4 * time.Second)}
+	it := newItem(tiny, clk.Now().Add(2*time.Second))
+	assert.Equal(t, tiny.ExpiresAt.Add(-time.Second).UnixNano(), it.expireAt, "safety margin: half the 2 s window")
+	neg := New(WithClock(clk.Now), WithRefreshJitter(-1))
+	defer neg.Close()
+	assert.Zero(t, neg.cfg.jitter)
+	real := New()
+	defer real.Close()
+	assert.Equal(t, DefaultRefreshJitter, real.cfg.jitter)
+}
+
+func TestNanosSaturates(t *testing.T) {
+	assert.Equal(t, int64(math.MaxInt64), nanos(time.Date(33715, 1, 1, 0, 0, 0, 0, time.UTC)))
+	assert.Equal(t, int64(math.MinInt64), nanos(time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)))
+	d := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	assert.Equal(t, d.UnixNano(), nanos(d))
+	assert.Equal(t, time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC).UnixNano(), nanos(time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC)))
+	assert.Equal(t, time.Date(1679, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano(), nanos(time.Date(1679, 1, 1, 0, 0, 0, 0, time.UTC)))
+
+	// A token a provider says lives for millennia is cached, not mangled.
+	c, clk := newTestCache(t)
+	far := Token{Value: "v", ExpiresAt: clk.Now().AddDate(30000, 0, 0)}
+	calls := 0
+	for range 3 {
+		tok, err := c.Get(bg, "k", func(context.Context) (Token, error) { calls++; return far, nil })
+		require.NoError(t, err)
+		assert.Equal(t, far, tok)
+	}
+	assert.Equal(t, 1, calls)
+}
+
+func TestHitsOfCollectedSourcesStayCounted(t *testing.T) {
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour}
+	func() {
+		s := c.Source("k", m.fetch)
+		for range 3 {
+			_, err := s.Token(bg) // a miss, then two hits
+			require.NoError(t, err)
+		}
+	}()
+	for i := 0; ; i++ {
+		runtime.GC()
+		n := 0
+		c.srcs.Range(func(any, any) bool { n++; return true })
+		if n == 0 {
+			break
+		}
+		require.Less(t, i, 200, "the Source's cleanup never ran")
+		time.Sleep(time.Millisecond)
+	}
+	assert.EqualValues(t, 2, c.Stats().Hits)
 }

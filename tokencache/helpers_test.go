@@ -4,7 +4,10 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"go.uber.org/goleak"
 
@@ -70,14 +73,11 @@ func newTestCache(t *testing.T, opts ...Option) (*Cache, *fakeclock.Clock) {
 	return c, clk
 }
 
-// eventually polls cond for up to 2 s.
-func eventually(t *testing.T, cond func() bool, msg string) {
+// settle waits until every other goroutine of the test's synctest bubble
+// is blocked (a background refresh has finished or is parked on its gate),
+// then checks cond.
+func settle(t *testing.T, cond func() bool, msg string) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting: " + msg)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	synctest.Wait()
+	require.True(t, cond(), msg)
 }

@@ -14,6 +14,10 @@ const (
 	DefaultMaxEntries   = 10_000
 	DefaultLockWait     = 5 * time.Second
 
+	// DefaultRefreshJitter is the refresh jitter of a cache on the real
+	// clock (see [WithRefreshJitter]).
+	DefaultRefreshJitter = 0.1
+
 	// safetyMargin is how long before ExpiresAt a token stops being served
 	// (at most; a short-lived token uses less, see thresholds), so that a
 	// token handed out has time to reach the provider before it expires.
@@ -33,7 +37,10 @@ type config struct {
 	maxEntries   int
 	lockWait     time.Duration
 	logger       *slog.Logger
-	sweepEvery   time.Duration
+	tick         time.Duration // how often the watchdog advances the coarse clock
+	jitter       float64       // < 0: not set
+	seed         uint64        // jitter seed, if seeded
+	seeded       bool
 }
 
 func defaults() config {
@@ -44,7 +51,8 @@ func defaults() config {
 		maxBackoff:   DefaultMaxBackoff,
 		maxEntries:   DefaultMaxEntries,
 		lockWait:     DefaultLockWait,
-		sweepEvery:   time.Second,
+		tick:         time.Second,
+		jitter:       -1,
 	}
 }
 
@@ -104,8 +112,13 @@ func WithBackoff(min, max time.Duration) Option {
 }
 
 // WithMaxEntries bounds the number of keys held in memory (default 10,000).
-// When a new key would exceed it, entries whose token has expired are
-// evicted first, then the least recently used one. n <= 0 keeps the default.
+// When a new key would exceed it, one entry goes, chosen as Redis chooses:
+// among 8 entries sampled at random (all of them in a cache this small), one
+// whose token has expired or that holds none, else the least recently used.
+// Each insert at capacity costs the same whatever the bound. An entry with
+// a fetch in flight is never evicted; while such fetches hold it over the
+// bound, the cache shrinks back as new keys arrive. n <= 0 keeps the
+// default.
 func WithMaxEntries(n int) Option {
 	return func(c *config) {
 		if n > 0 {
@@ -130,4 +143,25 @@ func WithLockWait(d time.Duration) Option {
 // value or the key itself. nil (the default) logs nothing.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
+}
+
+// WithRefreshJitter spreads refresh times: each fetched token turns stale
+// up to frac × m earlier than the early-expiry margin m says (uniformly at
+// random), so that replicas which minted at the same moment do not all
+// refresh in the same second. The default is [DefaultRefreshJitter] (10 %,
+// 30 s of the default 5 minutes) on the real clock and 0 with [WithClock],
+// where tests expect exact times; given explicitly, it applies with a fake
+// clock too, drawn from a fixed seed so that runs repeat. frac is clamped
+// to [0, 0.5]. Refreshes only ever move earlier: a stale token still has at
+// least m left, and the safety margin before ExpiresAt is unchanged.
+func WithRefreshJitter(frac float64) Option {
+	return func(c *config) {
+		c.jitter = min(max(frac, 0), 0.5)
+	}
+}
+
+// withSeed seeds the cache's randomness (refresh jitter, backoff, eviction
+// samples), for tests.
+func withSeed(seed uint64) Option {
+	return func(c *config) { c.seed, c.seeded = seed, true }
 }

@@ -2,31 +2,42 @@ package tokencache
 
 import (
 	"context"
+	"runtime"
 	"sync/atomic"
 )
 
 // Source is a handle on one key of a [Cache] with its fetch function bound,
 // for a token that a program asks for on every request (an OAuth access
 // token, say). Its hit path reads neither the cache's map nor, on the real
-// clock, the wall clock: one pointer load and one state load. A Source is
-// safe for concurrent use and stays valid as long as its Cache.
+// clock, the wall clock: one pointer load and one state load, and it counts
+// the hit on a counter of its own. A Source is safe for concurrent use and
+// stays valid as long as its Cache.
 type Source struct {
 	c     *Cache
 	key   string
 	fetch FetchFunc
 	e     atomic.Pointer[entry]
+	hits  *hitCounter
 }
 
 // Source returns a handle on key whose Token behaves as Get(ctx, key, fetch).
 // Sources and Get calls on the same key share one entry and one fetch.
 func (c *Cache) Source(key string, fetch FetchFunc) *Source {
-	return &Source{c: c, key: key, fetch: fetch}
+	s := &Source{c: c, key: key, fetch: fetch, hits: new(hitCounter)}
+	c.srcs.Store(s.hits, struct{}{})
+	// Once the Source is garbage, its hits move to the cache's total.
+	runtime.AddCleanup(s, func(h *hitCounter) {
+		c.gone.Add(h.load())
+		c.srcs.Delete(h)
+	}, s.hits)
+	return s
 }
 
 // Token returns the key's token, with the semantics of [Cache.Get].
 func (s *Source) Token(ctx context.Context) (Token, error) {
 	if e := s.e.Load(); e != nil {
 		if it := s.c.hit(e); it != nil {
+			s.hits.inc()
 			return it.tok, nil
 		}
 	}

@@ -1,19 +1,12 @@
 package tokencache
 
-import (
-	"sync/atomic"
-	"unsafe"
-)
+import "sync/atomic"
 
 // Stats is a snapshot of a cache's counters since it was created.
-//
-// Hits counts fresh tokens served by [Cache.Get]. Fresh tokens served by
-// [Source.Token] are not counted: that path makes no shared write, which is
-// what keeps it fast on many cores. Every other counter covers both.
 type Stats struct {
-	Hits      uint64 // Gets served a fresh token (Source hits excluded)
-	StaleHits uint64 // Gets served a stale token while a refresh ran
-	Misses    uint64 // Gets that had to wait for a fetch, or got a backoff error
+	Hits      uint64 // fresh tokens served by Get, GetFresh and Source.Token
+	StaleHits uint64 // stale tokens served while a refresh ran
+	Misses    uint64 // calls that had to wait for a fetch, or got a backoff error
 	Fetches   uint64 // fetches started (including those served by the Store)
 	Failures  uint64 // fetches that failed
 	StoreHits uint64 // fetches answered by the Store without minting
@@ -22,26 +15,32 @@ type Stats struct {
 }
 
 // Stats returns a snapshot of the cache's counters. It is safe to call at
-// any time, also after Close.
+// any time, also after Close. Its cost grows with the number of live
+// [Source] values, whose hits each Source counts on its own so that readers
+// of different Sources never write to a shared cache line.
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
-	n := c.n
+	n := len(c.all)
 	c.mu.Unlock()
+	hits := c.hits.load() + c.gone.Load()
+	c.srcs.Range(func(k, _ any) bool {
+		hits += k.(*hitCounter).load()
+		return true
+	})
 	return Stats{
-		Hits:      c.stats.hits.load(),
-		StaleHits: c.stats.staleHits.load(),
-		Misses:    c.stats.misses.load(),
-		Fetches:   c.stats.fetches.load(),
-		Failures:  c.stats.failures.load(),
-		StoreHits: c.stats.storeHits.load(),
-		Evictions: c.stats.evictions.load(),
+		Hits:      hits,
+		StaleHits: c.stat.staleHits.load(),
+		Misses:    c.stat.misses.load(),
+		Fetches:   c.stat.fetches.load(),
+		Failures:  c.stat.failures.load(),
+		StoreHits: c.stat.storeHits.load(),
+		Evictions: c.stat.evictions.load(),
 		Entries:   n,
 	}
 }
 
 type counters struct {
-	hits, misses                                       striped
-	staleHits, fetches, failures, storeHits, evictions counter
+	staleHits, misses, fetches, failures, storeHits, evictions counter
 }
 
 type counter struct{ n atomic.Uint64 }
@@ -49,25 +48,14 @@ type counter struct{ n atomic.Uint64 }
 func (c *counter) inc()         { c.n.Add(1) }
 func (c *counter) load() uint64 { return c.n.Load() }
 
-// striped is a counter for the hit path, spread over cache lines so that
-// goroutines on different cores rarely increment the same one: a single
-// shared atomic would make every hit bounce one cache line between cores.
-type striped [16]struct {
+// hitCounter is a counter on a cache line of its own, so that incrementing
+// it does not evict the read-mostly fields around it from other cores'
+// caches.
+type hitCounter struct {
+	_ [64]byte
 	n atomic.Uint64
 	_ [56]byte
 }
 
-func (s *striped) inc() {
-	// Goroutine stacks live at distinct addresses, so the address of a local
-	// variable is a free, stable-per-goroutine stripe index.
-	var anchor byte
-	s[(uintptr(unsafe.Pointer(&anchor))>>13)%uintptr(len(s))].n.Add(1)
-}
-
-func (s *striped) load() uint64 {
-	var sum uint64
-	for i := range s {
-		sum += s[i].n.Load()
-	}
-	return sum
-}
+func (h *hitCounter) inc()         { h.n.Add(1) }
+func (h *hitCounter) load() uint64 { return h.n.Load() }

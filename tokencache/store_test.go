@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -14,12 +15,16 @@ import (
 
 // memStore is an in-process Store, the shape a Redis one takes.
 type memStore struct {
-	mu      sync.Mutex
-	entries map[string]Entry
-	locks   map[string]int64
-	owner   atomic.Int64
-	fail    atomic.Bool // every call errors
-	loads   atomic.Int64
+	mu       sync.Mutex
+	entries  map[string]Entry
+	locks    map[string]int64
+	owner    atomic.Int64
+	fail     atomic.Bool // every call errors
+	failLoad atomic.Bool // Load errors
+	loads    atomic.Int64
+	deletes  atomic.Int64
+	// how long the last Delete's context had left
+	deleteWithin atomic.Int64
 }
 
 func newMemStore() *memStore {
@@ -30,7 +35,7 @@ var errStore = errors.New("store down")
 
 func (s *memStore) Load(_ context.Context, key string) (Entry, bool, error) {
 	s.loads.Add(1)
-	if s.fail.Load() {
+	if s.fail.Load() || s.failLoad.Load() {
 		return Entry{}, false, errStore
 	}
 	s.mu.Lock()
@@ -49,7 +54,11 @@ func (s *memStore) Save(_ context.Context, key string, e Entry) error {
 	return nil
 }
 
-func (s *memStore) Delete(_ context.Context, key string, tok Token) error {
+func (s *memStore) Delete(ctx context.Context, key string, tok Token) error {
+	s.deletes.Add(1)
+	if d, ok := ctx.Deadline(); ok {
+		s.deleteWithin.Store(int64(time.Until(d)))
+	}
 	if s.fail.Load() {
 		return errStore
 	}
@@ -83,70 +92,33 @@ func (s *memStore) TryLock(_ context.Context, key string, _ time.Duration) (func
 }
 
 func TestStoreSharesOneMintBetweenCaches(t *testing.T) {
-	st := newMemStore()
-	clk := newFakeClock()
-	m := &minter{now: clk.Now, life: time.Hour}
-	a := New(WithClock(clk.Now), WithStore(st))
-	b := New(WithClock(clk.Now), WithStore(st))
-	defer a.Close()
-	defer b.Close()
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		clk := newFakeClock()
+		m := &minter{now: clk.Now, life: time.Hour}
+		a := New(WithClock(clk.Now), WithStore(st))
+		b := New(WithClock(clk.Now), WithStore(st))
+		defer a.Close()
+		defer b.Close()
 
-	ta, err := a.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	tb, err := b.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, ta, tb)
-	assert.EqualValues(t, 1, m.calls.Load())
-	assert.EqualValues(t, 1, b.Stats().StoreHits)
+		ta, err := a.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		tb, err := b.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, ta, tb)
+		assert.EqualValues(t, 1, m.calls.Load())
+		assert.EqualValues(t, 1, b.Stats().StoreHits)
 
-	// Both agree on when it turns stale: b refreshes at a's RefreshAt, and
-	// the refresh it mints is shared back.
-	clk.Add(56 * time.Minute)
-	_, _ = b.Get(bg, "k", m.fetch)
-	eventually(t, func() bool { return m.calls.Load() == 2 }, "b refreshed")
-	eventually(t, func() bool { tok, _ := b.Get(bg, "k", m.fetch); return tok.Value == "tok-2" }, "b installed")
-	_, _ = a.Get(bg, "k", m.fetch) // a is stale too: its refresh finds b's token
-	eventually(t, func() bool { tok, _ := a.Get(bg, "k", m.fetch); return tok.Value == "tok-2" }, "a took b's token")
-	assert.EqualValues(t, 2, m.calls.Load())
-}
-
-func TestStoreWaitsForLockHolder(t *testing.T) {
-	st := newMemStore()
-	clk := newFakeClock()
-	m := &minter{now: clk.Now, life: time.Hour}
-	c := New(WithClock(clk.Now), WithStore(st))
-	defer c.Close()
-
-	release, ok, err := st.TryLock(bg, "k", time.Second) // another process mints
-	require.NoError(t, err)
-	require.True(t, ok)
-	go func() {
-		time.Sleep(30 * time.Millisecond)
-		tok := Token{Value: "from-peer", ExpiresAt: clk.Now().Add(time.Hour)}
-		_ = st.Save(bg, "k", Entry{Token: tok, RefreshAt: tok.ExpiresAt.Add(-5 * time.Minute)})
-		_ = release(bg)
-	}()
-	tok, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "from-peer", tok.Value)
-	assert.EqualValues(t, 0, m.calls.Load())
-}
-
-func TestStoreLockHolderDiesThenMint(t *testing.T) {
-	st := newMemStore()
-	clk := newFakeClock()
-	m := &minter{now: clk.Now, life: time.Hour}
-	c := New(WithClock(clk.Now), WithStore(st), WithLockWait(50*time.Millisecond))
-	defer c.Close()
-	_, ok, _ := st.TryLock(bg, "k", time.Minute) // holder never saves nor releases
-	require.True(t, ok)
-
-	start := time.Now()
-	tok, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-1", tok.Value)
-	assert.Less(t, time.Since(start), time.Second)
-	assert.EqualValues(t, 1, m.calls.Load())
+		// Both agree on when it turns stale: b refreshes at a's RefreshAt, and
+		// the refresh it mints is shared back.
+		clk.Add(56 * time.Minute)
+		_, _ = b.Get(bg, "k", m.fetch)
+		settle(t, func() bool { return m.calls.Load() == 2 }, "b refreshed")
+		settle(t, func() bool { tok, _ := b.Get(bg, "k", m.fetch); return tok.Value == "tok-2" }, "b installed")
+		_, _ = a.Get(bg, "k", m.fetch) // a is stale too: its refresh finds b's token
+		settle(t, func() bool { tok, _ := a.Get(bg, "k", m.fetch); return tok.Value == "tok-2" }, "a took b's token")
+		assert.EqualValues(t, 2, m.calls.Load())
+	})
 }
 
 func TestStoreFailureNeverFailsGet(t *testing.T) {
@@ -188,11 +160,35 @@ func TestStoreIgnoresStaleAndRejectedEntries(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "tok-2", tok2.Value)
 
-	// Compare-and-delete leaves a newer token alone.
-	c.Invalidate("other", Token{Value: "nope"})
+}
+
+func TestInvalidateLeavesAPeersNewerTokenInTheStore(t *testing.T) {
+	st := newMemStore()
+	clk := newFakeClock()
+	m := &minter{now: clk.Now, life: time.Hour}
+	c := New(WithClock(clk.Now), WithStore(st))
+	defer c.Close()
+	rejected, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+
+	// A peer has meanwhile replaced the token in the Store; then the
+	// provider rejects ours. Invalidate deletes only if the Store still
+	// holds the rejected value.
+	newer := Token{Value: "peer-newer", ExpiresAt: clk.Now().Add(time.Hour)}
+	require.NoError(t, st.Save(bg, "k", Entry{Token: newer, RefreshAt: newer.ExpiresAt.Add(-5 * time.Minute)}))
+	c.Invalidate("k", rejected)
 	e, found, _ := st.Load(bg, "k")
-	require.True(t, found)
-	assert.Equal(t, "tok-2", e.Token.Value)
+	require.True(t, found, "the peer's newer token survives")
+	assert.Equal(t, "peer-newer", e.Token.Value)
+	tok, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "peer-newer", tok.Value, "and is adopted instead of minting")
+	assert.EqualValues(t, 1, m.calls.Load())
+
+	// Once the Store holds the rejected value, it goes.
+	c.Invalidate("k", tok)
+	_, found, _ = st.Load(bg, "k")
+	assert.False(t, found)
 }
 
 func TestStoreNotReadOnHits(t *testing.T) {
@@ -207,4 +203,28 @@ func TestStoreNotReadOnHits(t *testing.T) {
 		_, _ = c.Get(bg, "k", m.fetch)
 	}
 	assert.Equal(t, loads, st.loads.Load())
+}
+
+func TestInvalidateOfAnOldTokenLeavesTheStoreAlone(t *testing.T) {
+	st := newMemStore()
+	clk := newFakeClock()
+	m := &minter{now: clk.Now, life: time.Hour}
+	c := New(WithClock(clk.Now), WithStore(st))
+	defer c.Close()
+	old, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	c.Invalidate("k", old)
+	require.EqualValues(t, 1, st.deletes.Load(), "the held token is deleted from the Store")
+	within := time.Duration(st.deleteWithin.Load())
+	assert.True(t, within > time.Second && within <= 2*time.Second, "Delete is bounded by 2 s, got %v", within)
+	_, err = c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+
+	// A late 401 for the old token: the cache holds another one, so
+	// Invalidate does nothing, not even a Store round trip.
+	c.Invalidate("k", old)
+	assert.EqualValues(t, 1, st.deletes.Load())
+	// A key this cache does not hold: only the Store can hold the token.
+	c.Invalidate("elsewhere", old)
+	assert.EqualValues(t, 2, st.deletes.Load())
 }

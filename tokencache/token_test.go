@@ -66,3 +66,15 @@ func TestLoggerNeverSeesTokensOrKeys(t *testing.T) {
 	assert.NotContains(t, out, "SUPERSECRET")
 	assert.NotContains(t, out, "someone@example.com")
 }
+
+func TestTokenLogValueSaysWhetherEmpty(t *testing.T) {
+	attrs := func(tok Token) map[string]any {
+		m := map[string]any{}
+		for _, a := range tok.LogValue().Group() {
+			m[a.Key] = a.Value.Any()
+		}
+		return m
+	}
+	assert.Equal(t, true, attrs(Token{})["empty"])
+	assert.Equal(t, false, attrs(Token{Value: "secret"})["empty"])
+}
