@@ -20,6 +20,7 @@ import (
 	"github.com/checkoutkit/checkoutkit"
 	"github.com/checkoutkit/checkoutkit/cartevo"
 	"github.com/checkoutkit/checkoutkit/cartevo/cartevotest"
+	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
 type wallet struct{ ID, Currency string }
@@ -236,5 +237,21 @@ func TestWithRetryAllMethods(t *testing.T) {
 		}
 		c.Close()
 		api.Close()
+	}
+}
+
+func TestCloseWhileWaitingIsErrClosed(t *testing.T) {
+	srv := cartevotest.NewServer()
+	defer srv.Close()
+	c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL())) // its own cache
+	require.NoError(t, err)
+	srv.SetDelay(time.Second)
+	done := make(chan error, 1)
+	go func() { _, err := c.AccessToken(bg); done <- err }()
+	require.Eventually(t, func() bool { return srv.TokenRequestsStarted() == 1 }, 2*time.Second, time.Millisecond)
+	require.NoError(t, c.Close())
+	err = <-done
+	if !assert.ErrorIs(t, err, tokencache.ErrClosed) {
+		t.Logf("got %v", err)
 	}
 }
