@@ -80,7 +80,7 @@ func (c *Client) CheckoutToken(ctx context.Context, r CheckoutTokenRequest) (*Ch
 		return nil, httpx.Invalid(name, "InvoiceID", "must not be empty")
 	}
 	cc := c.c
-	key := provider.Key(name, cc.keyPrefix, "checkout", r.CustomerID, r.InvoiceID)
+	key := cc.checkoutKey(r)
 	call := provider.Call{Method: http.MethodPost, Path: initPathV1}
 	tok, err := cc.base.Token(ctx, key, call, func(ctx context.Context) (tokencache.Token, error) {
 		return cc.mintCheckout(ctx, r)
@@ -90,6 +90,19 @@ func (c *Client) CheckoutToken(ctx context.Context, r CheckoutTokenRequest) (*Ch
 	}
 	claims, _ := readClaims(tok.Value)
 	return &CheckoutToken{Token: tok.Value, ExpiresAt: tok.ExpiresAt, Claims: claims, ExpiresIn: tok.ExpiresAt.Sub(cc.base.Cache.Now())}, nil
+}
+
+// InvalidateCheckoutToken drops tok from the cache if it is still the
+// checkout token cached for r, so that the next CheckoutToken for r mints a
+// new one. Call it when the browser SDK reports tok expired or refused
+// ([Client.RefreshHandler] does, for an "expiredToken" it is sent).
+// Concurrent calls for one token cause one new mint.
+func (c *Client) InvalidateCheckoutToken(r CheckoutTokenRequest, tok string) {
+	c.c.base.Cache.Invalidate(c.c.checkoutKey(r), tokencache.Token{Value: tok})
+}
+
+func (c *client) checkoutKey(r CheckoutTokenRequest) string {
+	return provider.Key(name, c.keyPrefix, "checkout", r.CustomerID, r.InvoiceID)
 }
 
 // maxCheckoutLifetime bounds a checkout token's stated lifetime.

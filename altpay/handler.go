@@ -2,6 +2,7 @@ package altpay
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"time"
 
@@ -13,6 +14,11 @@ import (
 // decides from the signed-in session which customer and invoice the caller
 // may pay (never trust ids from the request alone). Success is
 // {"token": "…", "expiresAt": "RFC 3339"}.
+//
+// The request body may be JSON {"expiredToken": "…"}: the token the
+// provider just refused. It is dropped from the cache first (only if it is
+// still the one cached for that customer and invoice), so the answer is a
+// new token rather than the one that failed. Any other body is ignored.
 //
 // Every answer carries Cache-Control: no-store and Referrer-Policy:
 // no-referrer. Failures answer a short plain-text status, never a
@@ -35,6 +41,12 @@ func (c *Client) RefreshHandler(authorize func(*http.Request) (CheckoutTokenRequ
 		if err != nil {
 			h.RefuseCallback(w, r, err)
 			return
+		}
+		var body struct {
+			ExpiredToken string `json:"expiredToken"`
+		}
+		if json.NewDecoder(io.LimitReader(r.Body, 8<<10)).Decode(&body) == nil && body.ExpiredToken != "" {
+			c.InvalidateCheckoutToken(req, body.ExpiredToken)
 		}
 		tok, err := c.CheckoutToken(r.Context(), req)
 		if err != nil {

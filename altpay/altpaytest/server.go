@@ -4,7 +4,10 @@
 // access tokens that expire, POST /v1/checkout-auth/init issuing HS256
 // checkout JWTs with the documented claims (400 "invalid invoice id"
 // without one), a switch to serve init only without the /v1 prefix, and the
-// 5 requests per second per key limit with 429.
+// 5 requests per second per key limit with 429; and the browser-facing
+// API a checkout page calls with its checkout token (POST /v1/checkout/pay,
+// with CORS for [WithAllowedOrigin]), whose tokens [Server.ExpireCheckoutTokens]
+// can expire early.
 //
 //	srv := altpaytest.NewServer()
 //	defer srv.Close()
@@ -55,6 +58,10 @@ type Server struct {
 	oauthCalls int
 	initCalls  map[string]int
 	checkouts  int
+	issued     []string        // checkout tokens, for ExpireCheckoutTokens
+	expired    map[string]bool // checkout tokens expired early
+	origins    []string        // allowed to call the browser-facing API
+	payments   int
 }
 
 type accessTok struct {
@@ -91,6 +98,7 @@ func NewServer(opts ...Option) *Server {
 		limit:      5,
 		calls:      map[string][]time.Time{},
 		initCalls:  map[string]int{},
+		expired:    map[string]bool{},
 	}
 	_, _ = rand.Read(s.signingKey)
 	for _, o := range opts {
@@ -98,6 +106,7 @@ func NewServer(opts ...Option) *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth/token", s.token)
+	mux.HandleFunc("/v1/checkout/pay", s.pay) // POST, and OPTIONS for CORS
 	mux.HandleFunc("POST /v1/checkout-auth/init", s.init("/v1/checkout-auth/init"))
 	mux.HandleFunc("POST /checkout-auth/init", s.init("/checkout-auth/init"))
 	s.srv = fakesrv.Start(mux, s.listener)
@@ -226,6 +235,7 @@ func (s *Server) init(path string) http.HandlerFunc {
 			"customer_id": body.CustomerID, "invoice_id": body.InvoiceID, "exp": exp.Unix(),
 		}).SignedString(s.signingKey)
 		s.checkouts++
+		s.issued = append(s.issued, tok)
 		writeJSON(w, http.StatusOK, map[string]any{"token": tok, "expires_at": exp.UTC().Format(time.RFC3339)})
 	}
 }
