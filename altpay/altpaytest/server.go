@@ -233,6 +233,7 @@ func (s *Server) init(path string) http.HandlerFunc {
 		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
 			"partner_id": PartnerID, "client_id": at.clientID,
 			"customer_id": body.CustomerID, "invoice_id": body.InvoiceID, "exp": exp.Unix(),
+			"jti": randomID(), // two tokens minted in one second still differ
 		}).SignedString(s.signingKey)
 		s.checkouts++
 		s.issued = append(s.issued, tok)
@@ -244,4 +245,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+func randomID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
