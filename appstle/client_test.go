@@ -108,7 +108,7 @@ func TestPortalPageAcceptsToken(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
-	assert.Contains(t, string(body), `<p id="customer">12345</p>`)
+	assert.Contains(t, string(body), `<span id="customer">12345</span>`)
 
 	link, err := appstle.PortalURL(appstletest.Shop, tok.Token)
 	require.NoError(t, err)

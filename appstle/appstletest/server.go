@@ -233,7 +233,9 @@ func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	id, _ := claims["customerId"].(float64)
-	fmt.Fprintf(w, "<!doctype html><title>Subscriptions</title><h1>Your subscriptions</h1><p id=\"customer\">%d</p>\n", int64(id))
+	fmt.Fprintf(w, "<!doctype html><title>Subscriptions (fake Appstle)</title>"+
+		"<p id=\"fake\" style=\"background:#fff3cd;padding:6px 10px;font:14px monospace\">FAKE Appstle customer portal (appstletest)</p>"+
+		"<h1>Your subscriptions</h1><p>Signed in as Shopify customer <span id=\"customer\">%d</span></p>\n", int64(id))
 }
 
 func problem(w http.ResponseWriter, status int, title, detail string) {

@@ -229,7 +229,8 @@ func (s *Server) claims(raw, kind string) (jwt.MapClaims, bool) {
 }
 
 var page = template.Must(template.New("page").Parse(`<!doctype html>
-<html><head><title>{{.Title}}</title></head><body>
+<html><head><title>{{.Title}} (fake Crovver)</title></head><body>
+<p id="fake" style="background:#fff3cd;padding:6px 10px;font:14px monospace">FAKE Crovver (crovvertest): not a real checkout</p>
 <h1>{{.Title}}</h1>
 <p>Tenant: <span id="tenant">{{.Tenant}}</span></p>
 {{if .Plan}}<p>Plan: <span id="plan">{{.Plan}}</span></p>{{end}}
