@@ -1,0 +1,343 @@
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/checkoutkit/checkoutkit/altpay"
+	"github.com/checkoutkit/checkoutkit/altpay/altpaytest"
+	"github.com/checkoutkit/checkoutkit/appstle"
+	"github.com/checkoutkit/checkoutkit/appstle/appstletest"
+	"github.com/checkoutkit/checkoutkit/crovver"
+	"github.com/checkoutkit/checkoutkit/crovver/crovvertest"
+)
+
+//go:embed web
+var web embed.FS
+
+// User is a signed-in demo user and what the providers know them by.
+type User struct {
+	Name       string
+	Tenant     string // Crovver external tenant id
+	ShopifyID  string // Appstle: the Shopify customer
+	CustomerID string // Alternative Payments customer
+	InvoiceID  string // the invoice to pay
+	Amount     string
+}
+
+var demoUser = User{
+	Name: "ada", Tenant: "acme", ShopifyID: strconv.Itoa(appstletest.CustomerID),
+	CustomerID: "cus_ada", InvoiceID: "inv_1001", Amount: "€49.00",
+}
+
+// App is the storefront: its pages, its session, and one client per
+// provider (on the fakes unless credentials are set).
+type App struct {
+	origin  string
+	mux     *http.ServeMux
+	pages   *template.Template
+	key     []byte // signs session cookies
+	logger  *slog.Logger
+	user    User
+	closers []func()
+
+	crv       *crovver.Client
+	apst      *appstle.Client
+	ap        *altpay.Client
+	shop      string // the shop domain Appstle's portal lives on
+	payAPI    string // Alternative Payments' browser-facing API, for the page's script
+	plan      func(tenant string) string
+	refreshes atomic.Int32 // calls to the checkout-token endpoint
+
+	// The fakes, when the app runs on them.
+	Crovver *crovvertest.Server
+	Appstle *appstletest.Server
+	Altpay  *altpaytest.Server
+}
+
+// NewApp builds the app for origin (its own scheme://host:port), with real
+// providers where getenv has credentials and fakes elsewhere. Logs go to
+// logw.
+func NewApp(origin string, getenv func(string) string, logw io.Writer) (*App, error) {
+	a := &App{
+		origin: origin,
+		mux:    http.NewServeMux(),
+		key:    make([]byte, 32),
+		logger: slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		user:   demoUser,
+		plan:   func(string) string { return "see the billing portal" },
+	}
+	_, _ = rand.Read(a.key)
+	var err error
+	if a.pages, err = template.ParseFS(web, "web/*.html"); err != nil {
+		return nil, err
+	}
+	for _, setup := range []func(getenv func(string) string) error{a.setupCrovver, a.setupAppstle, a.setupAltpay} {
+		if err := setup(getenv); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	a.routes()
+	return a, nil
+}
+
+func (a *App) setupCrovver(getenv func(string) string) error {
+	key, base := getenv("CROVVER_PUBLIC_KEY"), getenv("CROVVER_BASE_URL")
+	if key == "" {
+		a.Crovver = crovvertest.NewServer()
+		a.closers = append(a.closers, a.Crovver.Close)
+		key, base = crovvertest.PublicKey, a.Crovver.URL()
+		a.plan = func(tenant string) string {
+			if plan, ok := a.Crovver.Subscription(tenant); ok {
+				return plan
+			}
+			return "free"
+		}
+	}
+	opts := []crovver.Option{crovver.WithLogger(a.logger)}
+	if base != "" {
+		opts = append(opts, crovver.WithBaseURL(base))
+	}
+	c, err := crovver.New(key, opts...)
+	if err != nil {
+		return err
+	}
+	a.crv = c
+	a.closers = append(a.closers, func() { c.Close() })
+	return nil
+}
+
+func (a *App) setupAppstle(getenv func(string) string) error {
+	key, base := getenv("APPSTLE_API_KEY"), getenv("APPSTLE_BASE_URL")
+	a.shop = getenv("APPSTLE_SHOP")
+	if id := getenv("APPSTLE_CUSTOMER_ID"); id != "" {
+		a.user.ShopifyID = id
+	}
+	if key == "" {
+		a.Appstle = appstletest.NewServer()
+		a.closers = append(a.closers, a.Appstle.Close)
+		// The fake serves the portal page itself: a loopback origin stands
+		// in for the shop's domain (plain http is refused for any other).
+		key, base, a.shop = appstletest.APIKey, a.Appstle.URL(), a.Appstle.URL()
+	}
+	opts := []appstle.Option{appstle.WithLogger(a.logger)}
+	if base != "" {
+		opts = append(opts, appstle.WithBaseURL(base))
+	}
+	c, err := appstle.New(key, opts...)
+	if err != nil {
+		return err
+	}
+	a.apst = c
+	a.closers = append(a.closers, func() { c.Close() })
+	return nil
+}
+
+func (a *App) setupAltpay(getenv func(string) string) error {
+	id, secret, base := getenv("ALTPAY_CLIENT_ID"), getenv("ALTPAY_CLIENT_SECRET"), getenv("ALTPAY_BASE_URL")
+	if v := getenv("ALTPAY_CUSTOMER_ID"); v != "" {
+		a.user.CustomerID = v
+	}
+	if v := getenv("ALTPAY_INVOICE_ID"); v != "" {
+		a.user.InvoiceID = v
+	}
+	if id == "" || secret == "" {
+		a.Altpay = altpaytest.NewServer(altpaytest.WithAllowedOrigin(a.origin))
+		a.closers = append(a.closers, a.Altpay.Close)
+		id, secret, base = altpaytest.ClientID, altpaytest.ClientSecret, a.Altpay.URL()
+	}
+	if base == "" {
+		base = altpay.DemoBaseURL
+	}
+	a.payAPI = strings.TrimRight(base, "/")
+	c, err := altpay.New(id, secret, altpay.WithBaseURL(base), altpay.WithLogger(a.logger))
+	if err != nil {
+		return err
+	}
+	a.ap = c
+	a.closers = append(a.closers, func() { c.Close() })
+	return nil
+}
+
+// Close stops the clients and the fakes.
+func (a *App) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}
+
+// Refreshes reports how many times the pay page asked for a checkout token.
+func (a *App) Refreshes() int { return int(a.refreshes.Load()) }
+
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' "+origin(a.payAPI)+"; frame-ancestors 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	a.mux.ServeHTTP(w, r)
+}
+
+// origin is the scheme://host[:port] of a URL.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+func (a *App) routes() {
+	static, _ := fs.Sub(web, "web/static")
+	a.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	a.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := a.session(r); ok {
+			http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+			return
+		}
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	})
+	a.mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		a.render(w, "login.html", map[string]any{"User": a.user.Name})
+	})
+	a.mux.HandleFunc("POST /login", a.login)
+	a.mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: cookieName, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	})
+	a.mux.Handle("GET /dashboard", a.signedIn(http.HandlerFunc(a.dashboard)))
+	a.mux.Handle("GET /pay", a.signedIn(http.HandlerFunc(a.payPage)))
+	a.mux.Handle("GET /return", a.signedIn(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/dashboard?from=checkout", http.StatusSeeOther)
+	})))
+
+	// The four provider flows: each handler decides from the session, never
+	// from the request's parameters.
+	a.mux.Handle("GET /upgrade", a.signedIn(a.crv.RedirectHandler(func(r *http.Request) (crovver.CheckoutTokenRequest, error) {
+		u, err := a.user0(r)
+		return crovver.CheckoutTokenRequest{
+			ExternalTenantID: u.Tenant, ExternalUserID: u.Name, RequiredPlan: "pro",
+			ReturnURL: a.origin + "/return",
+		}, err
+	})))
+	a.mux.Handle("GET /billing", a.signedIn(a.crv.PortalRedirectHandler(func(r *http.Request) (crovver.PortalTokenRequest, error) {
+		u, err := a.user0(r)
+		return crovver.PortalTokenRequest{ExternalTenantID: u.Tenant, ReturnURL: a.origin + "/dashboard"}, err
+	})))
+	a.mux.Handle("GET /subscription", a.signedIn(a.apst.PortalRedirectHandler(a.shop, func(r *http.Request) (appstle.PortalTokenRequest, error) {
+		u, err := a.user0(r)
+		return appstle.PortalTokenRequest{CustomerID: u.ShopifyID}, err
+	})))
+	refresh := a.ap.RefreshHandler(func(r *http.Request) (altpay.CheckoutTokenRequest, error) {
+		u, err := a.user0(r)
+		return altpay.CheckoutTokenRequest{CustomerID: u.CustomerID, InvoiceID: u.InvoiceID}, err
+	})
+	a.mux.Handle("POST /checkout/token", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") != "" && r.Header.Get("Origin") != a.origin {
+			http.Error(w, "cross-origin request refused", http.StatusForbidden)
+			return
+		}
+		a.refreshes.Add(1)
+		refresh.ServeHTTP(w, r)
+	}))
+}
+
+// user0 is the signed-in user, or an error matching ErrUnauthorized that
+// the provider handlers answer 401 with.
+func (a *App) user0(r *http.Request) (User, error) {
+	if u, ok := a.session(r); ok {
+		return u, nil
+	}
+	return User{}, fmt.Errorf("no session: %w", crovver.ErrUnauthorized)
+}
+
+// signedIn sends a browser without a session to the sign-in page.
+func (a *App) signedIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := a.session(r); !ok {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *App) login(w http.ResponseWriter, r *http.Request) {
+	if r.FormValue("user") != a.user.Name {
+		w.WriteHeader(http.StatusUnauthorized)
+		a.render(w, "login.html", map[string]any{"User": a.user.Name, "Error": "Unknown user: try " + a.user.Name + "."})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName, Value: a.sign(a.user.Name), Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(a.origin, "https://"),
+	})
+	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+}
+
+func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
+	u, _ := a.session(r)
+	a.render(w, "dashboard.html", map[string]any{
+		"User": u, "Plan": a.plan(u.Tenant), "FromCheckout": r.URL.Query().Get("from") == "checkout",
+	})
+}
+
+func (a *App) payPage(w http.ResponseWriter, r *http.Request) {
+	u, _ := a.session(r)
+	a.render(w, "pay.html", map[string]any{"User": u, "PayAPI": a.payAPI})
+}
+
+func (a *App) render(w http.ResponseWriter, name string, data map[string]any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := a.pages.ExecuteTemplate(w, name, data); err != nil {
+		a.logger.Error("render", "page", name, "error", err)
+	}
+}
+
+const cookieName = "storefront_session"
+
+// sign makes a session value: the user name and an HMAC of it.
+func (a *App) sign(user string) string {
+	m := hmac.New(sha256.New, a.key)
+	m.Write([]byte(user))
+	return base64.RawURLEncoding.EncodeToString([]byte(user)) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// session reads and checks the session cookie.
+func (a *App) session(r *http.Request) (User, bool) {
+	c, err := r.Cookie(cookieName)
+	if err != nil {
+		return User{}, false
+	}
+	name, mac, ok := strings.Cut(c.Value, ".")
+	if !ok {
+		return User{}, false
+	}
+	user, err1 := base64.RawURLEncoding.DecodeString(name)
+	got, err2 := base64.RawURLEncoding.DecodeString(mac)
+	if err := errors.Join(err1, err2); err != nil {
+		return User{}, false
+	}
+	m := hmac.New(sha256.New, a.key)
+	m.Write(user)
+	if !hmac.Equal(got, m.Sum(nil)) || string(user) != a.user.Name {
+		return User{}, false
+	}
+	return a.user, true
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// startApp serves the app on a free loopback port, on the fakes.
+func startApp(t *testing.T) *App {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan *App, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, "127.0.0.1:0", func(string) string { return "" }, io.Discard, func(a *App) { ready <- a })
+	}()
+	var app *App
+	select {
+	case app = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	return app
+}
+
+func browserish(t *testing.T) *http.Client {
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &http.Client{Jar: jar, Transport: &http.Transport{DisableKeepAlives: true}}
+}
+
+func TestFlowsWithoutABrowser(t *testing.T) {
+	app := startApp(t)
+	hc := browserish(t)
+	get := func(path string) (*http.Response, string) {
+		resp, err := hc.Get(app.origin + path)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(b)
+	}
+
+	// No session: every page and flow sends the browser to sign in.
+	for _, p := range []string{"/dashboard", "/upgrade", "/billing", "/subscription", "/pay"} {
+		resp, _ := get(p)
+		assert.Equal(t, app.origin+"/login", resp.Request.URL.String(), p)
+	}
+	resp, err := hc.PostForm(app.origin+"/login", url.Values{"user": {"mallory"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	resp, err = hc.PostForm(app.origin+"/login", url.Values{"user": {demoUser.Name}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, app.origin+"/dashboard", resp.Request.URL.String())
+	u, _ := url.Parse(app.origin)
+	cookies := hc.Jar.Cookies(u)
+	require.Len(t, cookies, 1)
+
+	// A forged cookie is no session.
+	forged := &http.Cookie{Name: cookieName, Value: strings.Replace(cookies[0].Value, ".", ".x", 1)}
+	req, _ := http.NewRequest(http.MethodGet, app.origin+"/dashboard", nil)
+	req.AddCookie(forged)
+	resp, err = (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "/login", resp.Header.Get("Location"))
+
+	resp, body := get("/upgrade")
+	assert.True(t, strings.HasPrefix(resp.Request.URL.String(), app.Crovver.URL()+"/pricing?token="))
+	assert.Contains(t, body, "FAKE Crovver")
+	resp, body = get("/subscription")
+	assert.True(t, strings.HasPrefix(resp.Request.URL.String(), app.Appstle.URL()+"/tools/recurring/customer_portal?token="))
+	assert.Contains(t, body, "12345")
+
+	resp, body = get("/pay")
+	assert.Contains(t, body, `data-api="`+app.Altpay.URL()+`"`)
+	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "connect-src 'self' "+app.Altpay.URL())
+
+	// The token endpoint refuses other origins.
+	req, _ = http.NewRequest(http.MethodPost, app.origin+"/checkout/token", strings.NewReader("{}"))
+	req.Header.Set("Origin", "http://evil.localhost")
+	resp, err = hc.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Zero(t, app.Altpay.CheckoutTokens())
+}
