@@ -33,11 +33,19 @@ type Client struct {
 }
 
 type client struct {
-	base      *provider.Base
-	src       *provider.Source
+	base     *provider.Base
+	src      *provider.Source
+	initPath atomic.Pointer[string] // the checkout-auth/init path that worked
+	*secrets
+}
+
+// secrets sits behind a pointer of its own: fmt prints a struct holding a
+// Client in an unexported field with a verb that does not fit a pointer
+// (%s, %q, %d) by dereferencing the *client, which would show any string
+// field of client itself.
+type secrets struct {
 	basicAuth string // "Basic base64(id:secret)", built once
 	keyPrefix string
-	initPath  atomic.Pointer[string] // the checkout-auth/init path that worked
 }
 
 // New returns a Client for a client id and secret (per host: demo and
@@ -58,11 +66,10 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &client{
-		base:      base,
+	c := &client{base: base, secrets: &secrets{
 		basicAuth: "Basic " + basic,
 		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + clientID + "\x00" + clientSecret,
-	}
+	}}
 	c.src = base.Source(provider.Key(name, c.keyPrefix, "access"), provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mintAccess)
 	pub := &Client{c: c}
 	provider.CloseWhenUnreachable(pub, base)

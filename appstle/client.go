@@ -37,7 +37,15 @@ type Client struct {
 }
 
 type client struct {
-	base      *provider.Base
+	base *provider.Base
+	*secrets
+}
+
+// secrets sits behind a pointer of its own: fmt prints a struct holding a
+// Client in an unexported field with a verb that does not fit a pointer
+// (%s, %q, %d) by dereferencing the *client, which would show any string
+// field of client itself.
+type secrets struct {
 	apiKey    string
 	keyPrefix string
 }
@@ -56,11 +64,10 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub := &Client{c: &client{
-		base:      base,
+	pub := &Client{c: &client{base: base, secrets: &secrets{
 		apiKey:    apiKey,
 		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + apiKey,
-	}}
+	}}}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
 }

@@ -14,6 +14,12 @@
 //	client, _ := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret,
 //		altpay.WithBaseURL(srv.URL()))
 //
+// The token endpoint accepts the request as a form (RFC 6749, as the node
+// SDK sends it) and as a JSON body {"grant_type": "client_credentials"}
+// with the same Basic auth (as a PHP integration sends it, and the live API
+// accepted). [WithoutExpiresIn] leaves expires_in out of token answers, as
+// some answers do (peers then assume 3600 s).
+//
 // It listens on loopback only and counts calls.
 package altpaytest
 
@@ -21,6 +27,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -55,6 +63,7 @@ type Server struct {
 	limit      int // per client per second; 0: none
 	calls      map[string][]time.Time
 	noV1       bool
+	noExpires  bool
 	oauthCalls int
 	initCalls  map[string]int
 	checkouts  int
@@ -87,6 +96,10 @@ func WithoutV1Prefix() Option { return func(s *Server) { s.noV1 = true } }
 // WithRateLimit sets the per-key limit in requests per second (default 5,
 // as documented); 0 turns it off.
 func WithRateLimit(perSecond int) Option { return func(s *Server) { s.limit = perSecond } }
+
+// WithoutExpiresIn leaves expires_in out of /oauth/token answers; the
+// tokens still expire after AccessLifetime (3600 s, what clients assume).
+func WithoutExpiresIn() Option { return func(s *Server) { s.noExpires = true } }
 
 // NewServer starts a fake on a loopback port. Close it when done.
 func NewServer(opts ...Option) *Server {
@@ -182,7 +195,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
 		return
 	}
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" {
+	if grantType(r) != "client_credentials" {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "unsupported grant_type"}})
 		return
 	}
@@ -190,7 +203,28 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(b)
 	tok := hex.EncodeToString(b)
 	s.access[tok] = accessTok{clientID: id, expires: s.now().Add(AccessLifetime)}
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": int(AccessLifetime / time.Second), "token_type": "bearer"})
+	answer := map[string]any{"access_token": tok, "expires_in": int(AccessLifetime / time.Second), "token_type": "bearer"}
+	if s.noExpires {
+		delete(answer, "expires_in")
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
+// grantType reads grant_type from a form body or from a JSON one.
+func grantType(r *http.Request) string {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
+		var v struct {
+			GrantType string `json:"grant_type"`
+		}
+		if json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&v) != nil {
+			return ""
+		}
+		return v.GrantType
+	}
+	if r.ParseForm() != nil {
+		return ""
+	}
+	return r.PostForm.Get("grant_type")
 }
 
 func (s *Server) init(path string) http.HandlerFunc {

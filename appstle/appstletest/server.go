@@ -6,6 +6,14 @@
 // manage-subscription-link and magic-link endpoints, and a
 // /tools/recurring/customer_portal page that accepts the tokens.
 //
+// Like Appstle's server (JHipster), it answers an e-mail it does not know
+// with 400 problem+json whose errorKey is "invalidCustomer" (an unknown
+// customer id is 404), and it compares e-mails ignoring the case of ASCII
+// letters only. Options make it answer as Appstle's server does where that
+// differs from the docs: [WithOpaqueTokens] (portal tokens that are not
+// JWTs) and [WithServerManageLinks] (the manage-link shape
+// {manageSubscriptionLink, tokenExpirationTime} with a 7-day /cp/ link).
+//
 //	srv := appstletest.NewServer()
 //	defer srv.Close()
 //	client, _ := appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()))
@@ -15,8 +23,10 @@ package appstletest
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -51,6 +61,9 @@ type Server struct {
 	customers map[int64]string // id -> email
 	now       func() time.Time
 	noExp     bool
+	opaque    bool
+	opaqueTok map[string]opaqueToken
+	cpLinks   bool
 	tokens    int
 	magic     []string
 }
@@ -75,6 +88,27 @@ func WithCustomer(id int64, email string) Option {
 // documented example does.
 func WithoutExpClaim() Option { return func(s *Server) { s.noExp = true } }
 
+// WithOpaqueTokens issues opaque portal tokens (random strings, not JWTs),
+// as Appstle sometimes does: a client then cannot read an expiry from the
+// token. They still expire after Lifetime, and the portal page accepts
+// them.
+func WithOpaqueTokens() Option { return func(s *Server) { s.opaque = true } }
+
+// WithServerManageLinks answers the manage-subscription-link endpoint as
+// Appstle's server builds the answer, instead of the documented shape:
+// only {"manageSubscriptionLink": "https://<Shop>/apps/subscriptions/cp/<uid>",
+// "tokenExpirationTime": "<ISO-8601, ManageLinkLifetime ahead, nanosecond
+// precision>"}.
+func WithServerManageLinks() Option { return func(s *Server) { s.cpLinks = true } }
+
+// ManageLinkLifetime is how long a link from [WithServerManageLinks] lives.
+const ManageLinkLifetime = 7 * 24 * time.Hour
+
+type opaqueToken struct {
+	customerID int64
+	expires    time.Time
+}
+
 // NewServer starts a fake on a loopback port with one customer
 // (CustomerID, Email) and one API key (APIKey).
 func NewServer(opts ...Option) *Server {
@@ -82,6 +116,7 @@ func NewServer(opts ...Option) *Server {
 		signingKey: make([]byte, 32),
 		keys:       map[string]bool{APIKey: true},
 		customers:  map[int64]string{CustomerID: Email},
+		opaqueTok:  map[string]opaqueToken{},
 		now:        time.Now,
 	}
 	_, _ = rand.Read(s.signingKey)
@@ -155,16 +190,47 @@ func (s *Server) lookup(w http.ResponseWriter, q url.Values) (int64, bool) {
 		return id, true
 	}
 	for id, e := range s.customers {
-		if strings.EqualFold(e, email) {
+		if foldASCII(e) == foldASCII(email) {
 			return id, true
 		}
 	}
-	problem(w, http.StatusNotFound, "Not Found", "Customer not found")
+	invalidCustomer(w)
 	return 0, false
+}
+
+// foldASCII lower-cases ASCII letters only: strings.EqualFold would match
+// the Kelvin sign (U+212A) with "k", so that \u212Aate@example.com found
+// kate@example.com.
+func foldASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+// invalidCustomerBody is Appstle's (JHipster's) answer for an e-mail it
+// does not know, verbatim.
+const invalidCustomerBody = `{"entityName":"","errorKey":"invalidCustomer","type":"https://www.jhipster.tech/problem/problem-with-message","title":"Customer Email does not exist","status":400,"message":"error.invalidCustomer","params":""}`
+
+func invalidCustomer(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = io.WriteString(w, invalidCustomerBody+"\n")
 }
 
 func (s *Server) issue(id int64) string {
 	now := s.now()
+	if s.opaque {
+		b := make([]byte, 24)
+		_, _ = rand.Read(b)
+		tok := hex.EncodeToString(b)
+		s.opaqueTok[tok] = opaqueToken{customerID: id, expires: now.Add(Lifetime)}
+		s.tokens++
+		return tok
+	}
 	claims := jwt.MapClaims{"customerId": id, "shop": Shop, "timestamp": now.Unix()}
 	if !s.noExp {
 		claims["exp"] = now.Add(Lifetime).Unix()
@@ -192,6 +258,15 @@ func (s *Server) manageLink(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusNotFound, "Not Found", "Customer not found")
 		return
 	}
+	if s.cpLinks {
+		uid := make([]byte, 8)
+		_, _ = rand.Read(uid)
+		writeJSON(w, http.StatusOK, map[string]any{
+			"manageSubscriptionLink": "https://" + Shop + "/apps/subscriptions/cp/" + hex.EncodeToString(uid),
+			"tokenExpirationTime":    s.now().Add(ManageLinkLifetime).UTC().Format("2006-01-02T15:04:05.000000000Z07:00"),
+		})
+		return
+	}
 	tok := s.issue(id)
 	link := "https://" + Shop + "/tools/recurring/customer_portal?token=" + url.QueryEscape(tok)
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -213,10 +288,23 @@ func (s *Server) magicLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.magic = append(s.magic, email)
-	writeJSON(w, http.StatusOK, map[string]any{"message": "Magic link sent"})
+	// Appstle's server answers plain text here, not JSON.
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "Email triggered successfully.")
 }
 
 func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
+	if s.opaque {
+		s.mu.Lock()
+		ot, ok := s.opaqueTok[r.URL.Query().Get("token")]
+		s.mu.Unlock()
+		if !ok || !s.now().Before(ot.expires) {
+			http.Error(w, "This link has expired.", http.StatusUnauthorized)
+			return
+		}
+		portalHTML(w, ot.customerID)
+		return
+	}
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(r.URL.Query().Get("token"), claims,
 		func(*jwt.Token) (any, error) { return s.signingKey, nil },
@@ -231,11 +319,15 @@ func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "This link has expired.", http.StatusUnauthorized)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	id, _ := claims["customerId"].(float64)
+	portalHTML(w, int64(id))
+}
+
+func portalHTML(w http.ResponseWriter, id int64) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	fmt.Fprintf(w, "<!doctype html><title>Subscriptions (fake Appstle)</title>"+
 		"<p id=\"fake\" style=\"background:#fff3cd;padding:6px 10px;font:14px monospace\">FAKE Appstle customer portal (appstletest)</p>"+
-		"<h1>Your subscriptions</h1><p>Signed in as Shopify customer <span id=\"customer\">%d</span></p>\n", int64(id))
+		"<h1>Your subscriptions</h1><p>Signed in as Shopify customer <span id=\"customer\">%d</span></p>\n", id)
 }
 
 func problem(w http.ResponseWriter, status int, title, detail string) {
