@@ -2,6 +2,7 @@ package appstle_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -124,3 +125,97 @@ func TestContractMisbehaving(t *testing.T) {
 }
 
 func newClockAt() time.Time { return time.Unix(docTimestamp+60, 0).UTC() }
+
+// Payloads Appstle really sends beyond its docs (PROVIDERS.md, "What the
+// providers really send"), verbatim.
+const (
+	// Appstle's server source (JHipster): an e-mail it does not know is a
+	// 400 problem+json, not a 404.
+	jhipsterInvalidCustomer = `{"entityName":"","errorKey":"invalidCustomer","type":"https://www.jhipster.tech/problem/problem-with-message","title":"Customer Email does not exist","status":400,"message":"error.invalidCustomer","params":""}`
+	// Spring Security's 401, in front of every Appstle endpoint.
+	springUnauthorized = `{"title":"Unauthorized","status":401,"detail":"Full authentication is required to access this resource"}`
+	// The manage-subscription link as Appstle's server builds it; its
+	// tokenExpirationTime is "<ISO-8601, 7 days ahead, nanosecond
+	// precision>", filled in by the test.
+	serverManageLink = `{"manageSubscriptionLink":"https://mystore.myshopify.com/apps/subscriptions/cp/8f3c2a1e9b7d4c6f","tokenExpirationTime":"%s"}`
+	// The magic-link endpoint's plain-text answer.
+	magicLinkAnswer = "Email triggered successfully."
+
+	manageURL = "https://subscription-admin.appstle.com/api/external/v2/manage-subscription-link/12345"
+	magicURL  = "https://subscription-admin.appstle.com/api/external/v2/subscription-contracts-email-magic-link"
+)
+
+func TestContractJHipsterInvalidCustomer(t *testing.T) {
+	c, mt, _ := mockClient(t)
+	mt.RegisterResponder(http.MethodGet, tokenURL, respond(400, "application/problem+json", jhipsterInvalidCustomer))
+	_, err := c.PortalToken(context.Background(), appstle.PortalTokenRequest{Email: "nobody@example.com"})
+	var ae *appstle.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 400, ae.StatusCode)
+	assert.Equal(t, "Customer Email does not exist", ae.Message, "the title, not the i18n key")
+	assert.Equal(t, "invalidCustomer", ae.Code)
+	assert.ErrorIs(t, err, appstle.ErrNotFound)
+	assert.ErrorIs(t, err, appstle.ErrInvalidRequest)
+	assert.NotContains(t, err.Error(), "error.invalidCustomer")
+	assert.Contains(t, err.Error(), "Customer Email does not exist")
+}
+
+func TestContractSpringUnauthorized(t *testing.T) {
+	c, mt, _ := mockClient(t)
+	mt.RegisterResponder(http.MethodGet, tokenURL, respond(401, "application/json", springUnauthorized))
+	_, err := c.PortalToken(context.Background(), appstle.PortalTokenRequest{CustomerID: "12345"})
+	require.ErrorIs(t, err, appstle.ErrUnauthorized)
+	var ae *appstle.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "Unauthorized: Full authentication is required to access this resource", ae.Message)
+	assert.NotContains(t, err.Error(), apiKey)
+}
+
+// PROVIDERS.md: portal tokens may be opaque (not JWTs); they then live
+// receipt + 2 h.
+func TestContractOpaqueTokenLivesTwoHoursFromReceipt(t *testing.T) {
+	c, mt, clk := mockClient(t)
+	mt.RegisterResponder(http.MethodGet, tokenURL, respond(200, "application/json", `{"customerId": 12345, "token": "8f3c2a1e9b7d4c6f0a1b2c3d4e5f6a7b"}`))
+	tok, err := c.PortalToken(context.Background(), appstle.PortalTokenRequest{CustomerID: "12345"})
+	require.NoError(t, err)
+	assert.Equal(t, "8f3c2a1e9b7d4c6f0a1b2c3d4e5f6a7b", tok.Token)
+	assert.Equal(t, clk.Now().Add(2*time.Hour), tok.ExpiresAt)
+	assert.Equal(t, 2*time.Hour, tok.ExpiresIn)
+}
+
+func TestContractServerManageLink(t *testing.T) {
+	in7d := newClockAt().Add(7*24*time.Hour + 123456789)
+	for name, stamp := range map[string]string{
+		"Instant":       in7d.Format("2006-01-02T15:04:05.000000000Z"),
+		"ZonedDateTime": in7d.Format("2006-01-02T15:04:05.000000000Z") + "[UTC]",
+		"offset":        in7d.In(time.FixedZone("", 2*3600)).Format("2006-01-02T15:04:05.000000000-07:00"),
+		"LocalDateTime": in7d.Format("2006-01-02T15:04:05.000000000"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, mt, _ := mockClient(t)
+			mt.RegisterResponder(http.MethodGet, manageURL, func(r *http.Request) (*http.Response, error) {
+				assert.Equal(t, apiKey, r.Header.Get("X-API-Key"))
+				assert.Empty(t, r.URL.RawQuery, "no api_key in the URL")
+				return respond(200, "application/json", fmt.Sprintf(serverManageLink, stamp))(r)
+			})
+			l, err := c.ManageSubscriptionLink(context.Background(), "gid://shopify/Customer/12345")
+			require.NoError(t, err)
+			assert.Equal(t, "https://mystore.myshopify.com/apps/subscriptions/cp/8f3c2a1e9b7d4c6f", l.Link)
+			assert.Equal(t, int64(12345), l.CustomerID)
+			assert.True(t, in7d.Equal(l.ExpiresAt), "got %v, want %v (about 7 days ahead)", l.ExpiresAt, in7d)
+		})
+	}
+}
+
+func TestContractMagicLinkPlainText(t *testing.T) {
+	for _, ct := range []string{"text/plain;charset=UTF-8", "application/json"} {
+		c, mt, _ := mockClient(t)
+		mt.RegisterResponder(http.MethodGet, magicURL, func(r *http.Request) (*http.Response, error) {
+			assert.Equal(t, apiKey, r.Header.Get("X-API-Key"))
+			assert.Equal(t, "email=ada%2Bsubs%40example.com", r.URL.RawQuery, "the address only, never the key")
+			return respond(200, ct, magicLinkAnswer)(r)
+		})
+		require.NoError(t, c.SendPortalMagicLink(context.Background(), "ada+subs@example.com"), ct)
+		assert.Equal(t, 1, mt.GetTotalCallCount(), ct)
+	}
+}
