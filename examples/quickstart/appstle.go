@@ -18,7 +18,12 @@ func runAppstle(ctx context.Context, out *printer, getenv func(string) string) e
 		opts = append(opts, appstle.WithBaseURL(srv.URL()))
 		out.line("appstle — Shopify customer-portal tokens (fake Appstle at %s)", srv.URL())
 	} else {
-		out.line("appstle — Shopify customer-portal tokens (live: %s)", appstle.DefaultBaseURL)
+		base := getenv("APPSTLE_BASE_URL")
+		if base == "" {
+			base = appstle.DefaultBaseURL
+		}
+		opts = append(opts, appstle.WithBaseURL(base))
+		out.line("appstle — Shopify customer-portal tokens (live: %s)", base)
 	}
 	client, err := appstle.New(key, opts...)
 	if err != nil {

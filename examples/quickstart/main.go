@@ -6,11 +6,13 @@
 //
 // With no credentials in the environment every provider runs against its
 // in-process fake (package <provider>test), so this works offline. Set a
-// provider's credentials to talk to the real API instead:
+// provider's credentials to talk to the real API instead (or, with the
+// *_BASE_URL variables, to any host: `eval "$(checkoutkit fakes &)"` points
+// every provider at the fakes served by cmd/checkoutkit):
 //
 //	CARTEVO_CLIENT_ID, CARTEVO_CLIENT_KEY (and optionally CARTEVO_BASE_URL)
 //	CROVVER_PUBLIC_KEY (and optionally CROVVER_BASE_URL)
-//	APPSTLE_API_KEY, APPSTLE_CUSTOMER_ID, APPSTLE_SHOP
+//	APPSTLE_API_KEY, APPSTLE_CUSTOMER_ID, APPSTLE_SHOP (and optionally APPSTLE_BASE_URL)
 //	ALTPAY_CLIENT_ID, ALTPAY_CLIENT_SECRET (and optionally ALTPAY_BASE_URL; default: demo)
 package main
 

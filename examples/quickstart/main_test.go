@@ -8,6 +8,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/checkoutkit/checkoutkit/altpay/altpaytest"
+	"github.com/checkoutkit/checkoutkit/appstle/appstletest"
+	"github.com/checkoutkit/checkoutkit/cartevo/cartevotest"
+	"github.com/checkoutkit/checkoutkit/crovver/crovvertest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -30,4 +35,29 @@ func TestQuickstartRunsOnFakes(t *testing.T) {
 	assert.Contains(t, s, "1 for 3 checkout tokens")
 	assert.Contains(t, s, "200, Cache-Control: no-store, reused: true")
 	assert.NotContains(t, s, "eyJ", "no token value printed")
+}
+
+// What `eval "$(checkoutkit fakes)"` sets: credentials and *_BASE_URL for
+// each provider; the quickstart then talks to those servers.
+func TestQuickstartHonoursBaseURLs(t *testing.T) {
+	cs, crs, as, ps := cartevotest.NewServer(), crovvertest.NewServer(), appstletest.NewServer(), altpaytest.NewServer()
+	defer cs.Close()
+	defer crs.Close()
+	defer as.Close()
+	defer ps.Close()
+	env := map[string]string{
+		"CARTEVO_CLIENT_ID": cartevotest.ClientID, "CARTEVO_CLIENT_KEY": cartevotest.ClientKey, "CARTEVO_BASE_URL": cs.URL(),
+		"CROVVER_PUBLIC_KEY": crovvertest.PublicKey, "CROVVER_BASE_URL": crs.URL(),
+		"APPSTLE_API_KEY": appstletest.APIKey, "APPSTLE_CUSTOMER_ID": "12345", "APPSTLE_SHOP": as.URL(), "APPSTLE_BASE_URL": as.URL(),
+		"ALTPAY_CLIENT_ID": altpaytest.ClientID, "ALTPAY_CLIENT_SECRET": altpaytest.ClientSecret, "ALTPAY_BASE_URL": ps.URL(),
+	}
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), &out, func(k string) string { return env[k] }))
+	for _, base := range []string{cs.URL(), crs.URL(), as.URL(), ps.URL()} {
+		assert.Contains(t, out.String(), "(live: "+base+")")
+	}
+	assert.Equal(t, 1, cs.Mints())
+	assert.Equal(t, 1, crs.CheckoutTokens())
+	assert.Equal(t, 1, as.Tokens())
+	assert.GreaterOrEqual(t, ps.OAuthCalls(), 1)
 }

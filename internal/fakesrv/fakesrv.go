@@ -1,16 +1,24 @@
 // Package fakesrv starts the provider fakes' HTTP servers, on a fresh
 // loopback port or on a listener the caller chose (cmd/checkoutkit serves the
-// fakes on fixed ports).
+// fakes on fixed ports, logging each request).
 package fakesrv
 
 import (
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
+	"time"
 )
 
-// Start serves h on l, or on a fresh loopback port when l is nil.
+// Start serves h on l, or on a fresh loopback port when l is nil. A
+// listener made by [Logged] also logs each request.
 func Start(h http.Handler, l net.Listener) *httptest.Server {
+	if ll, ok := l.(*loggedListener); ok {
+		h, l = ll.wrap(h), ll.Listener
+	}
 	if l == nil {
 		return httptest.NewServer(h)
 	}
@@ -20,3 +28,49 @@ func Start(h http.Handler, l net.Listener) *httptest.Server {
 	srv.Start()
 	return srv
 }
+
+// Logged returns l such that the fake served on it writes one line per
+// request to w: the name, method, path (never the query, never a header),
+// status and duration.
+func Logged(l net.Listener, name string, w io.Writer) net.Listener {
+	return &loggedListener{Listener: l, name: name, w: w}
+}
+
+type loggedListener struct {
+	net.Listener
+	name string
+	mu   sync.Mutex
+	w    io.Writer
+}
+
+func (l *loggedListener) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		fmt.Fprintf(l.w, "%-8s %s %s %d %s\n", l.name, r.Method, r.URL.Path, rec.status, time.Since(start).Round(time.Microsecond))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
