@@ -2,9 +2,13 @@ package altpay_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+
+	"golang.org/x/oauth2"
 
 	"github.com/checkoutkit/checkoutkit/altpay"
 	"github.com/checkoutkit/checkoutkit/altpay/altpaytest"
@@ -50,4 +54,60 @@ func ExampleClient_RefreshHandler() {
 	fmt.Println(rec.Code, rec.Header().Get("Cache-Control"))
 	// Output:
 	// 200 no-store
+}
+
+func ExampleClient_TokenSource() {
+	srv := altpaytest.NewServer()
+	defer srv.Close()
+	client, err := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret, altpay.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	// Code that speaks golang.org/x/oauth2 gets the cached access token;
+	// it is minted once, shared with the client's own calls.
+	hc := oauth2.NewClient(context.Background(), client.TokenSource())
+	resp, err := hc.Post(srv.URL()+"/v1/checkout-auth/init", "application/json",
+		strings.NewReader(`{"customer_id":"cus_123","invoice_id":"inv_456"}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, srv.OAuthCalls())
+	// Output:
+	// 200 1
+}
+
+func ExampleClient_HTTPClient() {
+	srv := altpaytest.NewServer()
+	defer srv.Close()
+	client, err := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret, altpay.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	// Give HTTPClient to a client generated from the partner API's OpenAPI
+	// spec: every request to the API host carries the bearer token, and a
+	// 401 is answered with one new token and one retry.
+	hc := client.HTTPClient()
+	resp, err := hc.Post(srv.URL()+"/v1/checkout-auth/init", "application/json",
+		strings.NewReader(`{"customer_id":"cus_123","invoice_id":"inv_456"}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode)
+
+	// Any other host is refused: the token never leaves for it.
+	_, err = hc.Get("https://example.com/")
+	fmt.Println(errors.Is(err, altpay.ErrInvalidRequest))
+	// Output:
+	// 200
+	// true
 }
