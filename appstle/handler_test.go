@@ -180,3 +180,18 @@ func TestPortalRedirectHandlerPanicsAtConstruction(t *testing.T) {
 	assert.NotPanics(t, func() { c.PortalRedirectHandler(srv.URL(), resolveFromQuery) })
 	assert.NotPanics(t, func() { c.PortalRedirectHandler("http://[::1]:7402", resolveFromQuery) })
 }
+
+// A loopback shop's port must be a port: "http://127.0.0.1:80.evil.example"
+// or one with a backslash (which browsers read as a slash) is refused.
+func TestLoopbackShopPortIsANumber(t *testing.T) {
+	for _, shop := range []string{"http://127.0.0.1:80.evil.example", "http://127.0.0.1:abc", `http://127.0.0.1:80\evil.example`,
+		"http://127.0.0.1:0", "http://127.0.0.1:65536", "http://127.0.0.1:+80", "http://127.0.0.1:080"} {
+		_, err := appstle.PortalURL(shop, "t")
+		assert.ErrorIs(t, err, appstle.ErrInvalidRequest, shop)
+	}
+	for _, shop := range []string{"http://127.0.0.1:7402", "http://localhost:1", "http://[::1]:65535"} {
+		u, err := appstle.PortalURL(shop, "t")
+		require.NoError(t, err, shop)
+		assert.Equal(t, shop+"/tools/recurring/customer_portal?token=t", u)
+	}
+}

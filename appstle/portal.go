@@ -3,6 +3,7 @@ package appstle
 import (
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
@@ -30,7 +31,7 @@ func portalLink(shopDomain, path, token string) (string, error) {
 	scheme, host := "https", strings.ToLower(shopDomain)
 	if origin, ok := strings.CutPrefix(shopDomain, "http://"); ok {
 		h, port, err := net.SplitHostPort(origin)
-		if err != nil || !httpx.IsLoopback(h) || port == "" || strings.ContainsAny(origin, "/?#@") {
+		if err != nil || !httpx.IsLoopback(h) || !validPort(port) || strings.ContainsAny(origin, "/?#@\\") {
 			return "", httpx.Invalid(name, "shopDomain", "plain http is allowed only for a loopback host and port, such as http://127.0.0.1:7402")
 		}
 		scheme, host = "http", origin
@@ -48,6 +49,12 @@ func portalLink(shopDomain, path, token string) (string, error) {
 	}
 	u := url.URL{Scheme: scheme, Host: host, Path: path, RawQuery: url.Values{"token": {token}}.Encode()}
 	return u.String(), nil
+}
+
+// validPort accepts a decimal port number from 1 to 65535.
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535 && strconv.Itoa(n) == p
 }
 
 // checkShop accepts a DNS hostname with at least one dot: letters, digits,
