@@ -167,7 +167,8 @@ func TestContractSpringUnauthorized(t *testing.T) {
 	require.ErrorIs(t, err, appstle.ErrUnauthorized)
 	var ae *appstle.APIError
 	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, "Unauthorized: Full authentication is required to access this resource", ae.Message)
+	assert.Equal(t, "Full authentication is required to access this resource", ae.Message, "the title only repeats the status")
+	assert.Equal(t, "appstle: GET /api/external/v2/customer-portal-token: 401 Unauthorized: Full authentication is required to access this resource", err.Error())
 	assert.NotContains(t, err.Error(), apiKey)
 }
 

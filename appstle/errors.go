@@ -2,6 +2,7 @@ package appstle
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 
 	"github.com/checkoutkit/checkoutkit"
@@ -37,7 +38,8 @@ var (
 // decodeError reads Appstle's errors: JHipster problem+json ({"title",
 // "detail", "message": "error.invalidCustomer", "errorKey"}), Spring
 // Security's {"title", "detail"}, or a plain {"message"}. The readable text
-// is title (with detail when both are present); a message that is an i18n
+// is title (with detail when both are present, and detail alone when the
+// title only repeats the status text); a message that is an i18n
 // key ("error.…") is kept as the Code, not shown as the message. Appstle's
 // "invalidCustomer" (an e-mail it does not know, answered 400) also
 // matches ErrNotFound.
@@ -52,6 +54,9 @@ func decodeError(e *httpx.APIError, body []byte) {
 		return
 	}
 	i18n := strings.HasPrefix(v.Message, "error.")
+	if v.Detail != "" && v.Title == http.StatusText(e.StatusCode) {
+		v.Title = "" // Spring's {"title": "Unauthorized", ...} only repeats the status
+	}
 	switch {
 	case v.Title != "" && v.Detail != "" && v.Title != v.Detail:
 		e.Message = v.Title + ": " + v.Detail
