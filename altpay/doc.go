@@ -3,12 +3,35 @@
 // so that the client secret stays on the server.
 //
 // [Client.AccessToken] posts grant_type=client_credentials to /oauth/token
-// with HTTP Basic auth and caches the token. [Client.CheckoutToken] calls
-// /v1/checkout-auth/init for one customer and invoice with that token (one
-// refresh-and-retry on 401), and reuses the checkout token while it is
+// with HTTP Basic auth and caches the token; an answer without expires_in
+// lives [DefaultAccessTokenLifetime] (3600 s, as the provider's own SDKs
+// assume), and a token_type other than Bearer (any case) is refused.
+// [Client.TokenSource] and [Client.HTTPClient] hand that token to code that
+// speaks golang.org/x/oauth2 or builds its own requests (a client generated
+// from the OpenAPI spec); [Client.Do] sends one request with it.
+// [Client.CheckoutToken] calls /v1/checkout-auth/init for one customer and
+// invoice with that token (one refresh-and-retry on 401), accepts the
+// checkout JWT under "token" or "access_token", and reuses it while it is
 // fresh. [Client.RefreshHandler] is the endpoint a page's
 // onAccessTokenExpired callback calls for a new one.
 //
-// A Client is safe for concurrent use. Test your code against
-// the altpaytest package.
+// # Errors
+//
+// Calls return the error types of the root package
+// [github.com/checkoutkit/checkoutkit], aliased here: a *[FieldError] for
+// bad input (before any request), an *[APIError] for a non-2xx answer,
+// matching [ErrUnauthorized] (bad credentials: 403 "Invalid credentials" or
+// 401 invalid_client), [ErrRateLimited], [ErrInvalidRequest] or
+// [ErrNotFound] with errors.Is, and [ErrUnexpectedResponse] for an answer
+// that is not what Alternative Payments sends (a redirect included: it is
+// never followed). The OpenAPI error's validation_errors become the
+// APIError's Fields. Any call that needs a token can also return
+// tokencache.ErrBackoff (the token endpoint failed recently and the key is
+// backing off; it wraps that failure, which still matches) and
+// tokencache.ErrClosed (the client was closed). A context that ends is
+// wrapped with the call and still matches context.Canceled or
+// context.DeadlineExceeded. No error holds a credential or a token.
+//
+// A Client is safe for concurrent use. Test your code against the
+// altpaytest package.
 package altpay
