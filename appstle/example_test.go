@@ -2,10 +2,12 @@ package appstle_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/checkoutkit/checkoutkit/appstle"
 	"github.com/checkoutkit/checkoutkit/appstle/appstletest"
@@ -80,4 +82,76 @@ func ExampleClient_PortalRedirectHandler() {
 	// 303 no-store no-referrer
 	// /tools/recurring/customer_portal?token=
 	// 200
+}
+
+func ExampleNew() {
+	// In production: appstle.New(os.Getenv("APPSTLE_API_KEY")).
+	_, err := appstle.New("")
+	fmt.Println(err, errors.Is(err, appstle.ErrInvalidRequest))
+	// Output:
+	// appstle: invalid apiKey: must not be empty true
+}
+
+func ExampleClient_PortalToken() {
+	srv := appstletest.NewServer() // in production: no WithBaseURL
+	defer srv.Close()
+	client, err := appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	tok, err := client.PortalToken(context.Background(), appstle.PortalTokenRequest{Email: appstletest.Email})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tok.CustomerID, tok.ExpiresIn.Round(time.Hour))
+
+	// An address Appstle does not know: its 400 invalidCustomer, which
+	// matches ErrNotFound too.
+	_, err = client.PortalToken(context.Background(), appstle.PortalTokenRequest{Email: "nobody@example.com"})
+	fmt.Println(errors.Is(err, appstle.ErrNotFound))
+	// Output:
+	// 12345 2h0m0s
+	// true
+}
+
+func ExampleClient_ManageSubscriptionLink() {
+	srv := appstletest.NewServer()
+	defer srv.Close()
+	client, err := appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	l, err := client.ManageSubscriptionLink(context.Background(), "gid://shopify/Customer/12345")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(l.CustomerID, l.Link[:68])
+	fmt.Println(strings.Contains(fmt.Sprint(l), "token=")) // printing never shows the link's token
+	// Output:
+	// 12345 https://mystore.myshopify.com/tools/recurring/customer_portal?token=
+	// false
+}
+
+func ExampleClient_SendPortalMagicLink() {
+	srv := appstletest.NewServer()
+	defer srv.Close()
+	client, err := appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	err = client.SendPortalMagicLink(context.Background(), appstletest.Email)
+	fmt.Println(err, srv.MagicLinksSent())
+	// Output:
+	// <nil> [ada+subs@example.com]
 }
