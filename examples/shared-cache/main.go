@@ -52,7 +52,10 @@ func run(ctx context.Context, w io.Writer, redisAddr string) error {
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis at %s: %w", redisAddr, err)
 	}
-	store := redisstore.New(rdb, redisstore.WithPrefix("shared-cache-example:"))
+	store, err := redisstore.New(rdb, redisstore.WithPrefix("shared-cache-example:"))
+	if err != nil {
+		return err
+	}
 
 	// Two replicas: each has its own in-memory cache and client, the Store
 	// in common.

@@ -1,73 +1,111 @@
-// Package redistest starts a throwaway redis-server on loopback for tests.
+// Package redistest starts throwaway redis-server processes on loopback for
+// tests: one standalone server, or a 3-master Redis Cluster. The children
+// die with the test binary, even when it is killed (a timeout, a mutation
+// run), and are stopped when the test ends.
 package redistest
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
 
 // Server is a redis-server child process on 127.0.0.1.
 type Server struct {
-	Addr string
-	port int
-	dir  string
-	cmd  *exec.Cmd
-	t    testing.TB
+	Addr    string
+	port    int
+	dir     string
+	cmd     *exec.Cmd
+	t       testing.TB
+	cluster bool
+}
+
+// need skips the test when a binary is missing, except under CI=true,
+// where it fails: CI installs Redis and must run these tests.
+func need(t testing.TB, bins ...string) {
+	t.Helper()
+	for _, b := range bins {
+		if _, err := exec.LookPath(b); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s not found; CI must install it (see .ci/run)", b)
+			}
+			t.Skipf("%s not found; install Redis to run the Redis tests", b)
+		}
+	}
 }
 
 // Start starts redis-server on a free loopback port with a temporary
 // directory and no persistence, and stops it when the test ends. Without a
-// redis-server binary the test is skipped, except under CI=true, where it
-// fails: CI installs Redis and must run these tests.
+// redis-server binary the test is skipped, except under CI=true.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server not found; CI must install it (see .ci/run)")
-		}
-		t.Skip("redis-server not found; install it to run the Redis tests")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), port: port, dir: t.TempDir(), t: t}
+	need(t, "redis-server")
+	return start(t, false)
+}
+
+func start(t testing.TB, cluster bool) *Server {
+	t.Helper()
+	port := freePort(t)
+	s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), port: port, dir: t.TempDir(), t: t, cluster: cluster}
 	s.start()
 	t.Cleanup(s.Stop)
 	return s
 }
 
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
 func (s *Server) start() {
 	s.t.Helper()
-	s.cmd = exec.Command("redis-server",
-		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
-		"--save", "", "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning")
+	args := []string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
+		"--save", "", "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning"}
+	if s.cluster {
+		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(s.dir, "nodes.conf"),
+			"--cluster-node-timeout", "1000")
+	}
+	s.cmd = exec.Command("redis-server", args...)
+	dieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if conn, err := net.DialTimeout("tcp", s.Addr, 100*time.Millisecond); err == nil {
-			fmt.Fprint(conn, "PING\r\n")
-			line, _ := bufio.NewReader(conn).ReadString('\n')
-			conn.Close()
-			if line == "+PONG\r\n" {
-				return
-			}
+		if reply, err := command(s.Addr, "PING"); err == nil && reply == "+PONG" {
+			return
 		}
 		if time.Now().After(deadline) {
 			s.t.Fatalf("redis-server did not come up on %s", s.Addr)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// command sends one inline command and returns the first reply line.
+func command(addr, cmd string) (string, error) {
+	conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(time.Second))
+	fmt.Fprint(conn, cmd+"\r\n")
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	return strings.TrimRight(line, "\r\n"), err
 }
 
 // Stop kills the server (as a crash would) and waits for it to exit.
@@ -85,4 +123,58 @@ func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
 	s.start()
+}
+
+// Cluster is a Redis Cluster of masters on loopback, no replicas.
+type Cluster struct {
+	Masters []*Server
+}
+
+// Addrs lists the masters' addresses, for redis.ClusterOptions.
+func (c *Cluster) Addrs() []string {
+	var out []string
+	for _, m := range c.Masters {
+		out = append(out, m.Addr)
+	}
+	return out
+}
+
+// StartCluster starts n (at least 3) redis-server nodes with
+// --cluster-enabled and joins them with redis-cli --cluster create, each a
+// master holding a third of the slots; it returns once every node reports
+// cluster_state:ok. Skipped without redis-server and redis-cli, except under
+// CI=true.
+func StartCluster(t testing.TB, n int) *Cluster {
+	t.Helper()
+	need(t, "redis-server", "redis-cli")
+	c := &Cluster{}
+	for range n {
+		c.Masters = append(c.Masters, start(t, true))
+	}
+	args := append([]string{"--cluster", "create"}, c.Addrs()...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	cmd := exec.Command("redis-cli", args...)
+	dieWithParent(cmd)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for _, m := range c.Masters {
+		for {
+			if info, err := clusterInfo(m.Addr); err == nil && strings.Contains(info, "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("cluster did not reach cluster_state:ok on %s", m.Addr)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return c
+}
+
+// clusterInfo returns CLUSTER INFO's text from addr.
+func clusterInfo(addr string) (string, error) {
+	out, err := exec.Command("redis-cli", "-h", "127.0.0.1", "-p", addr[strings.LastIndexByte(addr, ':')+1:], "cluster", "info").Output()
+	return string(bytes.TrimSpace(out)), err
 }

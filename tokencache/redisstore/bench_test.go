@@ -8,14 +8,13 @@ import (
 
 	"github.com/checkoutkit/checkoutkit/internal/redistest"
 	"github.com/checkoutkit/checkoutkit/tokencache"
-	"github.com/checkoutkit/checkoutkit/tokencache/redisstore"
 )
 
 // BenchmarkHitWithStore shows the in-memory hit path is the same with a
 // Store behind it: hits never touch Redis.
 func BenchmarkHitWithStore(b *testing.B) {
 	srv := redistest.Start(b)
-	store := redisstore.New(client(b, srv.Addr))
+	store := mustStore(b, client(b, srv.Addr))
 	fetch := func(context.Context) (tokencache.Token, error) {
 		return tokencache.Token{Value: "v", ExpiresAt: time.Now().Add(time.Hour)}, nil
 	}
@@ -46,7 +45,7 @@ func BenchmarkHitWithStore(b *testing.B) {
 func BenchmarkColdGetFromRedis(b *testing.B) {
 	srv := redistest.Start(b)
 	rdb := client(b, srv.Addr)
-	store := redisstore.New(rdb)
+	store := mustStore(b, rdb)
 	b.Run("impl=redis-GET", func(b *testing.B) {
 		rdb.Set(bg, "plain", "value", time.Hour)
 		for range b.N {

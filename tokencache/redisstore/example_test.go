@@ -14,9 +14,12 @@ import (
 // Cartevo token per refresh. (Compiled, not run: it needs a Redis.)
 func ExampleNew() {
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
-	store := redisstore.New(rdb,
+	store, err := redisstore.New(rdb,
 		redisstore.WithEncryptionKey([]byte(os.Getenv("TOKEN_CACHE_KEY"))), // 16+ bytes of secret
 	)
+	if err != nil {
+		return // a bad option, such as a short key: fix the configuration
+	}
 	cache := tokencache.New(tokencache.WithStore(store))
 	defer cache.Close()
 

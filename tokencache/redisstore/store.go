@@ -2,10 +2,15 @@
 // replicas mints one token per refresh between them instead of one each.
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
-//	cache := tokencache.New(tokencache.WithStore(redisstore.New(rdb)))
+//	store, err := redisstore.New(rdb)
+//	if err != nil {
+//		return err // a bad option, such as a short encryption key
+//	}
+//	cache := tokencache.New(tokencache.WithStore(store))
 //
-// Every operation touches one Redis key, so standalone, Sentinel and
-// Cluster clients all work. Key names are a prefix (default "checkoutkit:")
+// Every operation touches one Redis key (a token and its lock share a hash
+// tag, so one Cluster slot), so standalone, Sentinel and Cluster clients all
+// work; the tests run on a real 3-master Cluster. Key names are a prefix (default "checkoutkit:")
 // and a hash of the cache key: no email, client id or credential appears in
 // Redis. Entries expire in Redis at the token's ExpiresAt. With
 // [WithEncryptionKey], values are sealed with AES-GCM.
@@ -14,7 +19,8 @@
 // miss and carries on from memory and the provider. After an error the
 // Store stays out of the way for a short cooldown (so a down Redis costs no
 // latency), logs a rate-limited warning, and shares again once Redis
-// answers.
+// answers. On a Cluster the cooldown is scoped to the master node that
+// failed: keys on the healthy masters go on being shared.
 package redisstore
 
 import (
@@ -28,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,23 +56,21 @@ const (
 // after a Redis error.
 var ErrUnavailable = errors.New("redisstore: redis unavailable, cooling down")
 
-// errMisconfigured is returned by every operation of a Store whose options
-// were invalid, so that the cache logs it and runs without sharing.
-var errMisconfigured = errors.New("redisstore: encryption key shorter than 16 bytes; sharing disabled")
-
 // Store implements tokencache.Store on a go-redis client. It is safe for
 // concurrent use.
 type Store struct {
-	rdb       redis.UniversalClient
-	prefix    string
-	timeout   time.Duration
-	cooldown  time.Duration
-	aead      cipher.AEAD
-	badConfig bool
-	logger    *slog.Logger
+	rdb      redis.UniversalClient
+	cluster  *redis.ClusterClient // rdb, when it is one: cooldowns per node
+	prefix   string
+	timeout  time.Duration
+	cooldown time.Duration
+	aead     cipher.AEAD
+	err      error // from an option; New returns it
+	logger   *slog.Logger
 
-	downUntil atomic.Int64 // unix nanos; no Redis call before
-	lastWarn  atomic.Int64
+	downUntil  sync.Map // scope ("" or a Cluster master's address) -> *atomic.Int64, unix nanos
+	lastWarn   atomic.Int64
+	lastUnseal atomic.Int64
 }
 
 var _ tokencache.Store = (*Store)(nil)
@@ -97,25 +102,24 @@ func WithCooldown(d time.Duration) Option {
 
 // WithEncryptionKey seals stored values with AES-256-GCM under a key
 // derived from key (SHA-256), bound to the Redis key they are stored at.
-// key must hold at least 16 bytes of secret; a shorter one disables sharing
-// (every operation fails and the cache runs from memory) rather than
-// storing tokens under a weak key. The key is never logged. A value that
-// does not open (another key, tampering, garbage) is a miss.
+// key must hold at least 16 bytes of secret: a shorter one is an error from
+// [New], rather than tokens stored under a weak key. The key is never
+// logged. A value that does not open (another replica's key, tampering,
+// garbage) is a miss, and is logged (at most every 30 s) so that replicas
+// configured with different keys do not silently stop sharing.
 func WithEncryptionKey(key []byte) Option {
 	return func(s *Store) {
 		if len(key) < 16 {
-			s.badConfig = true
+			s.err = errors.New("redisstore: WithEncryptionKey: the key must hold at least 16 bytes")
 			return
 		}
 		k := sha256.Sum256(key)
 		block, err := aes.NewCipher(k[:])
-		if err != nil {
-			s.badConfig = true
-			return
+		if err == nil {
+			s.aead, err = cipher.NewGCM(block)
 		}
-		s.aead, err = cipher.NewGCM(block)
 		if err != nil {
-			s.badConfig = true
+			s.err = fmt.Errorf("redisstore: WithEncryptionKey: %w", err)
 		}
 	}
 }
@@ -125,15 +129,23 @@ func WithEncryptionKey(key []byte) Option {
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.logger = l } }
 
 // New returns a Store on rdb (a *redis.Client, *redis.ClusterClient or
-// failover client).
-func New(rdb redis.UniversalClient, opts ...Option) *Store {
+// failover client). It fails, without touching Redis, on a nil client or a
+// bad option (an encryption key under 16 bytes).
+func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
+	if rdb == nil {
+		return nil, errors.New("redisstore: nil Redis client")
+	}
 	s := &Store{rdb: rdb, prefix: DefaultPrefix, timeout: DefaultTimeout, cooldown: DefaultCooldown}
+	s.cluster, _ = rdb.(*redis.ClusterClient)
 	for _, o := range opts {
 		if o != nil {
 			o(s)
 		}
 	}
-	return s
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s, nil
 }
 
 // keys returns the token and lock keys for a cache key. The hash tag keeps
@@ -146,10 +158,11 @@ func (s *Store) keys(key string) (tok, lock string) {
 
 // stored is the JSON form of an entry.
 type stored struct {
-	Value     string `json:"v"`
-	Type      string `json:"t,omitempty"`
-	ExpiresAt int64  `json:"e"` // unix nanos
-	RefreshAt int64  `json:"r"`
+	Value     string            `json:"v"`
+	Type      string            `json:"t,omitempty"`
+	ExpiresAt int64             `json:"e"` // unix nanos
+	RefreshAt int64             `json:"r"`
+	Extra     map[string]string `json:"x,omitempty"`
 }
 
 func (s *Store) fingerprint(value string) string {
@@ -161,7 +174,7 @@ func (s *Store) fingerprint(value string) string {
 // encryption is on.
 func (s *Store) encode(redisKey string, e tokencache.Entry) ([]byte, error) {
 	payload, err := json.Marshal(stored{
-		Value: e.Token.Value, Type: e.Token.Type,
+		Value: e.Token.Value, Type: e.Token.Type, Extra: e.Token.Extra,
 		ExpiresAt: e.Token.ExpiresAt.UnixNano(), RefreshAt: e.RefreshAt.UnixNano(),
 	})
 	if err != nil {
@@ -191,6 +204,7 @@ func (s *Store) decode(redisKey string, raw []byte) (tokencache.Entry, bool) {
 		}
 		var err error
 		if payload, err = s.aead.Open(nil, payload[:n], payload[n:], []byte(redisKey)); err != nil {
+			s.warnUnseal()
 			return tokencache.Entry{}, false
 		}
 	}
@@ -199,42 +213,71 @@ func (s *Store) decode(redisKey string, raw []byte) (tokencache.Entry, bool) {
 		return tokencache.Entry{}, false
 	}
 	return tokencache.Entry{
-		Token:     tokencache.Token{Value: v.Value, Type: v.Type, ExpiresAt: time.Unix(0, v.ExpiresAt)},
+		Token:     tokencache.Token{Value: v.Value, Type: v.Type, ExpiresAt: time.Unix(0, v.ExpiresAt), Extra: v.Extra},
 		RefreshAt: time.Unix(0, v.RefreshAt),
 	}, true
 }
 
-// do runs op against Redis unless cooling down, with the per-operation
-// timeout, and starts a cooldown on a Redis error.
-func (s *Store) do(ctx context.Context, op func(ctx context.Context) error) error {
-	if s.badConfig {
-		return errMisconfigured
-	}
-	if time.Now().UnixNano() < s.downUntil.Load() {
-		return ErrUnavailable
-	}
+// do runs op on redisKey against Redis unless its scope is cooling down,
+// with the per-operation timeout, and starts a cooldown of that scope on a
+// Redis error.
+func (s *Store) do(ctx context.Context, redisKey string, op func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	down := s.scope(ctx, redisKey)
+	if time.Now().UnixNano() < down.Load() {
+		return ErrUnavailable
+	}
 	err := op(ctx)
 	if err != nil && !errors.Is(err, redis.Nil) {
-		s.downUntil.Store(time.Now().Add(s.cooldown).UnixNano())
+		down.Store(time.Now().Add(s.cooldown).UnixNano())
 		s.warn(err)
 		return fmt.Errorf("redisstore: %w", err)
 	}
 	return nil
 }
 
-func (s *Store) warn(err error) {
-	if s.logger == nil {
-		return
+// scope returns the cooldown clock for redisKey: one for a standalone or
+// failover client, one per master node for a Cluster, so that a failing
+// node costs only the keys it holds. The node comes from the client's
+// cached slot map (no round trip once it has one).
+func (s *Store) scope(ctx context.Context, redisKey string) *atomic.Int64 {
+	name := ""
+	if s.cluster != nil {
+		if node, err := s.cluster.MasterForKey(ctx, redisKey); err == nil {
+			name = node.Options().Addr
+		}
 	}
-	now := time.Now().UnixNano()
-	last := s.lastWarn.Load()
-	if now-last < int64(warnEvery) || !s.lastWarn.CompareAndSwap(last, now) {
+	if v, ok := s.downUntil.Load(name); ok {
+		return v.(*atomic.Int64)
+	}
+	v, _ := s.downUntil.LoadOrStore(name, new(atomic.Int64))
+	return v.(*atomic.Int64)
+}
+
+func (s *Store) warn(err error) {
+	if s.logger == nil || !every(&s.lastWarn) {
 		return
 	}
 	s.logger.Warn("redisstore: redis unavailable; serving from memory and the provider",
 		slog.String("error", err.Error()), slog.Duration("cooldown", s.cooldown))
+}
+
+// warnUnseal reports a stored value this replica's key cannot open.
+func (s *Store) warnUnseal() {
+	if s.logger == nil || !every(&s.lastUnseal) {
+		return
+	}
+	s.logger.Warn("redisstore: a stored token does not open with this replica's encryption key; " +
+		"replicas must share one WithEncryptionKey to share tokens")
+}
+
+// every reports whether warnEvery has passed since *last, and if so moves
+// *last to now; concurrent callers see true once.
+func every(last *atomic.Int64) bool {
+	now := time.Now().UnixNano()
+	prev := last.Load()
+	return now-prev >= int64(warnEvery) && last.CompareAndSwap(prev, now)
 }
 
 // Load returns the entry stored for key; a value that does not decode or
@@ -242,7 +285,7 @@ func (s *Store) warn(err error) {
 func (s *Store) Load(ctx context.Context, key string) (tokencache.Entry, bool, error) {
 	tk, _ := s.keys(key)
 	var raw []byte
-	err := s.do(ctx, func(ctx context.Context) error {
+	err := s.do(ctx, tk, func(ctx context.Context) error {
 		var err error
 		raw, err = s.rdb.Get(ctx, tk).Bytes()
 		return err
@@ -265,7 +308,7 @@ func (s *Store) Save(ctx context.Context, key string, e tokencache.Entry) error 
 	if err != nil {
 		return err
 	}
-	return s.do(ctx, func(ctx context.Context) error { return s.rdb.Set(ctx, tk, raw, ttl).Err() })
+	return s.do(ctx, tk, func(ctx context.Context) error { return s.rdb.Set(ctx, tk, raw, ttl).Err() })
 }
 
 var compareAndDelete = redis.NewScript(`
@@ -278,7 +321,7 @@ return 0`)
 // fingerprint of its value, inside Redis).
 func (s *Store) Delete(ctx context.Context, key string, tok tokencache.Token) error {
 	tk, _ := s.keys(key)
-	return s.do(ctx, func(ctx context.Context) error {
+	return s.do(ctx, tk, func(ctx context.Context) error {
 		return compareAndDelete.Run(ctx, s.rdb, []string{tk}, s.fingerprint(tok.Value)).Err()
 	})
 }
@@ -297,7 +340,7 @@ func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (fun
 	_, _ = rand.Read(b)
 	owner := hex.EncodeToString(b)
 	var ok bool
-	err := s.do(ctx, func(ctx context.Context) error {
+	err := s.do(ctx, lk, func(ctx context.Context) error {
 		var err error
 		ok, err = s.rdb.SetNX(ctx, lk, owner, ttl).Result()
 		return err
@@ -306,7 +349,7 @@ func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (fun
 		return nil, false, err
 	}
 	release := func(ctx context.Context) error {
-		return s.do(ctx, func(ctx context.Context) error {
+		return s.do(ctx, lk, func(ctx context.Context) error {
 			return releaseLock.Run(ctx, s.rdb, []string{lk}, owner).Err()
 		})
 	}

@@ -33,8 +33,13 @@ func TestMain(m *testing.M) {
 	case "lock-holder":
 		os.Exit(lockHolder())
 	}
+	redis.SetLogger(quiet{}) // the tests stop Redis on purpose; its dial errors are expected
 	goleak.VerifyTestMain(m)
 }
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
 
 var bg = context.Background()
 
@@ -57,6 +62,24 @@ func (c *counter) fetch(context.Context) (tokencache.Token, error) {
 	return tokencache.Token{Value: "token-" + strconv.FormatInt(n, 10) + "-secretvalue", Type: "Bearer", ExpiresAt: c.now().Add(time.Hour)}, nil
 }
 
+// mustStore is redisstore.New for options that are valid.
+func mustStore(t testing.TB, rdb redis.UniversalClient, opts ...redisstore.Option) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(rdb, opts...)
+	require.NoError(t, err)
+	return s
+}
+
+// storeOrExit is mustStore for the re-executed child processes.
+func storeOrExit(rdb redis.UniversalClient) *redisstore.Store {
+	s, err := redisstore.New(rdb)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	return s
+}
+
 func newCache(t testing.TB, opts ...tokencache.Option) *tokencache.Cache {
 	c := tokencache.New(opts...)
 	t.Cleanup(func() { c.Close() })
@@ -65,7 +88,7 @@ func newCache(t testing.TB, opts ...tokencache.Option) *tokencache.Cache {
 
 func TestTwoCachesMintOncePerRefresh(t *testing.T) {
 	srv := redistest.Start(t)
-	store := redisstore.New(client(t, srv.Addr))
+	store := mustStore(t, client(t, srv.Addr))
 	clk := fakeclock.New(time.Now())
 	m := &counter{now: clk.Now, delay: 20 * time.Millisecond}
 	a := newCache(t, tokencache.WithClock(clk.Now), tokencache.WithStore(store))
@@ -103,7 +126,7 @@ func TestKeysAndValuesRevealNothing(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := client(t, srv.Addr)
 	key := []byte("0123456789abcdef-encryption-key")
-	c := newCache(t, tokencache.WithStore(redisstore.New(rdb, redisstore.WithEncryptionKey(key), redisstore.WithPrefix("app1:"))))
+	c := newCache(t, tokencache.WithStore(mustStore(t, rdb, redisstore.WithEncryptionKey(key), redisstore.WithPrefix("app1:"))))
 	m := &counter{now: time.Now}
 	cacheKey := "appstle:ada@example.com:client_123"
 	tok, err := c.Get(bg, cacheKey, m.fetch)
@@ -125,14 +148,14 @@ func TestKeysAndValuesRevealNothing(t *testing.T) {
 
 	// Another process with the key reads it; one with a wrong key or none
 	// sees a miss, never an error.
-	st := redisstore.New(rdb, redisstore.WithEncryptionKey(key), redisstore.WithPrefix("app1:"))
+	st := mustStore(t, rdb, redisstore.WithEncryptionKey(key), redisstore.WithPrefix("app1:"))
 	e, ok, err := st.Load(bg, cacheKey)
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, tok.Value, e.Token.Value)
 	for _, other := range []*redisstore.Store{
-		redisstore.New(rdb, redisstore.WithEncryptionKey([]byte("another-key-of-sixteen+")), redisstore.WithPrefix("app1:")),
-		redisstore.New(rdb, redisstore.WithPrefix("app1:")),
+		mustStore(t, rdb, redisstore.WithEncryptionKey([]byte("another-key-of-sixteen+")), redisstore.WithPrefix("app1:")),
+		mustStore(t, rdb, redisstore.WithPrefix("app1:")),
 	} {
 		_, ok, err := other.Load(bg, cacheKey)
 		assert.NoError(t, err)
@@ -144,24 +167,24 @@ func TestKeysAndValuesRevealNothing(t *testing.T) {
 	assert.False(t, ok, "garbage is a miss")
 }
 
-func TestShortEncryptionKeyDisablesSharing(t *testing.T) {
-	srv := redistest.Start(t)
-	rdb := client(t, srv.Addr)
-	st := redisstore.New(rdb, redisstore.WithEncryptionKey([]byte("tiny-k3y")))
-	_, _, err := st.Load(bg, "k")
+func TestShortEncryptionKeyIsAnErrorFromNew(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialled
+	defer rdb.Close()
+	st, err := redisstore.New(rdb, redisstore.WithEncryptionKey([]byte("tiny-k3y")))
 	require.Error(t, err)
+	assert.Nil(t, st)
+	assert.Contains(t, err.Error(), "WithEncryptionKey")
 	assert.NotContains(t, err.Error(), "tiny-k3y")
-	c := newCache(t, tokencache.WithStore(st))
-	_, err = c.Get(bg, "k", (&counter{now: time.Now}).fetch)
-	require.NoError(t, err, "the cache works without sharing")
-	n, _ := rdb.DBSize(bg).Result()
-	assert.Zero(t, n)
+	_, err = redisstore.New(nil)
+	assert.Error(t, err)
+	_, err = redisstore.New(rdb, redisstore.WithEncryptionKey([]byte("sixteen-bytes-ok")))
+	assert.NoError(t, err)
 }
 
 func TestInvalidateIsCompareAndDelete(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := client(t, srv.Addr)
-	store := redisstore.New(rdb)
+	store := mustStore(t, rdb)
 	m := &counter{now: time.Now}
 	a := newCache(t, tokencache.WithStore(store))
 	b := newCache(t, tokencache.WithStore(store))
@@ -183,7 +206,7 @@ func TestInvalidateIsCompareAndDelete(t *testing.T) {
 
 func TestLockHolderDiesOthersMintWithinBound(t *testing.T) {
 	srv := redistest.Start(t)
-	store := redisstore.New(client(t, srv.Addr))
+	store := mustStore(t, client(t, srv.Addr))
 	_, held, err := store.TryLock(bg, "k", time.Minute) // a holder that dies without releasing
 	require.NoError(t, err)
 	require.True(t, held)
@@ -203,14 +226,15 @@ func TestLockHolderDiesOthersMintWithinBound(t *testing.T) {
 
 func TestLockReleaseOnlyByOwner(t *testing.T) {
 	srv := redistest.Start(t)
-	store := redisstore.New(client(t, srv.Addr))
+	store := mustStore(t, client(t, srv.Addr))
 	release, ok, err := store.TryLock(bg, "k", 50*time.Millisecond)
 	require.NoError(t, err)
 	require.True(t, ok)
-	time.Sleep(80 * time.Millisecond) // expired
-	release2, ok, err := store.TryLock(bg, "k", time.Minute)
-	require.NoError(t, err)
-	require.True(t, ok)
+	var release2 func(context.Context) error
+	require.Eventually(t, func() bool { // once Redis has expired the first lock
+		release2, ok, err = store.TryLock(bg, "k", time.Minute)
+		return err == nil && ok
+	}, 5*time.Second, 5*time.Millisecond)
 	require.NoError(t, release(bg)) // the first owner's late release
 	_, ok, err = store.TryLock(bg, "k", time.Minute)
 	require.NoError(t, err)
@@ -222,7 +246,7 @@ func TestRedisDownThenBack(t *testing.T) {
 	srv := redistest.Start(t)
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	store := redisstore.New(client(t, srv.Addr), redisstore.WithCooldown(100*time.Millisecond), redisstore.WithLogger(logger))
+	store := mustStore(t, client(t, srv.Addr), redisstore.WithCooldown(100*time.Millisecond), redisstore.WithLogger(logger))
 	m := &counter{now: time.Now}
 	a := newCache(t, tokencache.WithStore(store))
 	b := newCache(t, tokencache.WithStore(store))
@@ -289,7 +313,7 @@ func TestProcessesMintOncePerRefresh(t *testing.T) {
 func child() int {
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
 	defer rdb.Close()
-	cache := tokencache.New(tokencache.WithStore(redisstore.New(rdb)), tokencache.WithEarlyExpiry(time.Minute))
+	cache := tokencache.New(tokencache.WithStore(storeOrExit(rdb)), tokencache.WithEarlyExpiry(time.Minute))
 	defer cache.Close()
 	fetch := func(ctx context.Context) (tokencache.Token, error) {
 		n, err := rdb.Incr(ctx, "test:mints").Result()
@@ -339,7 +363,7 @@ func TestKilledLockHolder(t *testing.T) {
 	require.NoError(t, cmd.Process.Kill())
 	_ = cmd.Wait()
 
-	store := redisstore.New(client(t, srv.Addr))
+	store := mustStore(t, client(t, srv.Addr))
 	_, free, err := store.TryLock(bg, "cartevo:shared", time.Second)
 	require.NoError(t, err)
 	require.False(t, free, "the dead holder's lock is still there")
@@ -356,7 +380,7 @@ func TestKilledLockHolder(t *testing.T) {
 // lockHolder takes the lock for a long time, says so, and waits to be killed.
 func lockHolder() int {
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
-	_, ok, err := redisstore.New(rdb).TryLock(context.Background(), "cartevo:shared", time.Minute)
+	_, ok, err := storeOrExit(rdb).TryLock(context.Background(), "cartevo:shared", time.Minute)
 	if err != nil || !ok {
 		return 1
 	}
