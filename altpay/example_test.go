@@ -111,3 +111,101 @@ func ExampleClient_HTTPClient() {
 	// 200
 	// true
 }
+
+func ExampleNew() {
+	// In production: altpay.New(os.Getenv("ALTPAY_CLIENT_ID"), os.Getenv("ALTPAY_CLIENT_SECRET")).
+	_, err := altpay.New("ap_client_3c9d2e7f", "")
+	fmt.Println(err, errors.Is(err, altpay.ErrInvalidRequest))
+	// Output:
+	// altpay: invalid clientSecret: must not be empty true
+}
+
+func ExampleClient_AccessToken() {
+	srv := altpaytest.NewServer()
+	defer srv.Close()
+	client, err := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret, altpay.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	tok, err := client.AccessToken(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	again, _ := client.AccessToken(context.Background()) // cached
+	fmt.Println(tok.Type, tok.Value == again.Value, srv.OAuthCalls())
+	fmt.Println(strings.Contains(fmt.Sprint(tok), tok.Value)) // printing never shows the token
+	// Output:
+	// Bearer true 1
+	// false
+}
+
+func ExampleClient_Do() {
+	srv := altpaytest.NewServer()
+	defer srv.Close()
+	client, err := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret, altpay.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	req, err := http.NewRequest(http.MethodPost, srv.URL()+"/v1/checkout-auth/init",
+		strings.NewReader(`{"customer_id":"cus_123","invoice_id":"inv_456"}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req) // adds the bearer token; one refresh and retry on 401
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode)
+	// Output:
+	// 200
+}
+
+func ExampleClient_InvalidateToken() {
+	srv := altpaytest.NewServer()
+	defer srv.Close()
+	client, err := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret, altpay.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	tok, _ := client.AccessToken(context.Background())
+	// Another API refused tok: drop it, so that the next call mints anew.
+	client.InvalidateToken(tok)
+	fresh, _ := client.AccessToken(context.Background())
+	fmt.Println(fresh.Value != tok.Value, srv.OAuthCalls())
+	// Output:
+	// true 2
+}
+
+func ExampleClient_InvalidateCheckoutToken() {
+	srv := altpaytest.NewServer()
+	defer srv.Close()
+	client, err := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret, altpay.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	r := altpay.CheckoutTokenRequest{CustomerID: "cus_123", InvoiceID: "inv_456"}
+	tok, _ := client.CheckoutToken(context.Background(), r)
+	// The browser SDK reported tok expired: drop it, so the next call mints anew.
+	client.InvalidateCheckoutToken(r, tok.Token)
+	fresh, _ := client.CheckoutToken(context.Background(), r)
+	fmt.Println(fresh.Token != tok.Token, srv.CheckoutTokens())
+	// Output:
+	// true 2
+}
