@@ -3,9 +3,17 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 	"github.com/checkoutkit/checkoutkit/internal/redistest"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
@@ -75,4 +83,89 @@ func BenchmarkColdGetFromRedis(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkReplicas is a fleet sharing one redis-server: each replica its own
+// cache and its own go-redis client (connection pool), 50 callers each, all
+// asking for one key at once after it expired. Each op is three refresh
+// rounds; the metrics are per refresh: mints (goal 1 whatever the fleet's
+// size), Redis commands, and the 99th percentile of a caller's wait.
+//
+//	go test -run '^$' -bench Replicas -benchtime 3x ./tokencache/redisstore
+func BenchmarkReplicas(b *testing.B) {
+	srv := redistest.Start(b)
+	admin := client(b, srv.Addr)
+	for _, n := range []int{1, 4, 16, 64} {
+		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
+			if err := admin.FlushDB(bg).Err(); err != nil { // nothing left from an earlier run
+				b.Fatal(err)
+			}
+			clk := fakeclock.New(time.Now())
+			var caches []*tokencache.Cache
+			for range n {
+				rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, PoolSize: 10})
+				defer rdb.Close()
+				c := tokencache.New(tokencache.WithClock(clk.Now), tokencache.WithStore(mustStore(b, rdb)), tokencache.WithLockWait(2*time.Second))
+				defer c.Close()
+				caches = append(caches, c)
+			}
+			var mints atomic.Int64
+			fetch := func(context.Context) (tokencache.Token, error) {
+				m := mints.Add(1)
+				time.Sleep(20 * time.Millisecond) // a provider round trip
+				return tokencache.Token{Value: fmt.Sprint("tok-", m), ExpiresAt: clk.Now().Add(time.Hour)}, nil
+			}
+			key := fmt.Sprint("bench-replicas-", n)
+			var waits []time.Duration
+			var mu sync.Mutex
+			cmdsBefore := commands(b, admin)
+			b.ResetTimer()
+			for range b.N {
+				for range 3 {
+					clk.Add(time.Hour) // the token expired: a refresh
+					var wg sync.WaitGroup
+					for _, c := range caches {
+						for range 50 {
+							wg.Add(1)
+							go func() {
+								defer wg.Done()
+								start := time.Now()
+								if _, err := c.Get(bg, key, fetch); err != nil {
+									b.Error(err)
+								}
+								d := time.Since(start)
+								mu.Lock()
+								waits = append(waits, d)
+								mu.Unlock()
+							}()
+						}
+					}
+					wg.Wait()
+				}
+			}
+			b.StopTimer()
+			refreshes := float64(3 * b.N)
+			slices.Sort(waits)
+			b.ReportMetric(float64(mints.Load())/refreshes, "mints/refresh")
+			b.ReportMetric(float64(commands(b, admin)-cmdsBefore-1)/refreshes, "redis-cmds/refresh")
+			b.ReportMetric(float64(waits[len(waits)*99/100].Microseconds())/1000, "p99-wait-ms")
+		})
+	}
+}
+
+// commands reads how many commands Redis has processed (this INFO call
+// included).
+func commands(b *testing.B, rdb *redis.Client) int64 {
+	info, err := rdb.Info(bg, "stats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "total_commands_processed:"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	b.Fatal("no total_commands_processed in INFO")
+	return 0
 }

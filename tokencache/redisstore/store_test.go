@@ -286,8 +286,8 @@ func TestRedisDownThenBack(t *testing.T) {
 func TestProcessesMintOncePerRefresh(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := client(t, srv.Addr)
-	const procs = 3
-	round1 := time.Now().Add(1500 * time.Millisecond)
+	const procs = 8
+	round1 := time.Now().Add(3 * time.Second)     // time for 8 processes to start, even under -race
 	round2 := round1.Add(3500 * time.Millisecond) // tokens live 4 s: expired by then
 	var cmds []*exec.Cmd
 	var outs []*bytes.Buffer
