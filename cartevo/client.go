@@ -31,8 +31,16 @@ type Client struct {
 }
 
 type client struct {
-	base      *provider.Base
-	src       *provider.Source
+	base *provider.Base
+	src  *provider.Source
+	*secrets
+}
+
+// secrets sits behind a pointer of its own: fmt prints a struct holding a
+// Client in an unexported field with a verb that does not fit a pointer
+// (%s, %q, %d) by dereferencing the *client, which would show any field of
+// client itself.
+type secrets struct {
 	tokenBody []byte // {"client_id", "client_key"}, encoded once
 }
 
@@ -57,7 +65,7 @@ func New(clientID, clientKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &client{base: base, tokenBody: body}
+	c := &client{base: base, secrets: &secrets{tokenBody: body}}
 	key := provider.Key(name, base.HTTP.BaseURL().String(), clientID, clientKey)
 	c.src = base.Source(key, provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mint)
 	pub := &Client{c: c}

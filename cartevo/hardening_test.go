@@ -255,3 +255,19 @@ func TestCloseWhileWaitingIsErrClosed(t *testing.T) {
 		t.Logf("got %v", err)
 	}
 }
+
+// A struct holding a Client by value in an unexported field, printed with a
+// verb that does not fit a pointer: fmt re-prints the inner *client with
+// %v, so nothing secret may sit in it directly.
+func TestClientInUnexportedFieldShowsNoCredential(t *testing.T) {
+	c, _, _ := fakeClient(t, nil)
+	type holder struct{ c cartevo.Client }
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x"} {
+		for _, v := range []any{holder{*c}, &holder{*c}, []cartevo.Client{*c}} {
+			out := fmt.Sprintf(verb, v)
+			assert.NotContains(t, out, cartevotest.ClientKey, verb)
+			assert.NotContains(t, out, fmt.Sprintf("%x", cartevotest.ClientKey), verb)
+			assert.NotContains(t, out, fmt.Sprint([]byte(cartevotest.ClientKey)[:8]), verb)
+		}
+	}
+}

@@ -28,7 +28,15 @@ type Client struct {
 }
 
 type client struct {
-	base      *provider.Base
+	base *provider.Base
+	*secrets
+}
+
+// secrets sits behind a pointer of its own: fmt prints a struct holding a
+// Client in an unexported field with a verb that does not fit a pointer
+// (%s, %q, %d) by dereferencing the *client, which would show any string
+// field of client itself.
+type secrets struct {
 	publicKey string
 	keyPrefix string // base URL and public key, for cache keys
 }
@@ -48,11 +56,10 @@ func New(publicKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub := &Client{c: &client{
-		base:      base,
+	pub := &Client{c: &client{base: base, secrets: &secrets{
 		publicKey: publicKey,
 		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + publicKey,
-	}}
+	}}}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
 }

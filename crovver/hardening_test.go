@@ -142,3 +142,19 @@ func TestClientAndTokensPrintRedacted(t *testing.T) {
 		assert.NotContains(t, out, ptok.Token)
 	}
 }
+
+// A struct holding a Client by value in an unexported field, printed with a
+// verb that does not fit a pointer: fmt re-prints the inner *client with
+// %v, so nothing secret may sit in it directly.
+func TestClientInUnexportedFieldShowsNoCredential(t *testing.T) {
+	c, _, _ := fakeClient(t, nil)
+	type holder struct{ c crovver.Client }
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x"} {
+		for _, v := range []any{holder{*c}, &holder{*c}, []crovver.Client{*c}} {
+			out := fmt.Sprintf(verb, v)
+			assert.NotContains(t, out, crovvertest.PublicKey, verb)
+			assert.NotContains(t, out, fmt.Sprintf("%x", crovvertest.PublicKey), verb)
+			assert.NotContains(t, out, fmt.Sprint([]byte(crovvertest.PublicKey)[:8]), verb)
+		}
+	}
+}
