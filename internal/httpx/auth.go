@@ -56,6 +56,7 @@ func replayableBody(req *http.Request) (func() (io.ReadCloser, error), error) {
 		return nil, nil
 	}
 	if req.GetBody != nil {
+		req.Body.Close() // every attempt reads a fresh copy from GetBody
 		return req.GetBody, nil
 	}
 	buf, err := io.ReadAll(io.LimitReader(req.Body, MaxReplayBody+1))

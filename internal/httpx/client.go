@@ -435,7 +435,7 @@ func (c *Client) ErrorFor(r *Response, status int) *APIError {
 		Method:     r.Method,
 		Path:       r.Path,
 	}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+	if status == http.StatusTooManyRequests || status >= 500 {
 		e.RetryAfter, _ = ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
 	}
 	if c.decode != nil && len(r.Body) > 0 {
@@ -521,14 +521,13 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error,
 	if err != nil {
 		return retryable && isTransient(err), nil
 	}
+	// A Retry-After beyond the cap is never waited on, whatever the status:
+	// the answer comes back at once instead.
+	ra, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests:
-		ra, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		return ra <= c.maxRetryAfter, nil
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return retryable, nil
-	case http.StatusServiceUnavailable:
-		ra, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return retryable && ra <= c.maxRetryAfter, nil
 	}
 	return false, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -217,4 +218,40 @@ func TestConfigIsValidated(t *testing.T) {
 	}
 	_, err := New(Config{Provider: "p", BaseURL: "https://api.example.com", MinWait: time.Second, MaxWait: time.Second})
 	assert.NoError(t, err, "min equal to max is fine")
+}
+
+func TestLongRetryAfterOnServerErrorsIsNotWaited(t *testing.T) {
+	c := newClient(t, "https://api.example.com", func(c *Config) { c.MaxRetryAfter = 2 * time.Second })
+	for _, code := range []int{500, 502, 503, 504} {
+		resp := &http.Response{StatusCode: code, Header: http.Header{"Retry-After": {"60"}}}
+		ok, _ := c.checkRetry(bg, resp, nil, true)
+		assert.False(t, ok, "%d with Retry-After: 60 returns at once", code)
+		resp.Header.Set("Retry-After", "1")
+		ok, _ = c.checkRetry(bg, resp, nil, true)
+		assert.True(t, ok, "%d within the cap is retried", code)
+	}
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "60")
+		w.WriteHeader(500)
+	})
+	start := time.Now()
+	_, err := newClient(t, s.URL).Send(bg, Request{Method: "POST", Path: "/x", Retry: true})
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, time.Minute, ae.RetryAfter, "the hint is kept for the cache's backoff")
+	assert.Less(t, time.Since(start), time.Second)
+	assert.EqualValues(t, 1, s.hits.Load())
+}
+
+func TestDoAuthClosesTheCallersBody(t *testing.T) {
+	s := newServer(t, status(200, `{}`))
+	c := newClient(t, s.URL)
+	body := &closeRecorder{Reader: strings.NewReader("payload")}
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/x", body)
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("payload")), nil }
+	resp, err := c.Transport(&staticAuth{tok: "tok-1234"}, false).RoundTrip(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.True(t, body.closed, "a RoundTripper closes the request body, also on success")
+	assert.Equal(t, []string{"payload"}, s.bodies)
 }

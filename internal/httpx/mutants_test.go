@@ -133,9 +133,9 @@ func TestTransportErrorText(t *testing.T) {
 	assert.Equal(t, "test: GET /api/v1/x: context deadline exceeded", err.Error())
 }
 
-func TestRetryAfterOnlyOn429And503(t *testing.T) {
+func TestRetryAfterOn429And5xx(t *testing.T) {
 	c := newClient(t, "https://api.example.com")
-	for code, want := range map[int]time.Duration{429: 7 * time.Second, 503: 7 * time.Second, 500: 0, 400: 0} {
+	for code, want := range map[int]time.Duration{429: 7 * time.Second, 503: 7 * time.Second, 500: 7 * time.Second, 499: 0, 400: 0, 404: 0} {
 		e := c.ErrorFor(&Response{Header: http.Header{"Retry-After": {"7"}}}, code)
 		assert.Equal(t, want, e.RetryAfter, code)
 	}
