@@ -512,9 +512,9 @@ func TestSlowPathUseCountsForLRU(t *testing.T) {
 }
 
 func TestEvictionSamplesInsteadOfScanning(t *testing.T) {
-	// One expired entry among 1,000 fresh ones: an eviction looks at 8
+	// One expired entry among 1,000 fresh ones: an eviction looks at 5
 	// random entries, not at all of them, so it almost surely misses it (a
-	// fixed seed makes "almost" repeatable). A cache of 8 is judged whole.
+	// fixed seed makes "almost" repeatable). A cache of 5 is judged whole.
 	c, clk := newTestCache(t, WithMaxEntries(1000), withSeed(11))
 	long := &minter{now: clk.Now, life: time.Hour}
 	short := &minter{now: clk.Now, life: time.Minute}
@@ -528,7 +528,7 @@ func TestEvictionSamplesInsteadOfScanning(t *testing.T) {
 	_, err = c.Get(bg, "new", long.fetch)
 	require.NoError(t, err)
 	_, ok := c.entries.Load("expired")
-	assert.True(t, ok, "not found by 8 samples")
+	assert.True(t, ok, "not found by 5 samples")
 	assert.EqualValues(t, 1, c.Stats().Evictions)
 
 	small, clk2 := newTestCache(t, WithMaxEntries(evictSamples), withSeed(11))
@@ -689,7 +689,7 @@ func TestEvictionAtCapacityKeepsTheBound(t *testing.T) {
 }
 
 func TestEvictionPrefersExpiredAmongSamples(t *testing.T) {
-	// Half the entries hold expired tokens, half fresh ones: with 8 samples
+	// Half the entries hold expired tokens, half fresh ones: with 5 samples
 	// an eviction rarely picks a fresh one.
 	c, clk := newTestCache(t, WithMaxEntries(200), withSeed(3))
 	long := &minter{now: clk.Now, life: time.Hour}

@@ -58,6 +58,7 @@ type entry struct {
 	key  string
 	cur  atomic.Pointer[item]
 	used atomic.Int64 // last use, by the cache's coarse clock, for LRU eviction
+	ends atomic.Int64 // cur's expireAt (MinInt64 with none), so that eviction need not load cur
 
 	flying     atomic.Int32         // flights pinning this entry; eviction spares it (incremented under Cache.mu)
 	refreshing atomic.Bool          // a background refresh has been started and not yet ended
@@ -79,5 +80,10 @@ type fail struct {
 
 // install replaces the entry's item with it. The caller holds e.mu.
 func (e *entry) install(it *item) {
+	ends := int64(math.MinInt64)
+	if it != nil {
+		ends = it.expireAt
+	}
+	e.ends.Store(ends)
 	e.cur.Store(it)
 }

@@ -1,10 +1,10 @@
 package tokencache
 
-// evictSamples is how many entries an eviction looks at, Redis-style: the
-// victim is the first of them whose token has expired (or that holds none),
-// else the least recently used. A cache holding no more entries than this
-// is judged exactly.
-const evictSamples = 8
+// evictSamples is how many entries an eviction looks at, as Redis does
+// (its default is 5 too): the victim is the first of them whose token has
+// expired (or that holds none), else the least recently used. A cache
+// holding no more entries than this is judged exactly.
+const evictSamples = 5
 
 // pin returns key's entry, creating it (and evicting to make room) if need
 // be, and marks it as pinned by a flight so that eviction spares it. The
@@ -45,14 +45,17 @@ func (c *Cache) evictLocked() bool {
 	if n == 0 {
 		return false
 	}
-	now := c.Now()
+	now := nanos(c.Now())
+	if c.cfg.clock == nil {
+		now = max(now, c.coarse.Load())
+	}
 	var victim *entry
 	expired := false
 	consider := func(e *entry) {
 		if expired || e.flying.Load() > 0 {
 			return
 		}
-		if it := e.cur.Load(); it == nil || c.phaseOf(it, now) == phaseExpired {
+		if now >= e.ends.Load() {
 			victim, expired = e, true
 		} else if victim == nil || e.used.Load() < victim.used.Load() {
 			victim = e

@@ -113,7 +113,7 @@ func WithBackoff(min, max time.Duration) Option {
 
 // WithMaxEntries bounds the number of keys held in memory (default 10,000).
 // When a new key would exceed it, one entry goes, chosen as Redis chooses:
-// among 8 entries sampled at random (all of them in a cache this small), one
+// among 5 entries sampled at random (all of them in a cache this small), one
 // whose token has expired or that holds none, else the least recently used.
 // Each insert at capacity costs the same whatever the bound. An entry with
 // a fetch in flight is never evicted; while such fetches hold it over the
