@@ -89,7 +89,27 @@ type Series struct {
 	Points []point
 }
 
-var sizeRE = regexp.MustCompile(`^(.*)/[A-Za-z_]*=(\d+)(?:-\d+)?$`)
+var (
+	sizeRE  = regexp.MustCompile(`^[A-Za-z_]+=(\d+)$`)
+	procsRE = regexp.MustCompile(`-\d+$`)
+)
+
+// split reads a benchmark name such as
+// BenchmarkKeyedGetHitScale/keys=1000/impl=sync.Map-2 as the series
+// "KeyedGetHitScale/impl=sync.Map" at x=1000. ok is false without a
+// name=N element.
+func split(name string) (series string, x float64, ok bool) {
+	var rest []string
+	for _, part := range strings.Split(procsRE.ReplaceAllString(strings.TrimPrefix(name, "Benchmark"), ""), "/") {
+		if m := sizeRE.FindStringSubmatch(part); m != nil && !ok {
+			x, _ = strconv.ParseFloat(m[1], 64)
+			ok = true
+			continue
+		}
+		rest = append(rest, part)
+	}
+	return strings.Join(rest, "/"), x, ok
+}
 
 // parse reads benchmark lines and groups them by family.
 func parse(r io.Reader, match *regexp.Regexp, metric string) ([]Series, error) {
@@ -101,11 +121,10 @@ func parse(r io.Reader, match *regexp.Regexp, metric string) ([]Series, error) {
 		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") || !match.MatchString(fields[0]) {
 			continue
 		}
-		m := sizeRE.FindStringSubmatch(fields[0])
-		if m == nil {
+		name, x, ok := split(fields[0])
+		if !ok {
 			continue
 		}
-		x, _ := strconv.ParseFloat(m[2], 64)
 		for i := 2; i+1 < len(fields); i += 2 {
 			if fields[i+1] != metric {
 				continue
@@ -114,7 +133,6 @@ func parse(r io.Reader, match *regexp.Regexp, metric string) ([]Series, error) {
 			if err != nil {
 				continue
 			}
-			name := strings.TrimPrefix(m[1], "Benchmark")
 			if bySeries[name] == nil {
 				bySeries[name] = map[float64][]float64{}
 				order = append(order, name)

@@ -18,10 +18,12 @@ BenchmarkScaleGet/cache/keys=10000-2  	100	40 ns/op
 BenchmarkScaleGet/syncmap/keys=1000-2 	100	10 ns/op
 BenchmarkOther-2                      	100	1 ns/op
 BenchmarkScaleHerd/callers=100-2      	1	5 ms/op
+BenchmarkScaleGet/keys=1000/impl=mid-2	100	7 ns/op
 `
 	s, err := parse(strings.NewReader(in), regexp.MustCompile("ScaleGet"), "ns/op")
 	require.NoError(t, err)
-	require.Len(t, s, 2)
+	require.Len(t, s, 3)
+	assert.Equal(t, "ScaleGet/impl=mid", s[2].Name, "the size may sit anywhere in the name")
 	assert.Equal(t, "ScaleGet/cache", s[0].Name)
 	require.Len(t, s[0].Points, 2)
 	assert.Equal(t, 1000.0, s[0].Points[0].x)
