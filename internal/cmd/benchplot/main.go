@@ -235,9 +235,15 @@ func draw2(series []Series, title, metric string) *image.RGBA {
 		}
 		ly := top + 20 + i*22
 		thick(img, width-right+16, ly-4, width-right+40, ly-4, c)
-		text(img, width-right+46, ly, s.Name, black)
+		text(img, width-right+46, ly, legend(s.Name), black)
 	}
 	return img
+}
+
+// legend is a series' last name element, without an "impl=" prefix:
+// the chart's title says what the family is.
+func legend(name string) string {
+	return strings.TrimPrefix(name[strings.LastIndexByte(name, '/')+1:], "impl=")
 }
 
 func human(v float64) string {
