@@ -36,10 +36,19 @@ const (
 	docAccess = `{"access_token": "opaque-access-token-123", "expires_in": 3600, "token_type": "bearer"}`
 )
 
-func newClock() *fakeclock.Clock { return fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
+// newClock is a fake provider's clock, standing at the real time (to the
+// second, as RFC 3339 expiries are): the clients' caches run on their
+// production clock, so times are compared within a second or two.
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Now().UTC().Truncate(time.Second)) }
 
-func newCache(t *testing.T, clk *fakeclock.Clock) *tokencache.Cache {
-	c := tokencache.New(tokencache.WithClock(clk.Now))
+// near is how far a time computed on the cache's real clock may be from
+// the test's expectation.
+const near = 2 * time.Second
+
+// newCache is a cache on the production clock (no WithClock): provider
+// tests exercise the path users run.
+func newCache(t *testing.T, _ *fakeclock.Clock) *tokencache.Cache {
+	c := tokencache.New()
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -80,7 +89,7 @@ func TestContractOAuthRequest(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "opaque-access-token-123", tok.Value)
 	assert.Equal(t, "Bearer", tok.Type)
-	assert.Equal(t, clk.Now().Add(time.Hour), tok.ExpiresAt)
+	assert.WithinDuration(t, clk.Now().Add(time.Hour), tok.ExpiresAt, near)
 }
 
 func TestContractBadCredentials(t *testing.T) {
@@ -98,17 +107,18 @@ func TestContractBadCredentials(t *testing.T) {
 }
 
 func TestContractInitRequestAndExpirySources(t *testing.T) {
-	exp := time.Date(2026, 3, 1, 12, 20, 0, 0, time.UTC)
+	now := newClock().Now()
+	exp := now.Add(20 * time.Minute)
 	claims := jwt.MapClaims{"partner_id": "p1", "client_id": clientID, "customer_id": "cus_1", "invoice_id": "inv_1", "exp": exp.Unix()}
 	cases := map[string]struct {
 		body string
 		want time.Time
 	}{
-		"expires_at RFC 3339":   {`{"token": %q, "expires_at": "2026-03-01T12:10:00Z"}`, exp.Add(-10 * time.Minute)},
-		"expires_at unix":       {`{"token": %q, "expires_at": 1772367000}`, time.Unix(1772367000, 0).UTC()},
-		"expires_in":            {`{"token": %q, "expires_in": 300}`, newClock().Now().Add(5 * time.Minute)},
+		"expires_at RFC 3339":   {`{"token": %q, "expires_at": "` + now.Add(10*time.Minute).Format(time.RFC3339) + `"}`, now.Add(10 * time.Minute)},
+		"expires_at unix":       {`{"token": %q, "expires_at": ` + fmt.Sprint(now.Add(10*time.Minute).Unix()) + `}`, now.Add(10 * time.Minute)},
+		"expires_in":            {`{"token": %q, "expires_in": 300}`, now.Add(5 * time.Minute)},
 		"exp claim":             {`{"token": %q}`, exp},
-		"expires_at over claim": {`{"token": %q, "expires_at": "2026-03-01T12:05:00Z", "expires_in": 900}`, exp.Add(-15 * time.Minute)},
+		"expires_at over claim": {`{"token": %q, "expires_at": "` + now.Add(5*time.Minute).Format(time.RFC3339) + `", "expires_in": 900}`, now.Add(5 * time.Minute)},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -124,7 +134,7 @@ func TestContractInitRequestAndExpirySources(t *testing.T) {
 			ct, err := c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "cus_1", InvoiceID: "inv_1"})
 			require.NoError(t, err)
 			assert.Equal(t, tok, ct.Token)
-			assert.True(t, tc.want.Equal(ct.ExpiresAt), "got %v want %v", ct.ExpiresAt, tc.want)
+			assert.WithinDuration(t, tc.want, ct.ExpiresAt, near)
 			assert.Equal(t, altpay.CheckoutClaims{PartnerID: "p1", ClientID: clientID, CustomerID: "cus_1", InvoiceID: "inv_1", ExpiresAt: exp}, withUTC(ct.Claims))
 		})
 	}
@@ -197,7 +207,7 @@ func TestOneOAuthCallForManyCheckoutTokens(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, fmt.Sprint("inv_", i), tok.Claims.InvoiceID)
 		assert.Equal(t, altpaytest.PartnerID, tok.Claims.PartnerID)
-		assert.Equal(t, clk.Now().Add(altpaytest.CheckoutLifetime), tok.ExpiresAt)
+		assert.WithinDuration(t, clk.Now().Add(altpaytest.CheckoutLifetime), tok.ExpiresAt, near)
 	}
 	_, err := c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "cus_1", InvoiceID: "inv_3"})
 	require.NoError(t, err)
@@ -267,9 +277,11 @@ func TestRateLimitBacksOff(t *testing.T) {
 	_, err = c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "c", InvoiceID: "i2"})
 	require.ErrorIs(t, err, tokencache.ErrBackoff)
 	assert.Equal(t, calls, srv.InitCalls("/v1/checkout-auth/init"), "the cache held the key back")
-	clk.Add(2 * time.Second)
-	_, err = c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "c", InvoiceID: "i2"})
-	require.NoError(t, err)
+	clk.Add(2 * time.Second) // past the fake's window; the cache's backoff runs on real time
+	require.Eventually(t, func() bool {
+		_, err = c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "c", InvoiceID: "i2"})
+		return err == nil
+	}, 10*time.Second, 50*time.Millisecond, "past the backoff")
 }
 
 func TestRefreshHandler(t *testing.T) {

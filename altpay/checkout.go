@@ -129,9 +129,13 @@ func (c *client) mintCheckout(ctx context.Context, r CheckoutTokenRequest) (toke
 		}
 	}
 	c.initPath.Store(&path)
+	return decodeCheckout(c.base.HTTP, resp, r, c.base.Cache.Now())
+}
 
-	hc := c.base.HTTP
-	now := c.base.Cache.Now()
+// decodeCheckout reads an init answer for r received at now: the token
+// (under token or access_token), claims that name r's customer and invoice
+// if it is a JWT, and an expiry within maxCheckoutLifetime.
+func decodeCheckout(hc *httpx.Client, resp *httpx.Response, r CheckoutTokenRequest, now time.Time) (tokencache.Token, error) {
 	var v struct {
 		Token       string   `json:"token"`
 		AccessToken string   `json:"access_token"`
@@ -153,6 +157,7 @@ func (c *client) mintCheckout(ctx context.Context, r CheckoutTokenRequest) (toke
 		return tokencache.Token{}, hc.Unexpected(resp, "token claims name another customer or invoice")
 	}
 	var exp time.Time
+	var err error
 	if t, ok := parseExpiresAt(v.ExpiresAt); ok {
 		exp, err = provider.Deadline(t, now, maxCheckoutLifetime)
 		err = wrapf(err, "expires_at %v")
