@@ -138,7 +138,12 @@ func (c *client) mint(ctx context.Context, query url.Values, wantID int64) (toke
 	if err != nil {
 		return tokencache.Token{}, err
 	}
-	now := c.base.Cache.Now()
+	return decodeToken(hc, resp, wantID, c.base.Cache.Now())
+}
+
+// decodeToken reads a portal-token answer received at now, for the
+// customer asked for (wantID, or 0 for an e-mail lookup).
+func decodeToken(hc *httpx.Client, resp *httpx.Response, wantID int64, now time.Time) (tokencache.Token, error) {
 	var tr tokenResponse
 	if err := hc.DecodeJSON(resp, &tr); err != nil {
 		return tokencache.Token{}, err

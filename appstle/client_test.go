@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -25,10 +26,10 @@ var bg = context.Background()
 
 func fakeClient(t *testing.T, srvOpts ...appstletest.Option) (*appstle.Client, *appstletest.Server, *fakeclock.Clock) {
 	t.Helper()
-	clk := fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	clk := fakeclock.New(time.Now().UTC().Truncate(time.Second)) // the fake's clock; the cache runs on its own
 	srv := appstletest.NewServer(append([]appstletest.Option{appstletest.WithClock(clk.Now)}, srvOpts...)...)
 	t.Cleanup(srv.Close)
-	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	cache := tokencache.New()
 	t.Cleanup(func() { cache.Close() })
 	c, err := appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()), appstle.WithCache(cache))
 	require.NoError(t, err)
@@ -73,7 +74,7 @@ func TestTokenReusedPerCustomer(t *testing.T) {
 	c, srv, clk := fakeClient(t, appstletest.WithCustomer(777, "bob@example.com"))
 	a, err := c.CustomerPortalToken(bg, appstle.PortalTokenRequest{CustomerID: "12345"})
 	require.NoError(t, err)
-	assert.Equal(t, clk.Now().Add(2*time.Hour), a.ExpiresAt, "exp claim")
+	assert.WithinDuration(t, clk.Now().Add(2*time.Hour), a.ExpiresAt, near, "exp claim")
 	b, err := c.CustomerPortalToken(bg, appstle.PortalTokenRequest{CustomerID: "gid://shopify/Customer/12345"})
 	require.NoError(t, err)
 	assert.Equal(t, a.Token, b.Token, "gid and numeric are one customer")
@@ -84,18 +85,39 @@ func TestTokenReusedPerCustomer(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, bob.Token, bob2.Token, "emails compare lower-cased")
 	assert.Equal(t, 2, srv.Tokens())
+}
 
-	clk.Add(2*time.Hour - 5*time.Second)
-	c2, err := c.CustomerPortalToken(bg, appstle.PortalTokenRequest{CustomerID: "12345"})
-	require.NoError(t, err)
-	assert.NotEqual(t, a.Token, c2.Token, "never handed out within seconds of expiry")
+// On the cache's production clock, in a synctest bubble: the fake stays
+// outside with its own clock, and the client keeps no idle connection (a
+// goroutine parked on a socket would keep the bubble's time from moving).
+func TestTokenNeverHandedOutNearExpiry(t *testing.T) {
+	clk := fakeclock.New(time.Now().UTC().Truncate(time.Second))
+	srv := appstletest.NewServer(appstletest.WithClock(clk.Now))
+	t.Cleanup(srv.Close)
+	synctest.Test(t, func(t *testing.T) {
+		c, err := appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()),
+			appstle.WithHTTPClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}))
+		require.NoError(t, err)
+		defer c.Close()
+		a, err := c.PortalToken(bg, appstle.PortalTokenRequest{CustomerID: "12345"})
+		require.NoError(t, err)
+		assert.Equal(t, time.Now().Add(2*time.Hour), a.ExpiresAt, "receipt + 2 h at the most")
+
+		time.Sleep(2*time.Hour - 5*time.Second)
+		clk.Add(2*time.Hour - 5*time.Second)
+		b, err := c.PortalToken(bg, appstle.PortalTokenRequest{CustomerID: "12345"})
+		require.NoError(t, err)
+		assert.NotEqual(t, a.Token, b.Token, "never handed out within seconds of expiry")
+		assert.Equal(t, time.Now().Add(2*time.Hour), b.ExpiresAt)
+		assert.Equal(t, 2, srv.Tokens())
+	})
 }
 
 func TestTimestampOnlyTokens(t *testing.T) {
 	c, _, clk := fakeClient(t, appstletest.WithoutExpClaim())
 	tok, err := c.CustomerPortalToken(bg, appstle.PortalTokenRequest{Email: appstletest.Email})
 	require.NoError(t, err)
-	assert.Equal(t, clk.Now().Add(2*time.Hour), tok.ExpiresAt)
+	assert.WithinDuration(t, clk.Now().Add(2*time.Hour), tok.ExpiresAt, near)
 	assert.Equal(t, int64(appstletest.CustomerID), tok.CustomerID)
 }
 
@@ -137,7 +159,7 @@ func TestManageLinkAndMagicLink(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(12345), l.CustomerID)
 	assert.True(t, strings.HasPrefix(l.Link, "https://mystore.myshopify.com/tools/recurring/customer_portal?token="))
-	assert.Equal(t, clk.Now().Add(2*time.Hour), l.ExpiresAt)
+	assert.WithinDuration(t, clk.Now().Add(2*time.Hour), l.ExpiresAt, near)
 	_, err = c.ManageSubscriptionLink(bg, "5")
 	assert.ErrorIs(t, err, appstle.ErrNotFound)
 
