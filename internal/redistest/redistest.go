@@ -76,7 +76,11 @@ func (s *Server) start() {
 		"--save", "", "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning"}
 	if s.cluster {
 		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(s.dir, "nodes.conf"),
-			"--cluster-node-timeout", "1000")
+			"--cluster-node-timeout", "1000",
+			// Healthy masters keep serving their slots while one is down, as a
+			// deployment that wants partial availability configures it; with
+			// the default (yes) the whole Cluster refuses every key instead.
+			"--cluster-require-full-coverage", "no")
 	}
 	s.cmd = exec.Command("redis-server", args...)
 	dieWithParent(s.cmd)
@@ -177,4 +181,45 @@ func StartCluster(t testing.TB, n int) *Cluster {
 func clusterInfo(addr string) (string, error) {
 	out, err := exec.Command("redis-cli", "-h", "127.0.0.1", "-p", addr[strings.LastIndexByte(addr, ':')+1:], "cluster", "info").Output()
 	return string(bytes.TrimSpace(out)), err
+}
+
+// AwaitFailed waits until every other master has flagged down as failed
+// (the FAIL flag, after --cluster-node-timeout), the state a Cluster settles
+// in once a crashed master has been noticed. Without it a test that stops a
+// master would pass or fail with the timing of its own rounds.
+func (c *Cluster) AwaitFailed(t testing.TB, down *Server) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for _, m := range c.Masters {
+		if m == down {
+			continue
+		}
+		for !flaggedFail(m.Addr, down.Addr) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not flag %s as failed", m.Addr, down.Addr)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// flaggedFail reports whether the node at addr lists the node at target
+// with the fail flag in CLUSTER NODES.
+func flaggedFail(addr, target string) bool {
+	out, err := exec.Command("redis-cli", "-h", "127.0.0.1", "-p", addr[strings.LastIndexByte(addr, ':')+1:], "cluster", "nodes").Output()
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || !strings.HasPrefix(f[1], target+"@") {
+			continue
+		}
+		for _, flag := range strings.Split(f[2], ",") {
+			if flag == "fail" {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -178,6 +178,7 @@ func TestClusterNodeDownCostsOnlyItsKeys(t *testing.T) {
 	require.NotEmpty(t, dead)
 	require.NotEmpty(t, live)
 	down.Stop()
+	cl.AwaitFailed(t, down)
 
 	f.clk.Add(time.Hour - 5*time.Second)
 	assert.Zero(t, f.round(10, keys), "a down node fails no Get")

@@ -20,7 +20,11 @@
 // Store stays out of the way for a short cooldown (so a down Redis costs no
 // latency), logs a rate-limited warning, and shares again once Redis
 // answers. On a Cluster the cooldown is scoped to the master node that
-// failed: keys on the healthy masters go on being shared.
+// failed: keys on the healthy masters go on being shared, provided the
+// Cluster runs with cluster-require-full-coverage no. With Redis's default
+// (yes), once a master is flagged as failed every node refuses every key
+// (CLUSTERDOWN); the Store then stands aside on all of them and each replica
+// mints from the provider, once per key and cooldown.
 package redisstore
 
 import (
