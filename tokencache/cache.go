@@ -42,14 +42,14 @@ type Cache struct {
 
 	srcs sync.Map      // *hitCounter -> struct{}: live Sources' hit counters
 	gone atomic.Uint64 // hits of Sources since garbage collected
-	hits hitCounter    // Get hits
+	hits *hitCounter   // Get hits
 	stat counters      // every other counter
 }
 
 // New returns a Cache configured by opts. Call [Cache.Close] when done with
 // it to stop its background work.
 func New(opts ...Option) *Cache {
-	c := &Cache{cfg: defaults(), wall: time.Now}
+	c := &Cache{cfg: defaults(), wall: time.Now, hits: newHitCounter()}
 	for _, o := range opts {
 		if o != nil {
 			o(&c.cfg)

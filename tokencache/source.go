@@ -23,7 +23,7 @@ type Source struct {
 // Source returns a handle on key whose Token behaves as Get(ctx, key, fetch).
 // Sources and Get calls on the same key share one entry and one fetch.
 func (c *Cache) Source(key string, fetch FetchFunc) *Source {
-	s := &Source{c: c, key: key, fetch: fetch, hits: new(hitCounter)}
+	s := &Source{c: c, key: key, fetch: fetch, hits: newHitCounter()}
 	c.srcs.Store(s.hits, struct{}{})
 	// Once the Source is garbage, its hits move to the cache's total.
 	runtime.AddCleanup(s, func(h *hitCounter) {

@@ -1,6 +1,10 @@
 package tokencache
 
-import "sync/atomic"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 // Stats is a snapshot of a cache's counters since it was created.
 type Stats struct {
@@ -48,14 +52,51 @@ type counter struct{ n atomic.Uint64 }
 func (c *counter) inc()         { c.n.Add(1) }
 func (c *counter) load() uint64 { return c.n.Load() }
 
-// hitCounter is a counter on a cache line of its own, so that incrementing
-// it does not evict the read-mostly fields around it from other cores'
-// caches.
+// hitCounter counts hits the way Java's LongAdder does. While one
+// goroutine at a time counts, an increment is one compare-and-swap on a
+// line of the counter's own. The first time two collide, the counter
+// spreads for good over lines handed out per processor by a sync.Pool (whose
+// fast path is per P), so that cores serving hits at once write to different
+// lines and the hit path scales with the cores instead of bouncing one line
+// between them.
 type hitCounter struct {
-	_ [64]byte
-	n atomic.Uint64
-	_ [56]byte
+	_       [64]byte
+	base    atomic.Uint64
+	striped atomic.Bool
+	_       [64]byte
+	pool    sync.Pool
+	next    atomic.Uint32
+	slots   []hitSlot
 }
 
-func (h *hitCounter) inc()         { h.n.Add(1) }
-func (h *hitCounter) load() uint64 { return h.n.Load() }
+type hitSlot struct {
+	n atomic.Uint64
+	_ [120]byte // with the next slot's n, two full lines apart: never shared
+}
+
+func newHitCounter() *hitCounter {
+	h := &hitCounter{slots: make([]hitSlot, min(runtime.GOMAXPROCS(0), 64))}
+	h.pool.New = func() any { return &h.slots[h.next.Add(1)%uint32(len(h.slots))] }
+	return h
+}
+
+func (h *hitCounter) inc() {
+	if !h.striped.Load() {
+		n := h.base.Load()
+		if h.base.CompareAndSwap(n, n+1) {
+			return
+		}
+		h.striped.Store(true)
+	}
+	s := h.pool.Get().(*hitSlot)
+	s.n.Add(1)
+	h.pool.Put(s)
+}
+
+func (h *hitCounter) load() uint64 {
+	n := h.base.Load()
+	for i := range h.slots {
+		n += h.slots[i].n.Load()
+	}
+	return n
+}
