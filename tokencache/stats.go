@@ -55,48 +55,72 @@ func (c *counter) load() uint64 { return c.n.Load() }
 // hitCounter counts hits the way Java's LongAdder does. While one
 // goroutine at a time counts, an increment is one compare-and-swap on a
 // line of the counter's own. The first time two collide, the counter
-// spreads for good over lines handed out per processor by a sync.Pool (whose
-// fast path is per P), so that cores serving hits at once write to different
-// lines and the hit path scales with the cores instead of bouncing one line
-// between them.
+// spreads for good over slots on lines of their own, leased one per
+// processor through a sync.Pool (whose fast path is per P), so that cores
+// serving hits at once write to different lines and the hit path scales
+// with the cores instead of bouncing one line between them.
 type hitCounter struct {
 	_       [64]byte
 	base    atomic.Uint64
-	striped atomic.Bool
+	striped atomic.Pointer[[]hitSlot] // nil until the first collision
 	_       [64]byte
-	pool    sync.Pool
-	next    atomic.Uint32
-	slots   []hitSlot
+	once    sync.Once
+	pool    sync.Pool // *hitLease
 }
 
 type hitSlot struct {
-	n atomic.Uint64
-	_ [120]byte // with the next slot's n, two full lines apart: never shared
+	n    atomic.Uint64
+	held atomic.Bool // a lease on it exists
+	_    [112]byte   // with the next slot's n, two full lines apart: never shared
 }
 
+// hitLease is what the pool holds. A pool drops what it holds at a GC; the
+// dropped lease is then collected and its slot is free for the next
+// processor that asks, so no two processors are handed one slot while
+// free ones remain.
+type hitLease struct{ slot *hitSlot }
+
 func newHitCounter() *hitCounter {
-	h := &hitCounter{slots: make([]hitSlot, min(runtime.GOMAXPROCS(0), 64))}
-	h.pool.New = func() any { return &h.slots[h.next.Add(1)%uint32(len(h.slots))] }
+	h := new(hitCounter)
+	h.pool.New = h.lease
 	return h
 }
 
 func (h *hitCounter) inc() {
-	if !h.striped.Load() {
+	if h.striped.Load() == nil {
 		n := h.base.Load()
 		if h.base.CompareAndSwap(n, n+1) {
 			return
 		}
-		h.striped.Store(true)
+		h.once.Do(func() {
+			slots := make([]hitSlot, 2*min(runtime.GOMAXPROCS(0), 64))
+			h.striped.Store(&slots)
+		})
 	}
-	s := h.pool.Get().(*hitSlot)
-	s.n.Add(1)
-	h.pool.Put(s)
+	l := h.pool.Get().(*hitLease)
+	l.slot.n.Add(1)
+	h.pool.Put(l)
+}
+
+// lease hands out a free slot, or the first one when all are leased.
+func (h *hitCounter) lease() any {
+	slots := *h.striped.Load()
+	for i := range slots {
+		if s := &slots[i]; s.held.CompareAndSwap(false, true) {
+			l := &hitLease{slot: s}
+			runtime.AddCleanup(l, func(s *hitSlot) { s.held.Store(false) }, s)
+			return l
+		}
+	}
+	return &hitLease{slot: &slots[0]}
 }
 
 func (h *hitCounter) load() uint64 {
 	n := h.base.Load()
-	for i := range h.slots {
-		n += h.slots[i].n.Load()
+	if p := h.striped.Load(); p != nil {
+		for i := range *p {
+			n += (*p)[i].n.Load()
+		}
 	}
 	return n
 }

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -16,16 +17,18 @@ func TestHitCounterSerialStaysOnBase(t *testing.T) {
 		h.inc()
 	}
 	assert.Equal(t, uint64(1000), h.load())
-	assert.False(t, h.striped.Load())
+	assert.Nil(t, h.striped.Load())
 }
 
-// Once spread over per-processor lines, the counter still loses no
-// increment, whoever counts and however the pool hands out lines (a GC
-// empties the pool; its New hands out lines in turn).
+// Once spread over per-processor slots, the counter still loses no
+// increment, whoever counts and however often a GC empties the pool.
 func TestHitCounterStripedCountsExactly(t *testing.T) {
 	h := newHitCounter()
 	h.inc()
-	h.striped.Store(true) // as after a collision
+	h.once.Do(func() { // as at the first collision
+		slots := make([]hitSlot, 2*runtime.GOMAXPROCS(0))
+		h.striped.Store(&slots)
+	})
 	const workers, each = 8, 5000
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -43,12 +46,36 @@ func TestHitCounterStripedCountsExactly(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, uint64(1+workers*each), h.load())
 	var used int
-	for i := range h.slots {
-		if h.slots[i].n.Load() > 0 {
+	slots := *h.striped.Load()
+	for i := range slots {
+		if slots[i].n.Load() > 0 {
 			used++
 		}
 	}
 	assert.Positive(t, used)
+}
+
+// A slot is leased to one processor at a time: a second lease gets another
+// slot, and a lease the pool dropped frees its slot once collected.
+func TestHitCounterLeasesDistinctSlots(t *testing.T) {
+	h := newHitCounter()
+	slots := make([]hitSlot, 2)
+	h.striped.Store(&slots)
+	a := h.lease().(*hitLease)
+	b := h.lease().(*hitLease)
+	assert.NotSame(t, a.slot, b.slot)
+	c := h.lease().(*hitLease) // all leased: shares the first
+	assert.Same(t, &slots[0], c.slot)
+	runtime.KeepAlive(a)
+	b = nil
+	assert.Eventually(t, func() bool {
+		runtime.GC()
+		return !slots[1].held.Load()
+	}, 5*time.Second, 10*time.Millisecond, "a collected lease frees its slot")
+	d := h.lease().(*hitLease)
+	assert.Same(t, &slots[1], d.slot)
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(c)
 }
 
 // Under real contention the counter is exact whichever mode it ends in.
