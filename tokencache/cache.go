@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -176,6 +177,7 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFun
 				c.touch(e, now)
 				if src != nil {
 					src.hits.inc()
+					runtime.KeepAlive(src) // as in Source.Token
 				} else {
 					c.hits.inc()
 				}

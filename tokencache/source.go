@@ -38,6 +38,10 @@ func (s *Source) Token(ctx context.Context) (Token, error) {
 	if e := s.e.Load(); e != nil {
 		if it := s.c.hit(e); it != nil {
 			s.hits.inc()
+			// s must outlive the increment: once the Source is garbage its
+			// cleanup moves the counter's total to the cache, and a count
+			// added after that would be lost.
+			runtime.KeepAlive(s)
 			return it.tok, nil
 		}
 	}

@@ -74,10 +74,10 @@ type hitSlot struct {
 	_    [112]byte   // with the next slot's n, two full lines apart: never shared
 }
 
-// hitLease is what the pool holds. A pool drops what it holds at a GC; the
-// dropped lease is then collected and its slot is free for the next
-// processor that asks, so no two processors are handed one slot while
-// free ones remain.
+// hitLease is what the pool holds. A pool drops what it has not used for two
+// GCs; the dropped lease is then collected, and once its cleanup has run
+// its slot is free for the next processor that asks. So two processors
+// share a slot only when every slot was leased when one of them asked.
 type hitLease struct{ slot *hitSlot }
 
 func newHitCounter() *hitCounter {
@@ -92,21 +92,29 @@ func (h *hitCounter) inc() {
 		if h.base.CompareAndSwap(n, n+1) {
 			return
 		}
-		h.once.Do(func() {
-			slots := make([]hitSlot, 2*min(runtime.GOMAXPROCS(0), 64))
-			h.striped.Store(&slots)
-		})
+		h.spread()
 	}
 	l := h.pool.Get().(*hitLease)
 	l.slot.n.Add(1)
 	h.pool.Put(l)
 }
 
-// lease hands out a free slot, or the first one when all are leased.
+// spread switches the counter to its slots, once: two per processor (at
+// most 128), sized by GOMAXPROCS at the first collision.
+func (h *hitCounter) spread() {
+	h.once.Do(func() {
+		slots := make([]hitSlot, 2*min(runtime.GOMAXPROCS(0), 64))
+		h.striped.Store(&slots)
+	})
+}
+
+// lease hands out a free slot, or the first one when all are leased (a
+// processor given that one keeps sharing it until the pool drops its
+// lease; a GOMAXPROCS raised past the slots shares it too).
 func (h *hitCounter) lease() any {
 	slots := *h.striped.Load()
 	for i := range slots {
-		if s := &slots[i]; s.held.CompareAndSwap(false, true) {
+		if s := &slots[i]; !s.held.Load() && s.held.CompareAndSwap(false, true) {
 			l := &hitLease{slot: s}
 			runtime.AddCleanup(l, func(s *hitSlot) { s.held.Store(false) }, s)
 			return l

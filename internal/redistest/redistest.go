@@ -7,6 +7,7 @@ package redistest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -206,7 +207,9 @@ func (c *Cluster) AwaitFailed(t testing.TB, down *Server) {
 // flaggedFail reports whether the node at addr lists the node at target
 // with the fail flag in CLUSTER NODES.
 func flaggedFail(addr, target string) bool {
-	out, err := exec.Command("redis-cli", "-h", "127.0.0.1", "-p", addr[strings.LastIndexByte(addr, ':')+1:], "cluster", "nodes").Output()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // a hung node must not outlast AwaitFailed's deadline
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "redis-cli", "-h", "127.0.0.1", "-p", addr[strings.LastIndexByte(addr, ':')+1:], "cluster", "nodes").Output()
 	if err != nil {
 		return false
 	}

@@ -22,9 +22,10 @@
 // answers. On a Cluster the cooldown is scoped to the master node that
 // failed: keys on the healthy masters go on being shared, provided the
 // Cluster runs with cluster-require-full-coverage no. With Redis's default
-// (yes), once a master is flagged as failed every node refuses every key
-// (CLUSTERDOWN); the Store then stands aside on all of them and each replica
-// mints from the provider, once per key and cooldown.
+// (yes), once a master is flagged as failed and no replica has taken over
+// its slots, every node refuses every key (CLUSTERDOWN); the Store then
+// stands aside on all of them, and each replica mints once per key and
+// refresh, as it would without a Store, until the Cluster is whole again.
 package redisstore
 
 import (
