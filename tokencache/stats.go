@@ -95,9 +95,16 @@ func (h *hitCounter) inc() {
 		h.spread()
 	}
 	l := h.pool.Get().(*hitLease)
+	if stripedHook != nil {
+		stripedHook()
+	}
 	l.slot.n.Add(1)
 	h.pool.Put(l)
 }
+
+// stripedHook, set only by a test, runs inside a striped increment, where a
+// pool refill may allocate and so a GC may run.
+var stripedHook func()
 
 // spread switches the counter to its slots, once: two per processor (at
 // most 128), sized by GOMAXPROCS at the first collision.

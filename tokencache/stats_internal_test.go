@@ -1,10 +1,12 @@
 package tokencache
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -85,3 +87,45 @@ func TestHitCounterConcurrentIsExact(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, uint64(workers*each), h.load())
 }
+
+// A Source that becomes garbage while its last hit is being counted keeps
+// that hit: its cleanup, which moves a collected Source's hits to the
+// cache's total, must not run before the increment lands (a pool refill
+// inside a striped increment may allocate, and so a GC may run there).
+func TestSourceCollectedDuringHitKeepsTheHit(t *testing.T) {
+	c := New()
+	defer c.Close()
+	fetch := func(context.Context) (Token, error) {
+		return Token{Value: "v", Type: "Bearer", ExpiresAt: time.Now().Add(time.Hour)}, nil
+	}
+	src := c.Source("k", fetch)
+	_, err := src.Token(context.Background()) // the miss, which fills the entry
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.hits.spread()
+	wp := weak.Make(src)
+	collected := false
+	stripedHook = func() {
+		stripedHook = nil
+		for range 5 {
+			runtime.GC()
+			time.Sleep(5 * time.Millisecond) // cleanups run on a goroutine of their own
+		}
+		collected = wp.Value() == nil
+	}
+	defer func() { stripedHook = nil }()
+	hitOnce(src)
+	src = nil
+	assert.False(t, collected, "the Source was collected in the middle of counting its hit")
+	assert.Eventually(t, func() bool {
+		runtime.GC()
+		return wp.Value() == nil && c.Stats().Hits == 1
+	}, 5*time.Second, 10*time.Millisecond, "one hit, counted once the Source is gone")
+}
+
+// hitOnce reads one token from src, which is dead once Token has read what
+// it needs.
+//
+//go:noinline
+func hitOnce(src *Source) { _, _ = src.Token(context.Background()) }
