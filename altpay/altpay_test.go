@@ -47,7 +47,7 @@ const near = 2 * time.Second
 
 // newCache is a cache on the production clock (no WithClock): provider
 // tests exercise the path users run.
-func newCache(t *testing.T, _ *fakeclock.Clock) *tokencache.Cache {
+func newCache(t *testing.T) *tokencache.Cache {
 	c := tokencache.New()
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -57,7 +57,7 @@ func mockClient(t *testing.T) (*altpay.Client, *httpmock.MockTransport, *fakeclo
 	t.Helper()
 	mt := httpmock.NewMockTransport()
 	clk := newClock()
-	c, err := altpay.New(clientID, secret, altpay.WithHTTPClient(&http.Client{Transport: mt}), altpay.WithCache(newCache(t, clk)))
+	c, err := altpay.New(clientID, secret, altpay.WithHTTPClient(&http.Client{Transport: mt}), altpay.WithCache(newCache(t)))
 	require.NoError(t, err)
 	return c, mt, clk
 }
@@ -177,7 +177,7 @@ func fake(t *testing.T, srvOpts ...altpaytest.Option) (*altpay.Client, *altpayte
 	srv := altpaytest.NewServer(append([]altpaytest.Option{altpaytest.WithClock(clk.Now)}, srvOpts...)...)
 	t.Cleanup(srv.Close)
 	c, err := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret, altpay.WithBaseURL(srv.URL()),
-		altpay.WithCache(newCache(t, clk)), altpay.WithMaxRetryAfter(10*time.Millisecond))
+		altpay.WithCache(newCache(t)), altpay.WithMaxRetryAfter(10*time.Millisecond))
 	require.NoError(t, err)
 	return c, srv, clk
 }
