@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -176,8 +175,7 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFun
 			case phase == phaseFresh:
 				c.touch(e, now)
 				if src != nil {
-					src.hits.inc()
-					runtime.KeepAlive(src) // as in Source.Token
+					src.hit()
 				} else {
 					c.hits.inc()
 				}

@@ -37,15 +37,19 @@ func (c *Cache) Source(key string, fetch FetchFunc) *Source {
 func (s *Source) Token(ctx context.Context) (Token, error) {
 	if e := s.e.Load(); e != nil {
 		if it := s.c.hit(e); it != nil {
-			s.hits.inc()
-			// s must outlive the increment: once the Source is garbage its
-			// cleanup moves the counter's total to the cache, and a count
-			// added after that would be lost.
-			runtime.KeepAlive(s)
+			s.hit()
 			return it.tok, nil
 		}
 	}
 	return s.c.get(ctx, s.key, s, s.fetch, true)
+}
+
+// hit counts one hit. s must outlive the increment: once the Source is
+// garbage its cleanup moves the counter's total to the cache, and a count
+// added after that would be lost.
+func (s *Source) hit() {
+	s.hits.inc()
+	runtime.KeepAlive(s)
 }
 
 // Invalidate drops stale from the key, as [Cache.Invalidate].

@@ -64,7 +64,6 @@ type hitCounter struct {
 	base    atomic.Uint64
 	striped atomic.Pointer[[]hitSlot] // nil until the first collision
 	_       [64]byte
-	once    sync.Once
 	pool    sync.Pool // *hitLease
 }
 
@@ -95,30 +94,31 @@ func (h *hitCounter) inc() {
 		h.spread()
 	}
 	l := h.pool.Get().(*hitLease)
-	if stripedHook != nil {
-		stripedHook()
-	}
 	l.slot.n.Add(1)
 	h.pool.Put(l)
 }
 
-// stripedHook, set only by a test, runs inside a striped increment, where a
-// pool refill may allocate and so a GC may run.
-var stripedHook func()
-
-// spread switches the counter to its slots, once: two per processor (at
-// most 128), sized by GOMAXPROCS at the first collision.
+// spread switches the counter to its slots for good: two per processor (at
+// most 128), sized by GOMAXPROCS at the first collision. Of two goroutines
+// spreading at once, the first to install its slots wins.
 func (h *hitCounter) spread() {
-	h.once.Do(func() {
+	if h.striped.Load() == nil {
 		slots := make([]hitSlot, 2*min(runtime.GOMAXPROCS(0), 64))
-		h.striped.Store(&slots)
-	})
+		h.striped.CompareAndSwap(nil, &slots)
+	}
 }
+
+// refillHook, set only by a test, runs where the pool refills, which
+// allocates: a GC may run there, in the middle of an increment.
+var refillHook func()
 
 // lease hands out a free slot, or the first one when all are leased (a
 // processor given that one keeps sharing it until the pool drops its
 // lease; a GOMAXPROCS raised past the slots shares it too).
 func (h *hitCounter) lease() any {
+	if refillHook != nil {
+		refillHook()
+	}
 	slots := *h.striped.Load()
 	for i := range slots {
 		if s := &slots[i]; !s.held.Load() && s.held.CompareAndSwap(false, true) {

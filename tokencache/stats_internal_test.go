@@ -106,15 +106,15 @@ func TestSourceCollectedDuringHitKeepsTheHit(t *testing.T) {
 	src.hits.spread()
 	wp := weak.Make(src)
 	collected := false
-	stripedHook = func() {
-		stripedHook = nil
+	refillHook = func() {
+		refillHook = nil
 		for range 5 {
 			runtime.GC()
 			time.Sleep(5 * time.Millisecond) // cleanups run on a goroutine of their own
 		}
 		collected = wp.Value() == nil
 	}
-	defer func() { stripedHook = nil }()
+	defer func() { refillHook = nil }()
 	hitOnce(src)
 	src = nil
 	assert.False(t, collected, "the Source was collected in the middle of counting its hit")
