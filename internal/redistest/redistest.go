@@ -163,25 +163,37 @@ func StartCluster(t testing.TB, n int) *Cluster {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
+	c.await(t, nil, "reach cluster_state:ok", func(m *Server) bool {
+		info, err := cluster(m.Addr, "info")
+		return err == nil && strings.Contains(info, "cluster_state:ok")
+	})
+	return c
+}
+
+// cluster returns the text of CLUSTER <sub> from the node at addr, with a
+// timeout, so that a hung node cannot outlast a caller's deadline.
+func cluster(addr, sub string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "redis-cli", "-h", "127.0.0.1", "-p", addr[strings.LastIndexByte(addr, ':')+1:], "cluster", sub).Output()
+	return string(bytes.TrimSpace(out)), err
+}
+
+// await polls every master but skip (for up to 15 s) until ok holds on it.
+func (c *Cluster) await(t testing.TB, skip *Server, what string, ok func(*Server) bool) {
+	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for _, m := range c.Masters {
-		for {
-			if info, err := clusterInfo(m.Addr); err == nil && strings.Contains(info, "cluster_state:ok") {
-				break
-			}
+		if m == skip {
+			continue
+		}
+		for !ok(m) {
 			if time.Now().After(deadline) {
-				t.Fatalf("cluster did not reach cluster_state:ok on %s", m.Addr)
+				t.Fatalf("%s did not %s", m.Addr, what)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	return c
-}
-
-// clusterInfo returns CLUSTER INFO's text from addr.
-func clusterInfo(addr string) (string, error) {
-	out, err := exec.Command("redis-cli", "-h", "127.0.0.1", "-p", addr[strings.LastIndexByte(addr, ':')+1:], "cluster", "info").Output()
-	return string(bytes.TrimSpace(out)), err
 }
 
 // AwaitFailed waits until every other master has flagged down as failed
@@ -190,30 +202,17 @@ func clusterInfo(addr string) (string, error) {
 // master would pass or fail with the timing of its own rounds.
 func (c *Cluster) AwaitFailed(t testing.TB, down *Server) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for _, m := range c.Masters {
-		if m == down {
-			continue
-		}
-		for !flaggedFail(m.Addr, down.Addr) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s did not flag %s as failed", m.Addr, down.Addr)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	c.await(t, down, "flag "+down.Addr+" as failed", func(m *Server) bool { return flaggedFail(m.Addr, down.Addr) })
 }
 
 // flaggedFail reports whether the node at addr lists the node at target
 // with the fail flag in CLUSTER NODES.
 func flaggedFail(addr, target string) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // a hung node must not outlast AwaitFailed's deadline
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "redis-cli", "-h", "127.0.0.1", "-p", addr[strings.LastIndexByte(addr, ':')+1:], "cluster", "nodes").Output()
+	out, err := cluster(addr, "nodes")
 	if err != nil {
 		return false
 	}
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
 		if len(f) < 3 || !strings.HasPrefix(f[1], target+"@") {
 			continue
