@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/puzpuzpuz/xsync/v4"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -22,8 +23,8 @@ import (
 type Cache struct {
 	cfg config
 
-	entries sync.Map           // string -> *entry; lock-free reads on the hit path
-	flights singleflight.Group // one fetch per key
+	entries *xsync.Map[string, *entry] // lock-free reads on the hit path
+	flights singleflight.Group         // one fetch per key
 
 	mu  sync.Mutex // guards all and every entry's idx; serialises inserts and evictions
 	all []*entry   // every entry in entries, for sampled eviction
@@ -34,54 +35,69 @@ type Cache struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // flights, background refreshes and the watchdog
 	watched atomic.Bool    // the watchdog has been started
+	coarse  atomic.Int64   // the clock (Unix ns) as of the watchdog's last tick
 
-	coarse atomic.Int64     // the wall clock (Unix ns) as of the last watchdog tick; never moves back
-	wall   func() time.Time // the real clock: time.Now, replaced only by tests
-	rndM   sync.Mutex       // guards rnd
-	rnd    *rand.Rand       // refresh jitter, backoff jitter, eviction samples
+	rndM sync.Mutex // guards rnd
+	rnd  *rand.Rand // refresh jitter, backoff jitter, eviction samples
 
-	srcs sync.Map      // *hitCounter -> struct{}: live Sources' hit counters
-	gone atomic.Uint64 // hits of Sources since garbage collected
-	hits *hitCounter   // Get hits
-	stat counters      // every other counter
+	obsMu       sync.Mutex // serialises AddObserver
+	obs         atomic.Pointer[[]Observer]
+	obsPanicked atomic.Bool
+
+	hits *xsync.Counter // fresh hits: striped, so parallel hits share no line
+	stat counters       // every other counter
+}
+
+// Fetcher says how a key's token is minted and vetted: what [Cache.GetWith]
+// and [Cache.SourceWith] take where [Cache.Get] takes a bare FetchFunc.
+type Fetcher struct {
+	// Provider names the provider, for observers and log lines
+	// ("cartevo"). It must not carry a credential or an id.
+	Provider string
+
+	// Fetch mints a token.
+	Fetch FetchFunc
+
+	// Check, if set, vets every token loaded from a Store before it is
+	// served, as the provider vets a fresh mint (its lifetime ceiling, its
+	// binding to a customer or an invoice): a token it refuses is a Store
+	// miss, and the cache mints instead. The cache itself refuses, minted
+	// or loaded, a token that is empty, already expired, larger than
+	// [MaxTokenSize] or living longer than [MaxLifetime].
+	Check func(Token) error
+
+	// Fresh, if set, never serves a stale token (see [Cache.GetFresh]).
+	Fresh bool
 }
 
 // New returns a Cache configured by opts. Call [Cache.Close] when done with
 // it to stop its background work.
 func New(opts ...Option) *Cache {
-	c := &Cache{cfg: defaults(), wall: time.Now, hits: newHitCounter()}
+	c := &Cache{cfg: defaults(), entries: xsync.NewMap[string, *entry](), hits: xsync.NewCounter()}
 	for _, o := range opts {
 		if o != nil {
 			o(&c.cfg)
 		}
 	}
-	if c.cfg.jitter < 0 { // not set: exact times on a fake clock
-		c.cfg.jitter = DefaultRefreshJitter
-		if c.cfg.clock != nil {
-			c.cfg.jitter = 0
-		}
-	}
 	seed := c.cfg.seed
 	if !c.cfg.seeded {
-		if c.cfg.clock != nil {
-			seed = 1 // deterministic under a fake clock
-		} else {
-			seed = rand.Uint64()
-		}
+		seed = rand.Uint64()
 	}
 	c.rnd = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	c.base, c.cancel = context.WithCancel(context.Background())
+	for _, o := range c.cfg.observers {
+		c.AddObserver(o)
+	}
 	return c
 }
 
 // Now returns the time by the cache's clock: time.Now, or the function given
 // to [WithClock]. Provider clients compute ExpiresAt from it.
-func (c *Cache) Now() time.Time {
-	if c.cfg.clock != nil {
-		return c.cfg.clock()
-	}
-	return c.wall()
-}
+func (c *Cache) Now() time.Time { return c.cfg.clock() }
+
+// now is the slow path's clock in Unix nanoseconds: never behind the
+// coarse clock, so that a state the hit path has seen never goes back.
+func (c *Cache) now() int64 { return max(nanos(c.Now()), c.coarse.Load()) }
 
 // Get returns the token cached for key, calling fetch when there is none
 // that can be served:
@@ -98,13 +114,7 @@ func (c *Cache) Now() time.Time {
 // ExpiresAt. After Close, and to callers waiting when Close is called, it
 // returns [ErrClosed].
 func (c *Cache) Get(ctx context.Context, key string, fetch FetchFunc) (Token, error) {
-	if v, ok := c.entries.Load(key); ok {
-		if it := c.hit(v.(*entry)); it != nil {
-			c.hits.inc()
-			return it.tok, nil
-		}
-	}
-	return c.get(ctx, key, nil, fetch, true)
+	return c.GetWith(ctx, key, Fetcher{Fetch: fetch})
 }
 
 // GetFresh is Get for tokens handed on to a browser or another party, which
@@ -113,37 +123,35 @@ func (c *Cache) Get(ctx context.Context, key string, fetch FetchFunc) (Token, er
 // the key is backing off after a failed fetch, a stale token is still
 // served rather than an error.
 func (c *Cache) GetFresh(ctx context.Context, key string, fetch FetchFunc) (Token, error) {
-	if v, ok := c.entries.Load(key); ok {
-		if it := c.hit(v.(*entry)); it != nil {
-			c.hits.inc()
+	return c.GetWith(ctx, key, Fetcher{Fetch: fetch, Fresh: true})
+}
+
+// GetWith is [Cache.Get] (or [Cache.GetFresh], with f.Fresh) with a
+// Fetcher that names the provider and vets tokens loaded from a Store.
+func (c *Cache) GetWith(ctx context.Context, key string, f Fetcher) (Token, error) {
+	if e, ok := c.entries.Load(key); ok {
+		if it := c.hit(e); it != nil {
+			c.hits.Inc()
 			return it.tok, nil
 		}
 	}
-	return c.get(ctx, key, nil, fetch, false)
+	return c.get(ctx, key, nil, f)
 }
 
 // hit is the lock-free, allocation-free read of a fresh token: the entry's
-// item if it is fresh, else nil. On the real clock it judges by the coarse
-// clock the watchdog advances once a tick, which costs one load where
-// time.Now costs a system clock read: a token is treated as fresh until a
-// tick past its refresh time at most, and never within two ticks of the end
-// of its safety margin.
+// item if it is fresh, else nil. It judges by the coarse clock the watchdog
+// advances once a tick, which costs one load where reading the clock costs
+// a system call's worth: a token is treated as fresh until a tick past its
+// refresh time at most, and never within two ticks of the end of its
+// safety margin.
 func (c *Cache) hit(e *entry) *item {
 	it := e.cur.Load()
 	if it == nil { // Close empties every entry: no closed check needed here
 		return nil
 	}
-	var now int64
-	if c.cfg.clock == nil {
-		now = c.coarse.Load()
-		if now >= it.staleAt || now >= it.expireAt-2*int64(c.cfg.tick) {
-			return nil
-		}
-	} else {
-		now = c.cfg.clock().UnixNano()
-		if now >= it.staleAt {
-			return nil
-		}
+	now := c.coarse.Load()
+	if now >= it.staleAt || now >= it.expireAt-2*int64(c.cfg.tick) {
+		return nil
 	}
 	if e.used.Load() != now { // write only when it changes: keeps the line shared
 		e.used.Store(now)
@@ -151,69 +159,77 @@ func (c *Cache) hit(e *entry) *item {
 	return it
 }
 
-// get is the slow path of Get, GetFresh and Source.Token. src, when not
-// nil, is told the entry key resolves to and counts the hit; serveStale
-// says whether a stale token may be returned while it refreshes.
-func (c *Cache) get(ctx context.Context, key string, src *Source, fetch FetchFunc, serveStale bool) (Token, error) {
+// get is the slow path of GetWith and Source.Token. src, when not nil, is
+// bound to the entry key resolves to.
+func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher) (Token, error) {
 	if c.closed.Load() {
 		return Token{}, ErrClosed
 	}
-	if fetch == nil {
+	if f.Fetch == nil {
 		return Token{}, errors.New("tokencache: nil FetchFunc")
 	}
 	// A key with no entry goes straight to the flight, which creates it.
-	if v, ok := c.entries.Load(key); ok {
-		e := v.(*entry)
+	if e, ok := c.entries.Load(key); ok {
 		if src != nil {
 			src.e.Store(e)
 		}
-		now := c.Now()
-		f := e.fail.Load()
-		backingOff := f != nil && now.Before(f.until)
+		now := c.now()
+		fl := e.fail.Load()
+		backingOff := fl != nil && now < nanos(fl.until)
 		if it := e.cur.Load(); it != nil {
-			switch phase := c.phaseOf(it, now); {
+			switch phase := it.phaseAt(now); {
 			case phase == phaseFresh:
-				c.touch(e, now)
-				if src != nil {
-					src.hit()
-				} else {
-					c.hits.inc()
-				}
+				e.used.Store(c.coarse.Load())
+				c.hits.Inc()
 				return it.tok, nil
-			case phase == phaseStale && (serveStale || backingOff):
-				c.touch(e, now)
+			case phase == phaseStale && (!f.Fresh || backingOff):
+				e.used.Store(c.coarse.Load())
 				if !backingOff {
-					c.refresh(ctx, e, key, fetch)
+					c.refresh(ctx, e, key, f)
 				}
-				c.stat.staleHits.inc()
+				c.stat.staleHits.Add(1)
 				return it.tok, nil
 			}
 		}
 		if backingOff {
-			c.stat.misses.inc()
-			return Token{}, backoffError(f, now)
+			c.stat.misses.Add(1)
+			if it := e.lastResort(now); it != nil {
+				return it.tok, nil
+			}
+			return Token{}, backoffError(fl, now)
 		}
 	}
-	c.stat.misses.inc()
-	if ctx.Done() == nil {
-		// A caller that can never stop waiting runs the flight on its own
-		// goroutine: no hand-off to a flight goroutine and back (about a
-		// third of a loopback mint). Close still ends the fetch, and
-		// everyone else joins this flight as usual.
-		v, err, _ := c.flights.Do(key, func() (any, error) { return c.fly(ctx, key, fetch) })
-		tok, _ := v.(Token)
-		return tok, err
+	c.stat.misses.Add(1)
+	tok, err := c.await(ctx, key, f)
+	if src != nil {
+		if e, ok := c.entries.Load(key); ok {
+			src.e.Store(e)
+		}
 	}
-	return c.await(ctx, c.flight(ctx, key, fetch))
+	return tok, err
 }
 
-// await waits for a flight's result, for ctx to end or for the cache to
-// close.
-func (c *Cache) await(ctx context.Context, ch <-chan singleflight.Result) (Token, error) {
+// flown is what a flight hands each of its callers.
+type flown struct {
+	tok    Token
+	leader *byte           // identifies the caller that started the flight
+	obsCtx context.Context // the fetch's context as observers saw it
+}
+
+// await joins key's flight (starting it if need be) and waits for its
+// result, for ctx to end or for the cache to close. The fetch runs on
+// ctx's values without its cancellation: it serves every caller of the key.
+func (c *Cache) await(ctx context.Context, key string, f Fetcher) (Token, error) {
+	me := new(byte)
+	parent := context.WithoutCancel(ctx)
+	ch := c.flights.DoChan(key, func() (any, error) { return c.fly(parent, me, key, f, false) })
 	select {
 	case r := <-ch:
-		tok, _ := r.Val.(Token)
-		return tok, r.Err
+		v, _ := r.Val.(flown)
+		if v.obsCtx != nil && v.leader != me {
+			c.observe(func(o Observer) { o.FetchJoin(ctx, v.obsCtx) })
+		}
+		return v.tok, r.Err
 	case <-ctx.Done():
 		return Token{}, ctx.Err()
 	case <-c.base.Done():
@@ -221,83 +237,67 @@ func (c *Cache) await(ctx context.Context, ch <-chan singleflight.Result) (Token
 	}
 }
 
-func backoffError(f *fail, now time.Time) error {
-	return fmt.Errorf("%w (%s left): %w", ErrBackoff, f.until.Sub(now).Round(time.Millisecond), f.err)
-}
-
-// phaseOf returns the item's state at now. On the real clock the coarse
-// clock counts too, so that a state the hit path has seen never goes back.
-func (c *Cache) phaseOf(it *item, now time.Time) uint32 {
-	n := nanos(now)
-	if c.cfg.clock == nil {
-		n = max(n, c.coarse.Load())
-	}
-	return it.phaseAt(n)
-}
-
-// touch records a use of e for LRU eviction.
-func (c *Cache) touch(e *entry, now time.Time) {
-	t := c.coarse.Load()
-	if c.cfg.clock != nil {
-		t = now.UnixNano()
-	}
-	if e.used.Load() != t {
-		e.used.Store(t)
-	}
-}
-
-// advanceCoarse moves the coarse clock to now, unless it is already later.
-func (c *Cache) advanceCoarse(now int64) {
-	for {
-		cur := c.coarse.Load()
-		if now <= cur || c.coarse.CompareAndSwap(cur, now) {
-			return
-		}
-	}
-}
-
-// Invalidate drops the token cached for key if it is still stale (compared
-// by Value), typically after the provider answered 401 to a request made with
-// it. If the cache already holds another token, Invalidate does nothing, so
-// any number of concurrent 401s for one token lead to one refresh. With a
-// Store, the token is also deleted there (compare-and-delete) and never
-// reloaded from it.
-func (c *Cache) Invalidate(key string, stale Token) {
-	if stale.Value == "" {
+// refresh starts one background refresh of e's stale token, unless one is
+// under way.
+func (c *Cache) refresh(ctx context.Context, e *entry, key string, f Fetcher) {
+	if e.refreshing.Load() || !e.refreshing.CompareAndSwap(false, true) {
 		return
 	}
-	v, ok := c.entries.Load(key)
+	parent := context.WithoutCancel(ctx)
+	// The flag is cleared once the flight this refresh joined has ended, not
+	// when some flight does: a refresh that joins a flight just ending must
+	// not leave the flag set for good.
+	if !c.goBackground(func() {
+		_, _, _ = c.flights.Do(key, func() (any, error) { return c.fly(parent, nil, key, f, true) })
+		e.refreshing.Store(false)
+	}) {
+		e.refreshing.Store(false)
+	}
+}
+
+func backoffError(f *fail, now int64) error {
+	left := f.until.Sub(time.Unix(0, now)).Round(time.Millisecond)
+	return fmt.Errorf("%w (%s left): %w", ErrBackoff, left, f.err)
+}
+
+// Invalidate drops the token cached for key if it is still the one given
+// (compared by Value), typically after the provider answered 401 to a
+// request made with it. The parameter is the rejected token, whatever its
+// state. If the cache already holds another token, Invalidate does
+// nothing, so any number of concurrent 401s for one token lead to one
+// refresh. The next Get fetches a new token; if that fetch fails, Get
+// serves the dropped token as a last resort (never past its expiry) while
+// the key backs off, so that requests which still accept it keep working.
+// With a Store, the token is also deleted there (compare-and-delete) and
+// never reloaded from it.
+func (c *Cache) Invalidate(key string, rejected Token) {
+	if rejected.Value == "" {
+		return
+	}
+	e, ok := c.entries.Load(key)
 	if !ok {
-		c.deleteShared(key, stale)
+		c.deleteShared(nil, key, rejected)
 		return
 	}
-	e := v.(*entry)
 	e.mu.Lock()
 	it := e.cur.Load()
-	held := it != nil && it.tok.Value == stale.Value
+	held := it != nil && it.tok.Value == rejected.Value
 	if held {
-		e.install(nil)
+		e.cur.Store(nil)
+		e.fallback, e.dropped = it, true
 	}
-	e.rejected = stale.Value
+	e.rejected = rejected.Value
 	e.mu.Unlock()
+	if held {
+		c.event(e, EventInvalidate, "", 0, nil)
+	}
 	if held || it == nil {
-		c.deleteShared(key, stale)
-	}
-}
-
-func (c *Cache) deleteShared(key string, stale Token) {
-	if c.cfg.store == nil || c.closed.Load() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(c.base, 2*time.Second)
-	defer cancel()
-	if err := c.cfg.store.Delete(ctx, key, stale); err != nil {
-		c.debug("store delete failed", key, slog.String("error", err.Error()))
+		c.deleteShared(e, key, rejected)
 	}
 }
 
 // Close stops the cache's background work: it cancels fetches in flight and
-// waits for them and for the watchdog to return.
+// waits for them, for background refreshes and for the watchdog to return.
 // Callers waiting for a fetch get [ErrClosed] at once, and so does every
 // later Get. Close is idempotent and always returns nil.
 func (c *Cache) Close() error {
@@ -311,11 +311,8 @@ func (c *Cache) Close() error {
 	c.wg.Wait()
 	// Flights have ended and no new one starts: empty every entry, which
 	// sends every later read to the slow path, where it meets ErrClosed.
-	c.entries.Range(func(_, v any) bool {
-		e := v.(*entry)
-		e.mu.Lock()
+	c.entries.Range(func(_ string, e *entry) bool {
 		e.install(nil)
-		e.mu.Unlock()
 		return true
 	})
 	return nil
@@ -342,18 +339,13 @@ func keyHash(key string) string {
 	return hex.EncodeToString(sum[:6])
 }
 
-func (c *Cache) warn(msg, key string, attrs ...slog.Attr) {
-	c.log(slog.LevelWarn, msg, key, attrs)
-}
-
-func (c *Cache) debug(msg, key string, attrs ...slog.Attr) {
-	c.log(slog.LevelDebug, msg, key, attrs)
-}
-
-func (c *Cache) log(level slog.Level, msg, key string, attrs []slog.Attr) {
+func (c *Cache) log(level slog.Level, msg, provider, key string, attrs ...slog.Attr) {
 	l := c.cfg.logger
 	if l == nil || !l.Enabled(context.Background(), level) {
 		return
 	}
-	l.LogAttrs(context.Background(), level, msg, append(attrs, slog.String("key_hash", keyHash(key)))...)
+	if key != "" {
+		attrs = append(attrs, slog.String("provider", provider), slog.String("key_hash", keyHash(key)))
+	}
+	l.LogAttrs(context.Background(), level, msg, attrs...)
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -18,36 +18,40 @@ import (
 var bg = context.Background()
 
 func TestGetFreshIsCached(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour}
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour}
 
-	tok1, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-1", tok1.Value)
-	assert.Equal(t, clk.Now().Add(time.Hour), tok1.ExpiresAt)
+		tok1, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-1", tok1.Value)
+		assert.Equal(t, clk.Now().Add(time.Hour), tok1.ExpiresAt)
 
-	clk.Add(54 * time.Minute) // 6 min left: still outside the 5 min margin
-	tok2, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, tok1, tok2)
-	assert.EqualValues(t, 1, m.calls.Load())
+		clk.Add(54 * time.Minute) // 6 min left: still outside the 5 min margin
+		tok2, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, tok1, tok2)
+		assert.EqualValues(t, 1, m.calls.Load())
 
-	s := c.Stats()
-	assert.EqualValues(t, 1, s.Hits)
-	assert.EqualValues(t, 1, s.Misses)
-	assert.EqualValues(t, 1, s.Fetches)
-	assert.Equal(t, 1, s.Entries)
+		s := c.Stats()
+		assert.EqualValues(t, 1, s.Hits)
+		assert.EqualValues(t, 1, s.Misses)
+		assert.EqualValues(t, 1, s.Fetches)
+		assert.Equal(t, 1, s.Entries)
+	})
 }
 
 func TestKeysAreIndependent(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour}
-	a, err := c.Get(bg, "a", m.fetch)
-	require.NoError(t, err)
-	b, err := c.Get(bg, "b", m.fetch)
-	require.NoError(t, err)
-	assert.NotEqual(t, a.Value, b.Value)
-	assert.EqualValues(t, 2, m.calls.Load())
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour}
+		a, err := c.Get(bg, "a", m.fetch)
+		require.NoError(t, err)
+		b, err := c.Get(bg, "b", m.fetch)
+		require.NoError(t, err)
+		assert.NotEqual(t, a.Value, b.Value)
+		assert.EqualValues(t, 2, m.calls.Load())
+	})
 }
 
 func TestStaleServesAndRefreshesOnce(t *testing.T) {
@@ -82,58 +86,66 @@ func TestStaleServesAndRefreshesOnce(t *testing.T) {
 }
 
 func TestExpiredWaitsForFetch(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour}
-	_, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour}
+		_, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
 
-	// Within the 10 s safety margin of ExpiresAt the token is not served.
-	clk.Add(time.Hour - 5*time.Second)
-	tok, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-2", tok.Value)
-	assert.True(t, tok.ExpiresAt.After(clk.Now()))
+		// Within the 10 s safety margin of ExpiresAt the token is not served.
+		clk.Add(time.Hour - 5*time.Second)
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-2", tok.Value)
+		assert.True(t, tok.ExpiresAt.After(clk.Now()))
+	})
 }
 
 func TestNeverReturnsExpiredToken(t *testing.T) {
-	// Step a fake clock through two whole lifetimes with background refreshes
-	// that may lag: every token returned must be before its ExpiresAt.
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: 10 * time.Minute}
-	for range 2 * 10 * 60 {
-		tok, err := c.Get(bg, "k", m.fetch)
-		require.NoError(t, err)
-		require.True(t, clk.Now().Before(tok.ExpiresAt), "token at or past its ExpiresAt")
-		clk.Add(time.Second)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		// Step a fake clock through two whole lifetimes with background refreshes
+		// that may lag: every token returned must be before its ExpiresAt.
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: 10 * time.Minute}
+		for range 2 * 10 * 60 {
+			tok, err := c.Get(bg, "k", m.fetch)
+			require.NoError(t, err)
+			require.True(t, clk.Now().Before(tok.ExpiresAt), "token at or past its ExpiresAt")
+			clk.Add(time.Second)
+		}
+	})
 }
 
 func TestShortLivedTokenUsesHalfItsLifetime(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: 4 * time.Minute} // < 2 × 5 min
-	_, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: 4 * time.Minute} // < 2 × 5 min
+		_, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
 
-	clk.Add(119 * time.Second)
-	_, err = c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.EqualValues(t, 0, c.Stats().StaleHits, "fresh for the first half")
+		clk.Add(119 * time.Second)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.EqualValues(t, 0, c.Stats().StaleHits, "fresh for the first half")
 
-	clk.Add(2 * time.Second)
-	_, err = c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.EqualValues(t, 1, c.Stats().StaleHits, "stale in the second half")
+		clk.Add(2 * time.Second)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, c.Stats().StaleHits, "stale in the second half")
+	})
 }
 
 func TestEarlyExpiryOption(t *testing.T) {
-	c, clk := newTestCache(t, WithEarlyExpiry(20*time.Minute))
-	m := &minter{now: clk.Now, life: time.Hour}
-	_, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	clk.Add(41 * time.Minute)
-	_, err = c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.EqualValues(t, 1, c.Stats().StaleHits)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithEarlyExpiry(20*time.Minute))
+		m := &minter{now: clk.Now, life: time.Hour}
+		_, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		clk.Add(41 * time.Minute)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, c.Stats().StaleHits)
+	})
 }
 
 func TestCallerCancelDoesNotFailOthers(t *testing.T) {
@@ -177,27 +189,31 @@ func TestCallerCancelDoesNotFailOthers(t *testing.T) {
 }
 
 func TestFetchTimeout(t *testing.T) {
-	c, clk := newTestCache(t, WithFetchTimeout(30*time.Millisecond))
-	m := &minter{now: clk.Now, life: time.Hour, gate: make(chan struct{})}
-	_, err := c.Get(bg, "k", m.fetch)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithFetchTimeout(30*time.Millisecond))
+		m := &minter{now: clk.Now, life: time.Hour, gate: make(chan struct{})}
+		_, err := c.Get(bg, "k", m.fetch)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	})
 }
 
 func TestFetchSeesCallerValuesNotCancellation(t *testing.T) {
-	c, _ := newTestCache(t)
-	type ctxKey struct{}
-	ctx, cancel := context.WithCancel(context.WithValue(bg, ctxKey{}, "trace-1"))
-	defer cancel()
-	var seen any
-	var deadline bool
-	_, err := c.Get(ctx, "k", func(fctx context.Context) (Token, error) {
-		seen = fctx.Value(ctxKey{})
-		_, deadline = fctx.Deadline()
-		return Token{Value: "v", ExpiresAt: c.Now().Add(time.Hour)}, nil
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := newTestCache(t)
+		type ctxKey struct{}
+		ctx, cancel := context.WithCancel(context.WithValue(bg, ctxKey{}, "trace-1"))
+		defer cancel()
+		var seen any
+		var deadline bool
+		_, err := c.Get(ctx, "k", func(fctx context.Context) (Token, error) {
+			seen = fctx.Value(ctxKey{})
+			_, deadline = fctx.Deadline()
+			return Token{Value: "v", ExpiresAt: c.Now().Add(time.Hour)}, nil
+		})
+		require.NoError(t, err)
+		assert.Equal(t, "trace-1", seen)
+		assert.True(t, deadline, "the fetch has its own timeout")
 	})
-	require.NoError(t, err)
-	assert.Equal(t, "trace-1", seen)
-	assert.True(t, deadline, "the fetch has its own timeout")
 }
 
 var errUpstream = errors.New("upstream down")
@@ -208,61 +224,67 @@ func (h hintErr) Error() string                 { return "slow down" }
 func (h hintErr) RetryAfterHint() time.Duration { return h.d }
 
 func TestBackoffGrowsAndResets(t *testing.T) {
-	c, clk := newTestCache(t, WithBackoff(time.Second, 8*time.Second))
-	m := &minter{now: clk.Now, life: time.Hour, err: errUpstream}
-	_, err := c.Get(bg, "k", m.fetch)
-	require.ErrorIs(t, err, errUpstream)
-	require.NotErrorIs(t, err, ErrBackoff, "the first failure is the fetch's own")
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithBackoff(time.Second, 8*time.Second))
+		m := &minter{now: clk.Now, life: time.Hour, err: errUpstream}
+		_, err := c.Get(bg, "k", m.fetch)
+		require.ErrorIs(t, err, errUpstream)
+		require.NotErrorIs(t, err, ErrBackoff, "the first failure is the fetch's own")
 
-	_, err = c.Get(bg, "k", m.fetch)
-	require.ErrorIs(t, err, ErrBackoff)
-	assert.EqualValues(t, 1, m.calls.Load())
-
-	// Each wait lies within [d/2, d] for d = 1, 2, 4, 8, 8 s.
-	for i, d := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
-		calls := m.calls.Load()
-		clk.Add(d/2 - time.Millisecond)
 		_, err = c.Get(bg, "k", m.fetch)
-		require.ErrorIs(t, err, ErrBackoff, "failure %d: still backing off before d/2", i+1)
-		clk.Add(d/2 + 2*time.Millisecond)
-		_, err = c.Get(bg, "k", m.fetch)
-		require.NotErrorIs(t, err, ErrBackoff, "failure %d: backoff over after d", i+1)
-		require.Equal(t, calls+1, m.calls.Load())
-	}
+		require.ErrorIs(t, err, ErrBackoff)
+		assert.EqualValues(t, 1, m.calls.Load())
 
-	m.err = nil
-	clk.Add(9 * time.Second)
-	tok, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.NotEmpty(t, tok.Value)
-	assert.EqualValues(t, 6, c.Stats().Failures)
+		// Each wait lies within [d/2, d] for d = 1, 2, 4, 8, 8 s.
+		for i, d := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
+			calls := m.calls.Load()
+			clk.Add(d/2 - time.Millisecond)
+			_, err = c.Get(bg, "k", m.fetch)
+			require.ErrorIs(t, err, ErrBackoff, "failure %d: still backing off before d/2", i+1)
+			clk.Add(d/2 + 2*time.Millisecond)
+			_, err = c.Get(bg, "k", m.fetch)
+			require.NotErrorIs(t, err, ErrBackoff, "failure %d: backoff over after d", i+1)
+			require.Equal(t, calls+1, m.calls.Load())
+		}
+
+		m.err = nil
+		clk.Add(9 * time.Second)
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.NotEmpty(t, tok.Value)
+		assert.EqualValues(t, 6, c.Stats().Failures)
+	})
 }
 
 func TestRetryAfterHintExtendsBackoff(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour, err: fmt.Errorf("wrapped: %w", hintErr{d: 45 * time.Second})}
-	_, err := c.Get(bg, "k", m.fetch)
-	var h hintErr
-	require.ErrorAs(t, err, &h)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour, err: fmt.Errorf("wrapped: %w", hintErr{d: 45 * time.Second})}
+		_, err := c.Get(bg, "k", m.fetch)
+		var h hintErr
+		require.ErrorAs(t, err, &h)
 
-	clk.Add(44 * time.Second)
-	_, err = c.Get(bg, "k", m.fetch)
-	require.ErrorIs(t, err, ErrBackoff)
-	require.ErrorAs(t, err, &h, "errors.As sees through the backoff error")
-	assert.EqualValues(t, 1, m.calls.Load())
+		clk.Add(44 * time.Second)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.ErrorIs(t, err, ErrBackoff)
+		require.ErrorAs(t, err, &h, "errors.As sees through the backoff error")
+		assert.EqualValues(t, 1, m.calls.Load())
 
-	clk.Add(2 * time.Second)
-	_, _ = c.Get(bg, "k", m.fetch)
-	assert.EqualValues(t, 2, m.calls.Load())
+		clk.Add(2 * time.Second)
+		_, _ = c.Get(bg, "k", m.fetch)
+		assert.EqualValues(t, 2, m.calls.Load())
+	})
 }
 
 func TestRetryAfterHintIsCapped(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour, err: hintErr{d: 24 * time.Hour}}
-	_, _ = c.Get(bg, "k", m.fetch)
-	clk.Add(MaxRetryAfterHint + time.Second)
-	_, _ = c.Get(bg, "k", m.fetch)
-	assert.EqualValues(t, 2, m.calls.Load())
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour, err: hintErr{d: 24 * time.Hour}}
+		_, _ = c.Get(bg, "k", m.fetch)
+		clk.Add(MaxRetryAfterHint + time.Second)
+		_, _ = c.Get(bg, "k", m.fetch)
+		assert.EqualValues(t, 2, m.calls.Load())
+	})
 }
 
 func TestBackoffServesStaleToken(t *testing.T) {
@@ -294,114 +316,129 @@ func TestBackoffServesStaleToken(t *testing.T) {
 }
 
 func TestInvalidTokensAreRefused(t *testing.T) {
-	c, clk := newTestCache(t)
-	for name, tok := range map[string]Token{
-		"empty value":    {Value: "", ExpiresAt: clk.Now().Add(time.Hour)},
-		"expired":        {Value: "v", ExpiresAt: clk.Now().Add(-time.Second)},
-		"expires now":    {Value: "v", ExpiresAt: clk.Now()},
-		"zero ExpiresAt": {Value: "v"},
+	for name, tok := range map[string]func(now time.Time) Token{
+		"empty value":    func(now time.Time) Token { return Token{Value: "", ExpiresAt: now.Add(time.Hour)} },
+		"expired":        func(now time.Time) Token { return Token{Value: "v", ExpiresAt: now.Add(-time.Second)} },
+		"expires now":    func(now time.Time) Token { return Token{Value: "v", ExpiresAt: now} },
+		"zero ExpiresAt": func(time.Time) Token { return Token{Value: "v"} },
+		"beyond ceiling": func(now time.Time) Token { return Token{Value: "v", ExpiresAt: now.Add(MaxLifetime + time.Second)} },
+		"too large": func(now time.Time) Token {
+			return Token{Value: "v", ExpiresAt: now.Add(time.Hour), Extra: map[string]string{"x": strings.Repeat("a", MaxTokenSize)}}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			key := "k-" + name
-			calls := 0
-			fetch := func(context.Context) (Token, error) { calls++; return tok, nil }
-			_, err := c.Get(bg, key, fetch)
-			require.ErrorIs(t, err, ErrInvalidToken)
-			assert.NotContains(t, err.Error(), "v\"")
-			clk.Add(time.Minute) // past the backoff
-			_, err = c.Get(bg, key, fetch)
-			require.ErrorIs(t, err, ErrInvalidToken)
-			assert.Equal(t, 2, calls, "never cached")
+			synctest.Test(t, func(t *testing.T) {
+				c, clk := newTestCache(t)
+				calls := 0
+				fetch := func(context.Context) (Token, error) { calls++; return tok(clk.Now()), nil }
+				_, err := c.Get(bg, "k", fetch)
+				require.ErrorIs(t, err, ErrInvalidToken)
+				assert.NotContains(t, err.Error(), "v\"")
+				clk.Add(time.Minute) // past the backoff
+				_, err = c.Get(bg, "k", fetch)
+				require.ErrorIs(t, err, ErrInvalidToken)
+				assert.Equal(t, 2, calls, "never cached")
+			})
 		})
 	}
 }
 
 func TestFetchPanicBecomesError(t *testing.T) {
-	c, _ := newTestCache(t)
-	_, err := c.Get(bg, "k", func(context.Context) (Token, error) { panic("boom") })
-	require.ErrorContains(t, err, "fetch panicked: boom")
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := newTestCache(t)
+		_, err := c.Get(bg, "k", func(context.Context) (Token, error) { panic("boom") })
+		require.ErrorContains(t, err, "fetch panicked: boom")
+	})
 }
 
 func TestNilFetch(t *testing.T) {
-	c, _ := newTestCache(t)
-	_, err := c.Get(bg, "k", nil)
-	require.Error(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := newTestCache(t)
+		_, err := c.Get(bg, "k", nil)
+		require.Error(t, err)
+	})
 }
 
 func TestInvalidateComparesValue(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour}
-	tok1, _ := c.Get(bg, "k", m.fetch)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour}
+		tok1, _ := c.Get(bg, "k", m.fetch)
 
-	c.Invalidate("k", Token{Value: "someone-else"})
-	got, _ := c.Get(bg, "k", m.fetch)
-	assert.Equal(t, tok1, got, "invalidating another value is a no-op")
+		c.Invalidate("k", Token{Value: "someone-else"})
+		got, _ := c.Get(bg, "k", m.fetch)
+		assert.Equal(t, tok1, got, "invalidating another value is a no-op")
 
-	c.Invalidate("k", tok1)
-	tok2, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-2", tok2.Value)
+		c.Invalidate("k", tok1)
+		tok2, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-2", tok2.Value)
 
-	c.Invalidate("k", tok1) // late 401 for the old token
-	got, _ = c.Get(bg, "k", m.fetch)
-	assert.Equal(t, tok2, got)
-	c.Invalidate("missing", tok1) // unknown key: no-op
-	assert.EqualValues(t, 2, m.calls.Load())
+		c.Invalidate("k", tok1) // late 401 for the old token
+		got, _ = c.Get(bg, "k", m.fetch)
+		assert.Equal(t, tok2, got)
+		c.Invalidate("missing", tok1) // unknown key: no-op
+		assert.EqualValues(t, 2, m.calls.Load())
+	})
 }
 
 func TestConcurrent401sCauseOneRefresh(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour, delay: 5 * time.Millisecond}
-	rejected, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour, delay: 5 * time.Millisecond}
+		rejected, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
 
-	var wg sync.WaitGroup
-	for range 100 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.Invalidate("k", rejected)
-			tok, err := c.Get(bg, "k", m.fetch)
-			assert.NoError(t, err)
-			assert.Equal(t, "tok-2", tok.Value)
-		}()
-	}
-	wg.Wait()
-	assert.EqualValues(t, 2, m.calls.Load())
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.Invalidate("k", rejected)
+				tok, err := c.Get(bg, "k", m.fetch)
+				assert.NoError(t, err)
+				assert.Equal(t, "tok-2", tok.Value)
+			}()
+		}
+		wg.Wait()
+		assert.EqualValues(t, 2, m.calls.Load())
+	})
 }
 
 func TestEvictsExpiredFirstThenLRU(t *testing.T) {
-	c, clk := newTestCache(t, WithMaxEntries(3))
-	long := &minter{now: clk.Now, life: time.Hour}
-	short := &minter{now: clk.Now, life: time.Minute}
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithMaxEntries(3))
+		long := &minter{now: clk.Now, life: time.Hour}
+		short := &minter{now: clk.Now, life: time.Minute}
 
-	_, _ = c.Get(bg, "a", long.fetch)
-	clk.Add(time.Second)
-	_, _ = c.Get(bg, "b", short.fetch)
-	clk.Add(time.Second)
-	_, _ = c.Get(bg, "c", long.fetch)
-	clk.Add(2 * time.Minute)          // b has expired
-	_, _ = c.Get(bg, "a", long.fetch) // a is now the most recently used
+		_, _ = c.Get(bg, "a", long.fetch)
+		clk.Add(time.Second)
+		_, _ = c.Get(bg, "b", short.fetch)
+		clk.Add(time.Second)
+		_, _ = c.Get(bg, "c", long.fetch)
+		clk.Add(2 * time.Minute)          // b has expired
+		_, _ = c.Get(bg, "a", long.fetch) // a is now the most recently used
 
-	_, _ = c.Get(bg, "d", long.fetch)
-	s := c.Stats()
-	assert.Equal(t, 3, s.Entries)
-	assert.EqualValues(t, 1, s.Evictions)
-	calls := long.calls.Load()
-	_, _ = c.Get(bg, "a", long.fetch)
-	_, _ = c.Get(bg, "c", long.fetch)
-	assert.Equal(t, calls, long.calls.Load(), "a and c kept; b (expired) went")
+		_, _ = c.Get(bg, "d", long.fetch)
+		s := c.Stats()
+		assert.Equal(t, 3, s.Entries)
+		assert.EqualValues(t, 1, s.Evictions)
+		calls := long.calls.Load()
+		_, _ = c.Get(bg, "a", long.fetch)
+		_, _ = c.Get(bg, "c", long.fetch)
+		assert.Equal(t, calls, long.calls.Load(), "a and c kept; b (expired) went")
 
-	clk.Add(time.Second)
-	_, _ = c.Get(bg, "c", long.fetch)
-	clk.Add(time.Second)
-	_, _ = c.Get(bg, "d", long.fetch)
-	clk.Add(time.Second)
-	_, _ = c.Get(bg, "e", long.fetch) // a is least recently used now
-	assert.EqualValues(t, 2, c.Stats().Evictions)
-	calls = long.calls.Load()
-	_, _ = c.Get(bg, "a", long.fetch)
-	assert.Equal(t, calls+1, long.calls.Load(), "a was evicted")
+		clk.Add(time.Second)
+		_, _ = c.Get(bg, "c", long.fetch)
+		clk.Add(time.Second)
+		_, _ = c.Get(bg, "d", long.fetch)
+		clk.Add(time.Second)
+		_, _ = c.Get(bg, "e", long.fetch) // a is least recently used now
+		assert.EqualValues(t, 2, c.Stats().Evictions)
+		calls = long.calls.Load()
+		_, _ = c.Get(bg, "a", long.fetch)
+		assert.Equal(t, calls+1, long.calls.Load(), "a was evicted")
+	})
 }
 
 func TestSourceSharesEntryWithGet(t *testing.T) {
@@ -431,17 +468,19 @@ func TestSourceSharesEntryWithGet(t *testing.T) {
 }
 
 func TestSourceSurvivesEviction(t *testing.T) {
-	c, clk := newTestCache(t, WithMaxEntries(1))
-	m := &minter{now: clk.Now, life: time.Hour}
-	s := c.Source("k", m.fetch)
-	_, err := s.Token(bg)
-	require.NoError(t, err)
-	_, err = c.Get(bg, "other", m.fetch) // evicts k
-	require.NoError(t, err)
-	tok, err := s.Token(bg)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-3", tok.Value)
-	assert.Equal(t, 1, c.Stats().Entries)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithMaxEntries(1))
+		m := &minter{now: clk.Now, life: time.Hour}
+		s := c.Source("k", m.fetch)
+		_, err := s.Token(bg)
+		require.NoError(t, err)
+		_, err = c.Get(bg, "other", m.fetch) // evicts k
+		require.NoError(t, err)
+		tok, err := s.Token(bg)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-3", tok.Value)
+		assert.Equal(t, 1, c.Stats().Entries)
+	})
 }
 
 func TestOptionsIgnoreNonsense(t *testing.T) {
@@ -464,98 +503,108 @@ func TestOptionsIgnoreNonsense(t *testing.T) {
 }
 
 func TestEarlyExpiryZeroRefreshesAtTheSafetyMargin(t *testing.T) {
-	c, clk := newTestCache(t, WithEarlyExpiry(0))
-	m := &minter{now: clk.Now, life: time.Hour}
-	_, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	clk.Add(time.Hour - time.Second)
-	_, err = c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.EqualValues(t, 1, c.Stats().Hits, "fresh until its ExpiresAt less the safety margin")
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithEarlyExpiry(0))
+		m := &minter{now: clk.Now, life: time.Hour}
+		_, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		clk.Add(time.Hour - time.Second)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, c.Stats().Hits, "fresh until its ExpiresAt less the safety margin")
+	})
 }
 
 func TestStaleFromTheRefreshInstant(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour, gate: make(chan struct{})}
-	close(m.gate)
-	_, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	clk.Add(55*time.Minute - time.Nanosecond)
-	_, _ = c.Get(bg, "k", m.fetch)
-	assert.EqualValues(t, 1, c.Stats().Hits)
-	clk.Add(time.Nanosecond)
-	_, _ = c.Get(bg, "k", m.fetch)
-	assert.EqualValues(t, 1, c.Stats().Hits, "stale at exactly ExpiresAt-m")
-	assert.EqualValues(t, 1, c.Stats().StaleHits)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour, gate: make(chan struct{})}
+		close(m.gate)
+		_, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		clk.Add(55*time.Minute - time.Nanosecond)
+		_, _ = c.Get(bg, "k", m.fetch)
+		assert.EqualValues(t, 1, c.Stats().Hits)
+		clk.Add(time.Nanosecond)
+		_, _ = c.Get(bg, "k", m.fetch)
+		assert.EqualValues(t, 1, c.Stats().Hits, "stale at exactly ExpiresAt-m")
+		assert.EqualValues(t, 1, c.Stats().StaleHits)
+	})
 }
 
 func TestSlowPathUseCountsForLRU(t *testing.T) {
-	// A Source's first read resolves its entry on the slow path; that read
-	// is a use too, so the entry outlives one used longer ago.
-	c, clk := newTestCache(t, WithMaxEntries(2))
-	m := &minter{now: clk.Now, life: time.Hour}
-	_, err := c.Get(bg, "a", m.fetch)
-	require.NoError(t, err)
-	clk.Add(time.Second)
-	_, err = c.Get(bg, "b", m.fetch)
-	require.NoError(t, err)
-	clk.Add(time.Second)
-	_, err = c.Source("a", m.fetch).Token(bg)
-	require.NoError(t, err)
-	clk.Add(time.Second)
-	_, err = c.Get(bg, "c", m.fetch)
-	require.NoError(t, err)
-	_, ok := c.entries.Load("a")
-	assert.True(t, ok, "a was used last")
-	_, ok = c.entries.Load("b")
-	assert.False(t, ok, "b was the least recently used")
+	synctest.Test(t, func(t *testing.T) {
+		// A Source's first read resolves its entry on the slow path; that read
+		// is a use too, so the entry outlives one used longer ago.
+		c, clk := newTestCache(t, WithMaxEntries(2))
+		m := &minter{now: clk.Now, life: time.Hour}
+		_, err := c.Get(bg, "a", m.fetch)
+		require.NoError(t, err)
+		clk.Add(time.Second)
+		_, err = c.Get(bg, "b", m.fetch)
+		require.NoError(t, err)
+		clk.Add(time.Second)
+		_, err = c.Source("a", m.fetch).Token(bg)
+		require.NoError(t, err)
+		clk.Add(time.Second)
+		_, err = c.Get(bg, "c", m.fetch)
+		require.NoError(t, err)
+		_, ok := c.entries.Load("a")
+		assert.True(t, ok, "a was used last")
+		_, ok = c.entries.Load("b")
+		assert.False(t, ok, "b was the least recently used")
+	})
 }
 
 func TestEvictionSamplesInsteadOfScanning(t *testing.T) {
-	// One expired entry among 1,000 fresh ones: an eviction looks at 5
-	// random entries, not at all of them, so it almost surely misses it (a
-	// fixed seed makes "almost" repeatable). A cache of 5 is judged whole.
-	c, clk := newTestCache(t, WithMaxEntries(1000), withSeed(11))
-	long := &minter{now: clk.Now, life: time.Hour}
-	short := &minter{now: clk.Now, life: time.Minute}
-	_, err := c.Get(bg, "expired", short.fetch)
-	require.NoError(t, err)
-	for i := range 999 {
-		_, err := c.Get(bg, fmt.Sprintf("k%d", i), long.fetch)
+	synctest.Test(t, func(t *testing.T) {
+		// One expired entry among 1,000 fresh ones: an eviction looks at 5
+		// random entries, not at all of them, so it almost surely misses it (a
+		// fixed seed makes "almost" repeatable). A cache of 5 is judged whole.
+		c, clk := newTestCache(t, WithMaxEntries(1000), withSeed(11))
+		long := &minter{now: clk.Now, life: time.Hour}
+		short := &minter{now: clk.Now, life: time.Minute}
+		_, err := c.Get(bg, "expired", short.fetch)
 		require.NoError(t, err)
-	}
-	clk.Add(2 * time.Minute)
-	_, err = c.Get(bg, "new", long.fetch)
-	require.NoError(t, err)
-	_, ok := c.entries.Load("expired")
-	assert.True(t, ok, "not found by 5 samples")
-	assert.EqualValues(t, 1, c.Stats().Evictions)
-
-	small, clk2 := newTestCache(t, WithMaxEntries(evictSamples), withSeed(11))
-	long2 := &minter{now: clk2.Now, life: time.Hour}
-	short2 := &minter{now: clk2.Now, life: time.Minute}
-	for round := range 20 {
-		key := fmt.Sprintf("expired%d", round)
-		_, err := small.Get(bg, key, short2.fetch)
-		require.NoError(t, err)
-		for i := range evictSamples - 1 {
-			_, err := small.Get(bg, fmt.Sprintf("r%d-%d", round, i), long2.fetch)
+		for i := range 999 {
+			_, err := c.Get(bg, fmt.Sprintf("k%d", i), long.fetch)
 			require.NoError(t, err)
 		}
-		clk2.Add(2 * time.Minute)
-		_, err = small.Get(bg, fmt.Sprintf("new%d", round), long2.fetch)
+		clk.Add(2 * time.Minute)
+		_, err = c.Get(bg, "new", long.fetch)
 		require.NoError(t, err)
-		_, ok := small.entries.Load(key)
-		require.False(t, ok, "round %d: the expired entry went first", round)
-	}
+		_, ok := c.entries.Load("expired")
+		assert.True(t, ok, "not found by 5 samples")
+		assert.EqualValues(t, 1, c.Stats().Evictions)
+
+		small, clk2 := newTestCache(t, WithMaxEntries(evictSamples), withSeed(11))
+		long2 := &minter{now: clk2.Now, life: time.Hour}
+		short2 := &minter{now: clk2.Now, life: time.Minute}
+		for round := range 20 {
+			key := fmt.Sprintf("expired%d", round)
+			_, err := small.Get(bg, key, short2.fetch)
+			require.NoError(t, err)
+			for i := range evictSamples - 1 {
+				_, err := small.Get(bg, fmt.Sprintf("r%d-%d", round, i), long2.fetch)
+				require.NoError(t, err)
+			}
+			clk2.Add(2 * time.Minute)
+			_, err = small.Get(bg, fmt.Sprintf("new%d", round), long2.fetch)
+			require.NoError(t, err)
+			_, ok := small.entries.Load(key)
+			require.False(t, ok, "round %d: the expired entry went first", round)
+		}
+	})
 }
 
 func TestNowUsesClock(t *testing.T) {
-	c, clk := newTestCache(t)
-	assert.Equal(t, clk.Now(), c.Now())
-	c2 := New()
-	defer c2.Close()
-	assert.WithinDuration(t, time.Now(), c2.Now(), time.Second)
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		assert.Equal(t, clk.Now(), c.Now())
+		c2 := New()
+		defer c2.Close()
+		assert.WithinDuration(t, time.Now(), c2.Now(), time.Second)
+	})
 }
 
 type skipErr struct{}
@@ -564,46 +613,50 @@ func (skipErr) Error() string     { return "tenant not found" }
 func (skipErr) SkipBackoff() bool { return true }
 
 func TestBackoffSkipperLeavesKeyFree(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour, err: fmt.Errorf("wrapped: %w", skipErr{})}
-	_, err := c.Get(bg, "k", m.fetch)
-	require.ErrorIs(t, err, skipErr{})
-	_, err = c.Get(bg, "k", m.fetch)
-	require.ErrorIs(t, err, skipErr{})
-	require.NotErrorIs(t, err, ErrBackoff)
-	assert.EqualValues(t, 2, m.calls.Load(), "no backoff: fetched again at once")
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour, err: fmt.Errorf("wrapped: %w", skipErr{})}
+		_, err := c.Get(bg, "k", m.fetch)
+		require.ErrorIs(t, err, skipErr{})
+		_, err = c.Get(bg, "k", m.fetch)
+		require.ErrorIs(t, err, skipErr{})
+		require.NotErrorIs(t, err, ErrBackoff)
+		assert.EqualValues(t, 2, m.calls.Load(), "no backoff: fetched again at once")
 
-	m.err = nil
-	tok, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-3", tok.Value)
-	assert.EqualValues(t, 2, c.Stats().Failures)
+		m.err = nil
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-3", tok.Value)
+		assert.EqualValues(t, 2, c.Stats().Failures)
+	})
 }
 
 func TestGetFreshWaitsInsteadOfServingStale(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: 10 * time.Minute}
-	first, err := c.GetFresh(bg, "k", m.fetch)
-	require.NoError(t, err)
-	again, err := c.GetFresh(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, first, again, "fresh: reused")
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: 10 * time.Minute}
+		first, err := c.GetFresh(bg, "k", m.fetch)
+		require.NoError(t, err)
+		again, err := c.GetFresh(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, first, again, "fresh: reused")
 
-	clk.Add(6 * time.Minute) // 4 min left: stale
-	tok, err := c.GetFresh(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-2", tok.Value, "waited for the refresh")
-	assert.Equal(t, clk.Now().Add(10*time.Minute), tok.ExpiresAt)
+		clk.Add(6 * time.Minute) // 4 min left: stale
+		tok, err := c.GetFresh(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-2", tok.Value, "waited for the refresh")
+		assert.Equal(t, clk.Now().Add(10*time.Minute), tok.ExpiresAt)
 
-	// With the provider failing, a still-usable stale token beats an error.
-	clk.Add(6 * time.Minute)
-	m.err = errUpstream
-	_, err = c.GetFresh(bg, "k", m.fetch)
-	require.ErrorIs(t, err, errUpstream)
-	tok, err = c.GetFresh(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-2", tok.Value)
-	assert.EqualValues(t, 3, m.calls.Load())
+		// With the provider failing, a still-usable stale token beats an error.
+		clk.Add(6 * time.Minute)
+		m.err = errUpstream
+		_, err = c.GetFresh(bg, "k", m.fetch)
+		require.ErrorIs(t, err, errUpstream)
+		tok, err = c.GetFresh(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-2", tok.Value)
+		assert.EqualValues(t, 3, m.calls.Load())
+	})
 }
 
 func TestEvictionSparesInFlightFetch(t *testing.T) {
@@ -639,169 +692,154 @@ func TestEvictionSparesInFlightFetch(t *testing.T) {
 }
 
 func TestFlightAfterInstallServesWithoutFetching(t *testing.T) {
-	// A caller that found no token can reach the flight after the previous
-	// one has installed a token and left: the re-check inside the flight
-	// serves that token, so a herd never fetches twice.
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour}
-	first, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	got, err := c.fly(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, first, got)
-	assert.EqualValues(t, 1, m.calls.Load())
-	assert.EqualValues(t, 1, c.Stats().Fetches)
+	synctest.Test(t, func(t *testing.T) {
+		// A caller that found no token can reach the flight after the previous
+		// one has installed a token and left: the re-check inside the flight
+		// serves that token, so a herd never fetches twice.
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour}
+		first, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		got, err := flyOnce(c, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, first, got)
+		assert.EqualValues(t, 1, m.calls.Load())
+		assert.EqualValues(t, 1, c.Stats().Fetches)
 
-	// Likewise a backoff left by a failed flight.
-	m.err = errUpstream
-	clk.Add(time.Hour)
-	_, err = c.Get(bg, "k", m.fetch)
-	require.ErrorIs(t, err, errUpstream)
-	_, err = c.fly(bg, "k", m.fetch)
-	require.ErrorIs(t, err, ErrBackoff)
-	assert.EqualValues(t, 2, m.calls.Load())
+		// Likewise a backoff left by a failed flight.
+		m.err = errUpstream
+		clk.Add(time.Hour)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.ErrorIs(t, err, errUpstream)
+		_, err = flyOnce(c, "k", m.fetch)
+		require.ErrorIs(t, err, ErrBackoff)
+		assert.EqualValues(t, 2, m.calls.Load())
+	})
 }
 
 func TestEvictionAtCapacityKeepsTheBound(t *testing.T) {
-	c, clk := newTestCache(t, WithMaxEntries(100), withSeed(7))
-	m := &minter{now: clk.Now, life: time.Hour}
-	for i := range 1000 {
-		_, err := c.Get(bg, fmt.Sprintf("k%d", i), m.fetch)
-		require.NoError(t, err)
-		clk.Add(time.Millisecond)
-	}
-	s := c.Stats()
-	assert.Equal(t, 100, s.Entries)
-	assert.EqualValues(t, 900, s.Evictions)
-	n := 0
-	c.entries.Range(func(k, v any) bool {
-		e := v.(*entry)
-		assert.Same(t, e, c.all[e.idx], "index of %v", k)
-		n++
-		return true
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithMaxEntries(100), withSeed(7))
+		m := &minter{now: clk.Now, life: time.Hour}
+		for i := range 1000 {
+			_, err := c.Get(bg, fmt.Sprintf("k%d", i), m.fetch)
+			require.NoError(t, err)
+			clk.Add(time.Millisecond)
+		}
+		s := c.Stats()
+		assert.Equal(t, 100, s.Entries)
+		assert.EqualValues(t, 900, s.Evictions)
+		n := 0
+		c.entries.Range(func(k string, e *entry) bool {
+			assert.Same(t, e, c.all[e.idx], "index of %v", k)
+			n++
+			return true
+		})
+		assert.Equal(t, 100, n)
+		// Sampled LRU: the most recent keys survive, the oldest went.
+		_, ok := c.entries.Load("k999")
+		assert.True(t, ok)
+		_, ok = c.entries.Load("k0")
+		assert.False(t, ok)
 	})
-	assert.Equal(t, 100, n)
-	// Sampled LRU: the most recent keys survive, the oldest went.
-	_, ok := c.entries.Load("k999")
-	assert.True(t, ok)
-	_, ok = c.entries.Load("k0")
-	assert.False(t, ok)
 }
 
 func TestEvictionPrefersExpiredAmongSamples(t *testing.T) {
-	// Half the entries hold expired tokens, half fresh ones: with 5 samples
-	// an eviction rarely picks a fresh one.
-	c, clk := newTestCache(t, WithMaxEntries(200), withSeed(3))
-	long := &minter{now: clk.Now, life: time.Hour}
-	short := &minter{now: clk.Now, life: time.Minute}
-	for i := range 200 {
-		m := long
-		if i%2 == 0 {
-			m = short
+	synctest.Test(t, func(t *testing.T) {
+		// Half the entries hold expired tokens, half fresh ones: with 5 samples
+		// an eviction rarely picks a fresh one.
+		c, clk := newTestCache(t, WithMaxEntries(200), withSeed(3))
+		long := &minter{now: clk.Now, life: time.Hour}
+		short := &minter{now: clk.Now, life: time.Minute}
+		for i := range 200 {
+			m := long
+			if i%2 == 0 {
+				m = short
+			}
+			_, err := c.Get(bg, fmt.Sprintf("k%d", i), m.fetch)
+			require.NoError(t, err)
 		}
-		_, err := c.Get(bg, fmt.Sprintf("k%d", i), m.fetch)
-		require.NoError(t, err)
-	}
-	clk.Add(2 * time.Minute)
-	for i := range 50 {
-		_, err := c.Get(bg, fmt.Sprintf("new%d", i), long.fetch)
-		require.NoError(t, err)
-	}
-	fresh := 0
-	for i := 1; i < 200; i += 2 {
-		if _, ok := c.entries.Load(fmt.Sprintf("k%d", i)); ok {
-			fresh++
+		clk.Add(2 * time.Minute)
+		for i := range 50 {
+			_, err := c.Get(bg, fmt.Sprintf("new%d", i), long.fetch)
+			require.NoError(t, err)
 		}
-	}
-	// Blind sampling would have taken about 25 fresh ones.
-	assert.GreaterOrEqual(t, fresh, 95, "expired entries go first")
+		fresh := 0
+		for i := 1; i < 200; i += 2 {
+			if _, ok := c.entries.Load(fmt.Sprintf("k%d", i)); ok {
+				fresh++
+			}
+		}
+		// Blind sampling would have taken about 25 fresh ones.
+		assert.GreaterOrEqual(t, fresh, 95, "expired entries go first")
+	})
 }
 
 func TestRefreshJitterIsDeterministicAndBounded(t *testing.T) {
-	clk := newFakeClock()
-	tok := Token{Value: "v", ExpiresAt: clk.Now().Add(time.Hour)}
-	// With a fake clock and no option: exact.
-	c0 := New(WithClock(clk.Now))
-	defer c0.Close()
-	assert.Equal(t, tok.ExpiresAt.Add(-5*time.Minute), c0.refreshAt(tok, clk.Now()))
+	synctest.Test(t, func(t *testing.T) {
+		clk := newFakeClock()
+		tok := Token{Value: "v", ExpiresAt: clk.Now().Add(time.Hour)}
+		// No jitter: exact.
+		c0 := New(WithRefreshJitter(0))
+		defer c0.Close()
+		assert.Equal(t, tok.ExpiresAt.Add(-5*time.Minute), c0.refreshAt(tok, clk.Now()))
 
-	a := New(WithClock(clk.Now), WithRefreshJitter(0.2))
-	b := New(WithClock(clk.Now), WithRefreshJitter(0.2))
-	defer a.Close()
-	defer b.Close()
-	distinct := map[time.Time]bool{}
-	for range 50 {
-		ra, rb := a.refreshAt(tok, clk.Now()), b.refreshAt(tok, clk.Now())
-		assert.Equal(t, ra, rb, "a fake clock repeats")
-		assert.False(t, ra.After(tok.ExpiresAt.Add(-5*time.Minute)), "never later than the margin")
-		assert.False(t, ra.Before(tok.ExpiresAt.Add(-6*time.Minute)), "at most 20%% of it earlier")
-		distinct[ra] = true
-	}
-	assert.Greater(t, len(distinct), 40)
+		a := New(WithRefreshJitter(0.2), withSeed(1))
+		b := New(WithRefreshJitter(0.2), withSeed(1))
+		defer a.Close()
+		defer b.Close()
+		distinct := map[time.Time]bool{}
+		for range 50 {
+			ra, rb := a.refreshAt(tok, clk.Now()), b.refreshAt(tok, clk.Now())
+			assert.Equal(t, ra, rb, "a seed repeats")
+			assert.False(t, ra.After(tok.ExpiresAt.Add(-5*time.Minute)), "never later than the margin")
+			assert.False(t, ra.Before(tok.ExpiresAt.Add(-6*time.Minute)), "at most 20%% of it earlier")
+			distinct[ra] = true
+		}
+		assert.Greater(t, len(distinct), 40)
 
-	// Clamped to half the margin; a short-lived token keeps a fresh first
-	// quarter and its safety margin.
-	big := New(WithClock(clk.Now), WithRefreshJitter(7))
-	defer big.Close()
-	short := Token{Value: "v", ExpiresAt: clk.Now().Add(4 * time.Minute)}
-	for range 50 {
-		r := big.refreshAt(short, clk.Now())
-		assert.False(t, r.Before(clk.Now().Add(time.Minute)), "m = 2 min, jitter ≤ 1 min")
-		assert.False(t, r.After(clk.Now().Add(2*time.Minute)))
-		it := newItem(short, r)
-		assert.Less(t, it.staleAt, it.expireAt)
-		assert.Equal(t, short.ExpiresAt.Add(-safetyMargin).UnixNano(), it.expireAt)
-	}
-	tiny := Token{Value: "v", ExpiresAt: clk.Now().Add(4 * time.Second)}
-	it := newItem(tiny, clk.Now().Add(2*time.Second))
-	assert.Equal(t, tiny.ExpiresAt.Add(-time.Second).UnixNano(), it.expireAt, "safety margin: half the 2 s window")
-	neg := New(WithClock(clk.Now), WithRefreshJitter(-1))
-	defer neg.Close()
-	assert.Zero(t, neg.cfg.jitter)
-	real := New()
-	defer real.Close()
-	assert.Equal(t, DefaultRefreshJitter, real.cfg.jitter)
+		// Clamped to half the margin; a short-lived token keeps a fresh first
+		// quarter and its safety margin.
+		big := New(WithRefreshJitter(7))
+		defer big.Close()
+		short := Token{Value: "v", ExpiresAt: clk.Now().Add(4 * time.Minute)}
+		for range 50 {
+			r := big.refreshAt(short, clk.Now())
+			assert.False(t, r.Before(clk.Now().Add(time.Minute)), "m = 2 min, jitter ≤ 1 min")
+			assert.False(t, r.After(clk.Now().Add(2*time.Minute)))
+			it := newItem(short, r)
+			assert.Less(t, it.staleAt, it.expireAt)
+			assert.Equal(t, short.ExpiresAt.Add(-safetyMargin).UnixNano(), it.expireAt)
+		}
+		tiny := Token{Value: "v", ExpiresAt: clk.Now().Add(4 * time.Second)}
+		it := newItem(tiny, clk.Now().Add(2*time.Second))
+		assert.Equal(t, tiny.ExpiresAt.Add(-time.Second).UnixNano(), it.expireAt, "safety margin: half the 2 s window")
+		neg := New(WithRefreshJitter(-1))
+		defer neg.Close()
+		assert.Zero(t, neg.cfg.jitter)
+		real := New()
+		defer real.Close()
+		assert.Equal(t, DefaultRefreshJitter, real.cfg.jitter)
+	})
 }
 
 func TestNanosSaturates(t *testing.T) {
-	assert.Equal(t, int64(math.MaxInt64), nanos(time.Date(33715, 1, 1, 0, 0, 0, 0, time.UTC)))
-	assert.Equal(t, int64(math.MinInt64), nanos(time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)))
-	d := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
-	assert.Equal(t, d.UnixNano(), nanos(d))
-	assert.Equal(t, time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC).UnixNano(), nanos(time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC)))
-	assert.Equal(t, time.Date(1679, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano(), nanos(time.Date(1679, 1, 1, 0, 0, 0, 0, time.UTC)))
+	synctest.Test(t, func(t *testing.T) {
+		assert.Equal(t, int64(math.MaxInt64), nanos(time.Date(33715, 1, 1, 0, 0, 0, 0, time.UTC)))
+		assert.Equal(t, int64(math.MinInt64), nanos(time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)))
+		d := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+		assert.Equal(t, d.UnixNano(), nanos(d))
+		assert.Equal(t, time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC).UnixNano(), nanos(time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC)))
+		assert.Equal(t, time.Date(1679, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano(), nanos(time.Date(1679, 1, 1, 0, 0, 0, 0, time.UTC)))
 
-	// A token a provider says lives for millennia is cached, not mangled.
-	c, clk := newTestCache(t)
-	far := Token{Value: "v", ExpiresAt: clk.Now().AddDate(30000, 0, 0)}
-	calls := 0
-	for range 3 {
-		tok, err := c.Get(bg, "k", func(context.Context) (Token, error) { calls++; return far, nil })
-		require.NoError(t, err)
-		assert.Equal(t, far, tok)
-	}
-	assert.Equal(t, 1, calls)
-}
-
-func TestHitsOfCollectedSourcesStayCounted(t *testing.T) {
-	c, clk := newTestCache(t)
-	m := &minter{now: clk.Now, life: time.Hour}
-	func() {
-		s := c.Source("k", m.fetch)
-		for range 3 {
-			_, err := s.Token(bg) // a miss, then two hits
-			require.NoError(t, err)
-		}
-	}()
-	for i := 0; ; i++ {
-		runtime.GC()
-		n := 0
-		c.srcs.Range(func(any, any) bool { n++; return true })
-		if n == 0 {
-			break
-		}
-		require.Less(t, i, 200, "the Source's cleanup never ran")
-		time.Sleep(time.Millisecond)
-	}
-	assert.EqualValues(t, 2, c.Stats().Hits)
+		// A token a provider says lives for millennia is refused, not mangled.
+		c, clk := newTestCache(t)
+		far := Token{Value: "v", ExpiresAt: clk.Now().AddDate(30000, 0, 0)}
+		_, err := c.Get(bg, "k", func(context.Context) (Token, error) { return far, nil })
+		require.ErrorIs(t, err, ErrInvalidToken)
+		// One at the ceiling is cached, its times saturated.
+		ok := Token{Value: "v", ExpiresAt: clk.Now().Add(MaxLifetime)}
+		it := newItem(ok, ok.ExpiresAt.Add(-time.Hour))
+		assert.Less(t, it.staleAt, it.expireAt)
+	})
 }

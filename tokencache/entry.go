@@ -55,17 +55,19 @@ func nanos(t time.Time) int64 {
 
 // entry is the cache's state for one key.
 type entry struct {
-	key  string
-	cur  atomic.Pointer[item]
-	used atomic.Int64 // last use, by the cache's coarse clock, for LRU eviction
-	ends atomic.Int64 // cur's expireAt (MinInt64 with none), so that eviction need not load cur
+	key      string
+	provider string // as the first Fetcher for the key named it
+	cur      atomic.Pointer[item]
+	used     atomic.Int64 // last use, by the coarse clock, for LRU eviction
 
-	flying     atomic.Int32         // flights pinning this entry; eviction spares it (incremented under Cache.mu)
+	flying     atomic.Int32         // flights pinning this entry; eviction spares it (changed under Cache.mu)
 	refreshing atomic.Bool          // a background refresh has been started and not yet ended
 	fail       atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
 
 	mu       sync.Mutex
 	rejected string // value of the last invalidated token; never reloaded from a Store
+	fallback *item  // the last invalidated token, served only while no new one can be had
+	dropped  bool   // cur was emptied by Invalidate (the next fetch's reason)
 
 	idx int // position in Cache.all; guarded by Cache.mu
 }
@@ -78,12 +80,20 @@ type fail struct {
 	until time.Time // no new fetch before this
 }
 
-// install replaces the entry's item with it. The caller holds e.mu.
+// install replaces the entry's token with it and forgets any fallback.
 func (e *entry) install(it *item) {
-	ends := int64(math.MinInt64)
-	if it != nil {
-		ends = it.expireAt
-	}
-	e.ends.Store(ends)
+	e.mu.Lock()
 	e.cur.Store(it)
+	e.fallback, e.dropped = nil, false
+	e.mu.Unlock()
+}
+
+// lastResort is the invalidated token if it can still be served at now.
+func (e *entry) lastResort(now int64) *item {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fallback != nil && e.fallback.phaseAt(now) != phaseExpired {
+		return e.fallback
+	}
+	return nil
 }

@@ -9,53 +9,47 @@ const evictSamples = 5
 // pin returns key's entry, creating it (and evicting to make room) if need
 // be, and marks it as pinned by a flight so that eviction spares it. The
 // caller unpins it with e.flying.Add(-1).
-func (c *Cache) pin(key string) *entry {
+func (c *Cache) pin(key, provider string) *entry {
+	var evicted []*entry
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	var e *entry
-	if v, ok := c.entries.Load(key); ok {
-		e = v.(*entry)
-	} else {
+	e, ok := c.entries.Load(key)
+	if !ok {
 		// More than one when flights kept the cache over its bound.
-		for len(c.all) >= c.cfg.maxEntries && c.evictLocked() {
+		for len(c.all) >= c.cfg.maxEntries {
+			v := c.evictLocked()
+			if v == nil {
+				break
+			}
+			evicted = append(evicted, v)
 		}
-		e = &entry{key: key, idx: len(c.all)}
-		e.used.Store(c.useTick())
+		e = &entry{key: key, provider: provider, idx: len(c.all)}
+		e.used.Store(c.coarse.Load())
 		c.all = append(c.all, e)
 		c.entries.Store(key, e)
 	}
 	e.flying.Add(1)
+	c.mu.Unlock()
+	for _, v := range evicted {
+		c.event(v, EventEviction, "", 0, nil)
+	}
 	return e
 }
 
-func (c *Cache) useTick() int64 {
-	if c.cfg.clock != nil {
-		return c.cfg.clock().UnixNano()
-	}
-	return c.coarse.Load()
-}
-
 // evictLocked drops one entry that no flight pins, chosen among
-// evictSamples random ones (all of them in a small cache). If every entry
-// it sees is pinned, it looks at all of them; if all are pinned, it reports
-// false and the cache grows past its bound until a flight ends. The caller
-// holds c.mu.
-func (c *Cache) evictLocked() bool {
+// evictSamples random ones (all of them in a small cache), and returns it.
+// If every entry it sees is pinned, it looks at all of them; if all are
+// pinned, it returns nil and the cache grows past its bound until a flight
+// ends. The caller holds c.mu.
+func (c *Cache) evictLocked() *entry {
 	n := len(c.all)
-	if n == 0 {
-		return false
-	}
-	now := nanos(c.Now())
-	if c.cfg.clock == nil {
-		now = max(now, c.coarse.Load())
-	}
+	now := c.now()
 	var victim *entry
 	expired := false
 	consider := func(e *entry) {
 		if expired || e.flying.Load() > 0 {
 			return
 		}
-		if now >= e.ends.Load() {
+		if it := e.cur.Load(); it == nil || now >= it.expireAt {
 			victim, expired = e, true
 		} else if victim == nil || e.used.Load() < victim.used.Load() {
 			victim = e
@@ -74,16 +68,14 @@ func (c *Cache) evictLocked() bool {
 		}
 	}
 	if victim == nil {
-		return false
+		return nil
 	}
-	victim.mu.Lock()
-	victim.install(nil) // a Source holding it goes back to the map
-	victim.mu.Unlock()
+	victim.install(nil) // a Source bound to it goes back to the map
 	c.entries.Delete(victim.key)
 	last := c.all[n-1]
 	c.all[victim.idx], last.idx = last, victim.idx
 	c.all[n-1] = nil
 	c.all = c.all[:n-1]
-	c.stat.evictions.inc()
-	return true
+	c.stat.evictions.Add(1)
+	return victim
 }

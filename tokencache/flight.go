@@ -6,136 +6,157 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 )
-
-// flight joins key's fetch in flight, or starts it. The fetch runs on ctx's
-// values without its cancellation: it serves every caller of the key.
-func (c *Cache) flight(ctx context.Context, key string, fetch FetchFunc) <-chan singleflight.Result {
-	parent := context.WithoutCancel(ctx)
-	return c.flights.DoChan(key, func() (any, error) { return c.fly(parent, key, fetch) })
-}
-
-// refresh starts one background refresh of e's stale token, unless one is
-// under way.
-func (c *Cache) refresh(ctx context.Context, e *entry, key string, fetch FetchFunc) {
-	if e.refreshing.Load() || !e.refreshing.CompareAndSwap(false, true) {
-		return
-	}
-	parent := context.WithoutCancel(ctx)
-	// The flag is cleared once the flight this refresh joined has ended, not
-	// when some flight does: a refresh that joins a flight just ending must
-	// not leave the flag set for good.
-	if !c.goBackground(func() {
-		_, _, _ = c.flights.Do(key, func() (any, error) { return c.fly(parent, key, fetch) })
-		e.refreshing.Store(false)
-	}) {
-		e.refreshing.Store(false)
-	}
-}
 
 // fly is the body of key's single flight: it resolves the key's entry again
 // (an entry a caller saw may have been evicted since), serves a token or a
 // backoff that an earlier flight left (a herd arriving just after it
 // ended must not fetch again), and otherwise fetches and records the
-// outcome.
-func (c *Cache) fly(parent context.Context, key string, fetch FetchFunc) (any, error) {
+// outcome. leader is the caller that started it (nil for a background
+// refresh).
+func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher, refresh bool) (any, error) {
 	c.life.RLock()
 	if c.closed.Load() {
 		c.life.RUnlock()
-		return Token{}, ErrClosed
+		return flown{}, ErrClosed
 	}
 	c.wg.Add(1)
 	c.life.RUnlock()
 	defer c.wg.Done()
 
-	e := c.pin(key)
+	e := c.pin(key, f.Provider)
 	defer e.flying.Add(-1)
 
-	now := c.Now()
-	if it := e.cur.Load(); it != nil && c.phaseOf(it, now) == phaseFresh {
-		return it.tok, nil
+	now := c.now()
+	it := e.cur.Load()
+	if it != nil && it.phaseAt(now) == phaseFresh {
+		return flown{tok: it.tok}, nil
 	}
-	if f := e.fail.Load(); f != nil && now.Before(f.until) {
-		return Token{}, backoffError(f, now)
+	if fl := e.fail.Load(); fl != nil && now < nanos(fl.until) {
+		return flown{}, backoffError(fl, now)
 	}
 
-	ctx, cancel := context.WithTimeout(parent, c.cfg.fetchTimeout)
+	info := FetchInfo{Provider: e.provider, KeyHash: keyHash(key), Reason: c.reason(e, it, now, refresh)}
+	obsCtx := parent
+	c.observe(func(o Observer) { obsCtx = o.FetchStart(obsCtx, info) })
+	ctx, cancel := context.WithTimeout(obsCtx, c.cfg.fetchTimeout)
 	defer cancel()
 	defer context.AfterFunc(c.base, cancel)()
 
-	c.stat.fetches.inc()
-	ent, err := c.obtain(ctx, e, fetch)
+	c.stat.fetches.Add(1)
+	start := time.Now()
+	ent, source, err := c.obtain(ctx, e, f)
+	res := FetchResult{Source: source, Duration: time.Since(start), Err: err}
 	if err != nil && c.base.Err() != nil {
-		return Token{}, ErrClosed
+		err, res.Err = ErrClosed, ErrClosed
 	}
-	now = c.Now()
+	out := flown{leader: leader}
+	if c.obs.Load() != nil {
+		out.obsCtx = obsCtx
+	}
 	if err == nil {
-		if c.cfg.clock == nil {
-			c.advanceCoarse(nanos(now))
-			c.startWatchdog()
-		}
-		e.mu.Lock()
+		res.Lifetime = ent.Token.ExpiresAt.Sub(c.Now())
+		c.startWatchdog()
 		e.install(newItem(ent.Token, ent.RefreshAt))
-		e.mu.Unlock()
 		e.fail.Store(nil)
-		c.debug("token fetched", key, slog.Time("refresh_at", ent.RefreshAt), slog.Time("expires_at", ent.Token.ExpiresAt))
-		return ent.Token, nil
+		c.observe(func(o Observer) { o.FetchEnd(obsCtx, info, res) })
+		c.log(slog.LevelDebug, "token fetched", e.provider, key, slog.String("source", source),
+			slog.Time("refresh_at", ent.RefreshAt), slog.Time("expires_at", ent.Token.ExpiresAt))
+		out.tok = ent.Token
+		return out, nil
 	}
-	c.stat.failures.inc()
-	if skipsBackoff(err) {
-		c.debug("token fetch failed; no backoff", key, slog.String("error", err.Error()))
-		return Token{}, err
+	c.stat.failures.Add(1)
+	c.observe(func(o Observer) { o.FetchEnd(obsCtx, info, res) })
+	if errors.Is(err, ErrClosed) {
+		return out, err
 	}
-	n := 1
-	if f := e.fail.Load(); f != nil {
-		n = f.n + 1
+	if !skipsBackoff(err) {
+		n := 1
+		if fl := e.fail.Load(); fl != nil {
+			n = fl.n + 1
+		}
+		wait := c.backoff(n, err)
+		e.fail.Store(&fail{n: n, err: err, until: time.Unix(0, c.now()).Add(wait)})
+		c.event(e, EventBackoff, "", wait, err)
+		c.log(slog.LevelWarn, "token fetch failed", e.provider, key, slog.Int("failures", n),
+			slog.Duration("backoff", wait), slog.String("error", err.Error()))
+	} else {
+		c.log(slog.LevelDebug, "token fetch failed; no backoff", e.provider, key, slog.String("error", err.Error()))
 	}
-	wait := c.backoff(n, err)
-	e.fail.Store(&fail{n: n, err: err, until: now.Add(wait)})
-	c.warn("token fetch failed", key, slog.Int("failures", n), slog.Duration("backoff", wait), slog.String("error", err.Error()))
-	return Token{}, err
+	if it := e.lastResort(c.now()); it != nil {
+		out.tok = it.tok
+		return out, nil
+	}
+	return out, err
+}
+
+// reason says why a fetch of e runs, given the item it replaces.
+func (c *Cache) reason(e *entry, it *item, now int64, refresh bool) string {
+	e.mu.Lock()
+	dropped := e.dropped
+	e.mu.Unlock()
+	switch {
+	case dropped:
+		return ReasonInvalidated
+	case refresh || (it != nil && it.phaseAt(now) == phaseStale):
+		return ReasonStale
+	case it != nil:
+		return ReasonExpired
+	}
+	return ReasonMissing
 }
 
 // obtain gets a token for e: from the Store when another process has
 // published a fresh one, else from fetch (under the Store's refresh lock
-// when there is a Store).
-func (c *Cache) obtain(ctx context.Context, e *entry, fetch FetchFunc) (Entry, error) {
-	if c.cfg.store == nil {
-		return c.mint(ctx, fetch)
+// when there is a Store). It reports where the token came from.
+func (c *Cache) obtain(ctx context.Context, e *entry, f Fetcher) (Entry, string, error) {
+	st := c.cfg.store
+	if st == nil {
+		ent, err := c.mint(ctx, f.Fetch)
+		return ent, SourceProvider, err
 	}
-	if ent, ok, _ := c.loadShared(ctx, e); ok {
-		return ent, nil
+	if ent, ok, _ := c.loadShared(ctx, e, f); ok {
+		return ent, SourceStore, nil
 	}
-	release, acquired, err := c.cfg.store.TryLock(ctx, e.key, c.cfg.fetchTimeout)
+	var release func(context.Context) error
+	var acquired bool
+	err := c.storeOp(e, OpLock, func() (err error) {
+		release, acquired, err = st.TryLock(ctx, e.key, c.cfg.fetchTimeout)
+		return err
+	})
 	switch {
 	case err != nil:
-		c.debug("store lock failed", e.key, slog.String("error", err.Error()))
 	case acquired:
 		defer func() {
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 			defer cancel()
-			if err := release(rctx); err != nil {
-				c.debug("store unlock failed", e.key, slog.String("error", err.Error()))
-			}
+			_ = c.storeOp(e, OpLock, func() error { return release(rctx) })
 		}()
 		// Another process may have saved a token between our load and lock.
-		if ent, ok, _ := c.loadShared(ctx, e); ok {
-			return ent, nil
+		if ent, ok, _ := c.loadShared(ctx, e, f); ok {
+			return ent, SourceStore, nil
 		}
 	default:
-		if ent, ok := c.awaitShared(ctx, e); ok {
-			return ent, nil
+		if ent, ok := c.awaitShared(ctx, e, f); ok {
+			return ent, SourceStore, nil
 		}
 	}
-	ent, err := c.mint(ctx, fetch)
+	ent, err := c.mint(ctx, f.Fetch)
 	if err == nil {
-		if serr := c.cfg.store.Save(ctx, e.key, ent); serr != nil {
-			c.debug("store save failed", e.key, slog.String("error", serr.Error()))
-		}
+		_ = c.storeOp(e, OpSave, func() error { return st.Save(ctx, e.key, ent) })
 	}
-	return ent, err
+	return ent, SourceProvider, err
+}
+
+// storeOp runs one Store operation, logs its failure and tells observers.
+func (c *Cache) storeOp(e *entry, op string, do func() error) error {
+	start := time.Now()
+	err := do()
+	if err != nil {
+		c.log(slog.LevelDebug, "store "+op+" failed", e.provider, e.key, slog.String("error", err.Error()))
+	}
+	c.event(e, EventStore, op, time.Since(start), err)
+	return err
 }
 
 // mint calls fetch and validates what it returns.
@@ -150,14 +171,30 @@ func (c *Cache) mint(ctx context.Context, fetch FetchFunc) (ent Entry, err error
 		return Entry{}, err
 	}
 	now := c.Now()
-	switch {
-	case tok.Value == "":
-		return Entry{}, fmt.Errorf("%w: empty value", ErrInvalidToken)
-	case !tok.ExpiresAt.After(now):
-		return Entry{}, fmt.Errorf("%w: expires at %s, not after now (%s)",
-			ErrInvalidToken, tok.ExpiresAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	if err := valid(tok, now); err != nil {
+		return Entry{}, err
 	}
 	return Entry{Token: tok, RefreshAt: c.refreshAt(tok, now)}, nil
+}
+
+// valid is what every token passes, minted or loaded from a Store.
+func valid(tok Token, now time.Time) error {
+	size := len(tok.Value)
+	for k, v := range tok.Extra {
+		size += len(k) + len(v)
+	}
+	switch {
+	case tok.Value == "":
+		return fmt.Errorf("%w: empty value", ErrInvalidToken)
+	case size > MaxTokenSize:
+		return fmt.Errorf("%w: %d bytes, above the %d-byte limit", ErrInvalidToken, size, MaxTokenSize)
+	case !tok.ExpiresAt.After(now):
+		return fmt.Errorf("%w: expires at %s, not after now (%s)",
+			ErrInvalidToken, tok.ExpiresAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	case tok.ExpiresAt.Sub(now) > MaxLifetime:
+		return fmt.Errorf("%w: expires at %s, beyond the %s ceiling", ErrInvalidToken, tok.ExpiresAt.UTC().Format(time.RFC3339), MaxLifetime)
+	}
+	return nil
 }
 
 // refreshAt applies the early-expiry rule: m before ExpiresAt, or half the
@@ -172,23 +209,41 @@ func (c *Cache) refreshAt(tok Token, now time.Time) time.Time {
 		m = life / 2
 	}
 	if c.cfg.jitter > 0 && m > 0 {
-		c.rndM.Lock()
-		u := c.rnd.Float64()
-		c.rndM.Unlock()
-		m += time.Duration(u * c.cfg.jitter * float64(m))
+		m += time.Duration(c.random(func() float64 { return c.rnd.Float64() }) * c.cfg.jitter * float64(m))
 	}
 	return tok.ExpiresAt.Add(-m)
 }
 
-// loadShared returns the Store's entry for e if it is fresh and not the
-// token this cache last invalidated, and the Store's error if it failed.
-func (c *Cache) loadShared(ctx context.Context, e *entry) (Entry, bool, error) {
-	ent, ok, err := c.cfg.store.Load(ctx, e.key)
-	if err != nil {
-		c.debug("store load failed", e.key, slog.String("error", err.Error()))
+// random runs f under the lock that guards the cache's randomness.
+func (c *Cache) random(f func() float64) float64 {
+	c.rndM.Lock()
+	defer c.rndM.Unlock()
+	return f()
+}
+
+// loadShared returns the Store's entry for e if it is fresh, passes every
+// check of a fresh mint and f.Check, and is not the token this cache last
+// invalidated; and the Store's error if it failed.
+func (c *Cache) loadShared(ctx context.Context, e *entry, f Fetcher) (Entry, bool, error) {
+	var ent Entry
+	var ok bool
+	err := c.storeOp(e, OpLoad, func() (err error) {
+		ent, ok, err = c.cfg.store.Load(ctx, e.key)
+		return err
+	})
+	if err != nil || !ok {
 		return Entry{}, false, err
 	}
-	if !ok || ent.Token.Value == "" || !c.Now().Before(ent.RefreshAt) || !ent.RefreshAt.Before(ent.Token.ExpiresAt) {
+	now := c.Now()
+	if !now.Before(ent.RefreshAt) || !ent.RefreshAt.Before(ent.Token.ExpiresAt) {
+		return Entry{}, false, nil
+	}
+	verr := valid(ent.Token, now)
+	if verr == nil && f.Check != nil {
+		verr = f.Check(ent.Token)
+	}
+	if verr != nil {
+		c.log(slog.LevelWarn, "store entry refused", e.provider, e.key, slog.String("error", verr.Error()))
 		return Entry{}, false, nil
 	}
 	e.mu.Lock()
@@ -197,14 +252,14 @@ func (c *Cache) loadShared(ctx context.Context, e *entry) (Entry, bool, error) {
 	if rejected {
 		return Entry{}, false, nil
 	}
-	c.stat.storeHits.inc()
+	c.stat.storeHits.Add(1)
 	return ent, true, nil
 }
 
 // awaitShared polls the Store while another process holds the refresh lock,
 // for at most the lock wait. The first Store error ends the wait: the
 // caller mints itself rather than spend the wait on a Store in trouble.
-func (c *Cache) awaitShared(ctx context.Context, e *entry) (Entry, bool) {
+func (c *Cache) awaitShared(ctx context.Context, e *entry, f Fetcher) (Entry, bool) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.lockWait)
 	defer cancel()
 	wait := 10 * time.Millisecond
@@ -216,13 +271,25 @@ func (c *Cache) awaitShared(ctx context.Context, e *entry) (Entry, bool) {
 			return Entry{}, false
 		case <-t.C:
 		}
-		ent, ok, err := c.loadShared(ctx, e)
+		ent, ok, err := c.loadShared(ctx, e, f)
 		if ok || err != nil {
 			return ent, ok
 		}
 		wait = min(2*wait, 200*time.Millisecond)
 		t.Reset(wait)
 	}
+}
+
+func (c *Cache) deleteShared(e *entry, key string, tok Token) {
+	if c.cfg.store == nil || c.closed.Load() {
+		return
+	}
+	if e == nil {
+		e = &entry{key: key}
+	}
+	ctx, cancel := context.WithTimeout(c.base, 2*time.Second)
+	defer cancel()
+	_ = c.storeOp(e, OpDelete, func() error { return c.cfg.store.Delete(ctx, key, tok) })
 }
 
 func skipsBackoff(err error) bool {
@@ -236,14 +303,10 @@ func (c *Cache) backoff(n int, err error) time.Duration {
 	if n < 32 {
 		d = min(c.cfg.minBackoff<<(n-1), c.cfg.maxBackoff)
 	}
-	c.rndM.Lock()
-	d = d/2 + time.Duration(c.rnd.Int64N(int64(d/2)+1))
-	c.rndM.Unlock()
+	d = d/2 + time.Duration(c.random(func() float64 { return float64(c.rnd.Int64N(int64(d/2) + 1)) }))
 	var h RetryHinter
 	if errors.As(err, &h) {
-		if ra := min(h.RetryAfterHint(), MaxRetryAfterHint); ra > d {
-			d = ra
-		}
+		d = max(d, min(h.RetryAfterHint(), MaxRetryAfterHint))
 	}
 	return d
 }

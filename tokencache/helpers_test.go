@@ -10,14 +10,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"go.uber.org/goleak"
-
-	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func newFakeClock() *fakeclock.Clock {
-	return fakeclock.New(time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC))
+// bubbleClock is the clock of a testing/synctest bubble: Add sleeps, so
+// the cache's watchdog ticks as it would on the real clock, then waits
+// until every goroutine of the bubble has settled.
+type bubbleClock struct{}
+
+func newFakeClock() bubbleClock { return bubbleClock{} }
+
+func (bubbleClock) Now() time.Time { return time.Now() }
+
+func (bubbleClock) Add(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
 }
 
 // minter is a FetchFunc that counts its calls and mints tokens living life
@@ -64,11 +72,13 @@ func itoa(n int64) string {
 	return string(b)
 }
 
-// newTestCache returns a cache on a fake clock, closed when the test ends.
-func newTestCache(t *testing.T, opts ...Option) (*Cache, *fakeclock.Clock) {
+// newTestCache returns a cache with exact refresh times (no jitter),
+// closed when the test ends. It must run in a synctest bubble, whose clock
+// the returned one moves.
+func newTestCache(t *testing.T, opts ...Option) (*Cache, bubbleClock) {
 	t.Helper()
 	clk := newFakeClock()
-	c := New(append([]Option{WithClock(clk.Now)}, opts...)...)
+	c := New(append([]Option{WithRefreshJitter(0)}, opts...)...)
 	t.Cleanup(func() { c.Close() })
 	return c, clk
 }
@@ -80,4 +90,10 @@ func settle(t *testing.T, cond func() bool, msg string) {
 	t.Helper()
 	synctest.Wait()
 	require.True(t, cond(), msg)
+}
+
+// flyOnce runs key's flight body directly, as a caller reaching it would.
+func flyOnce(c *Cache, key string, fetch FetchFunc) (Token, error) {
+	v, err := c.fly(bg, nil, key, Fetcher{Fetch: fetch}, false)
+	return v.(flown).tok, err
 }

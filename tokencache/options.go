@@ -14,17 +14,26 @@ const (
 	DefaultMaxEntries   = 10_000
 	DefaultLockWait     = 5 * time.Second
 
-	// DefaultRefreshJitter is the refresh jitter of a cache on the real
-	// clock (see [WithRefreshJitter]).
+	// DefaultRefreshJitter is the refresh jitter (see [WithRefreshJitter]).
 	DefaultRefreshJitter = 0.1
 
+	// MaxLifetime is the longest a cached token may live: a token, minted
+	// or loaded from a Store, whose ExpiresAt is further ahead is refused.
+	MaxLifetime = 366 * 24 * time.Hour
+
+	// MaxTokenSize bounds a token's Value plus its Extra, in bytes: a
+	// larger one, minted or loaded from a Store, is refused.
+	MaxTokenSize = 64 << 10
+
 	// safetyMargin is how long before ExpiresAt a token stops being served
-	// (at most; a short-lived token uses less, see thresholds), so that a
-	// token handed out has time to reach the provider before it expires.
+	// (at most; a short-lived token uses less), so that a token handed out
+	// has time to reach the provider before it expires.
 	safetyMargin = 10 * time.Second
 )
 
-// Option configures a [Cache].
+// Option configures a [Cache]. Options never fail: a value out of range is
+// clamped or ignored as each option's documentation says. Provider
+// packages refuse those values in their own New instead.
 type Option func(*config)
 
 type config struct {
@@ -37,22 +46,24 @@ type config struct {
 	maxEntries   int
 	lockWait     time.Duration
 	logger       *slog.Logger
+	observers    []Observer
 	tick         time.Duration // how often the watchdog advances the coarse clock
-	jitter       float64       // < 0: not set
-	seed         uint64        // jitter seed, if seeded
+	jitter       float64
+	seed         uint64 // randomness seed, if seeded
 	seeded       bool
 }
 
 func defaults() config {
 	return config{
 		early:        DefaultEarlyExpiry,
+		clock:        time.Now,
 		fetchTimeout: DefaultFetchTimeout,
 		minBackoff:   DefaultMinBackoff,
 		maxBackoff:   DefaultMaxBackoff,
 		maxEntries:   DefaultMaxEntries,
 		lockWait:     DefaultLockWait,
 		tick:         time.Second,
-		jitter:       -1,
+		jitter:       DefaultRefreshJitter,
 	}
 }
 
@@ -60,7 +71,7 @@ func defaults() config {
 // token is refreshed in the background once it is within m of its
 // ExpiresAt. Tokens whose whole lifetime is shorter than 2m use half their
 // lifetime instead. Zero refreshes only at the safety margin; a negative
-// value keeps the default.
+// value is ignored (the default stays).
 func WithEarlyExpiry(d time.Duration) Option {
 	return func(c *config) {
 		if d >= 0 {
@@ -69,22 +80,30 @@ func WithEarlyExpiry(d time.Duration) Option {
 	}
 }
 
-// WithClock replaces time.Now as the cache's clock, for tests. With a clock
-// set, every Get reads it, so moving a fake clock changes token states at
-// once. nil keeps time.Now.
+// WithClock replaces time.Now as the cache's clock. It drives the same
+// path as the real clock: the slow path reads it on every call, and the hit
+// path judges tokens by the value a watchdog reads from it once a second,
+// so a fresh token may be served for up to a second (of real time) after
+// a jump of the clock made it stale. Tests are better off running in a
+// testing/synctest bubble with the default clock. nil keeps time.Now.
 func WithClock(now func() time.Time) Option {
-	return func(c *config) { c.clock = now }
+	return func(c *config) {
+		if now != nil {
+			c.clock = now
+		}
+	}
 }
 
 // WithStore adds a second level shared between caches and processes (see
-// package redisstore). The in-memory level stays in front of it: hits never
-// touch the Store. Store failures are logged and otherwise ignored.
+// packages redisstore and sqlstore). The in-memory level stays in front of
+// it: hits never touch the Store. Store failures are logged and otherwise
+// ignored, and every entry loaded from it is checked as a fresh mint is.
 func WithStore(s Store) Option {
 	return func(c *config) { c.store = s }
 }
 
-// WithFetchTimeout bounds each fetch (default 30 s). A value <= 0 keeps the
-// default.
+// WithFetchTimeout bounds each fetch (default 30 s). A value <= 0 is
+// ignored.
 func WithFetchTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -93,32 +112,29 @@ func WithFetchTimeout(d time.Duration) Option {
 	}
 }
 
-// WithBackoff sets the backoff after a failed fetch: it starts near min,
-// doubles with each consecutive failure up to max, and is jittered (each wait
-// is between half and all of the nominal value). Defaults: 1 s and 30 s.
-// Values <= 0 keep the defaults; max below min is raised to min.
-func WithBackoff(min, max time.Duration) Option {
+// WithBackoff sets the backoff after a failed fetch: it starts near lo,
+// doubles with each consecutive failure up to hi, and is jittered (each
+// wait is between half and all of the nominal value). Defaults: 1 s and
+// 30 s. A value <= 0 is ignored; a hi below lo is raised to lo.
+func WithBackoff(lo, hi time.Duration) Option {
 	return func(c *config) {
-		if min > 0 {
-			c.minBackoff = min
+		if lo > 0 {
+			c.minBackoff = lo
 		}
-		if max > 0 {
-			c.maxBackoff = max
+		if hi > 0 {
+			c.maxBackoff = hi
 		}
-		if c.maxBackoff < c.minBackoff {
-			c.maxBackoff = c.minBackoff
-		}
+		c.maxBackoff = max(c.maxBackoff, c.minBackoff)
 	}
 }
 
 // WithMaxEntries bounds the number of keys held in memory (default 10,000).
 // When a new key would exceed it, one entry goes, chosen as Redis chooses:
-// among 5 entries sampled at random (all of them in a cache this small), one
-// whose token has expired or that holds none, else the least recently used.
-// Each insert at capacity costs the same whatever the bound. An entry with
-// a fetch in flight is never evicted; while such fetches hold it over the
-// bound, the cache shrinks back as new keys arrive. n <= 0 keeps the
-// default.
+// among 5 entries sampled at random (all of them in a cache this small),
+// one whose token has expired or that holds none, else the least recently
+// used. An entry with a fetch in flight is never evicted; while such
+// fetches hold the cache over the bound, it shrinks back as new keys
+// arrive. n <= 0 is ignored.
 func WithMaxEntries(n int) Option {
 	return func(c *config) {
 		if n > 0 {
@@ -129,7 +145,7 @@ func WithMaxEntries(n int) Option {
 
 // WithLockWait bounds how long a cache waits for another process that holds
 // the Store's refresh lock to publish its token before minting one itself
-// (default 5 s). A value <= 0 keeps the default.
+// (default 5 s). A value <= 0 is ignored.
 func WithLockWait(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -139,25 +155,32 @@ func WithLockWait(d time.Duration) Option {
 }
 
 // WithLogger makes the cache log fetch failures (warn), fetches and store
-// trouble (debug) to l. Entries carry a short hash of the key, never a token
-// value or the key itself. nil (the default) logs nothing.
+// trouble (debug) to l. Lines carry the provider and a short hash of the
+// key, never a token value or the key itself. nil (the default) logs
+// nothing.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
+}
+
+// WithObserver attaches o (see [Observer]); the option may be given more
+// than once. nil is ignored.
+func WithObserver(o Observer) Option {
+	return func(c *config) {
+		if o != nil {
+			c.observers = append(c.observers, o)
+		}
+	}
 }
 
 // WithRefreshJitter spreads refresh times: each fetched token turns stale
 // up to frac × m earlier than the early-expiry margin m says (uniformly at
 // random), so that replicas which minted at the same moment do not all
 // refresh in the same second. The default is [DefaultRefreshJitter] (10 %,
-// 30 s of the default 5 minutes) on the real clock and 0 with [WithClock],
-// where tests expect exact times; given explicitly, it applies with a fake
-// clock too, drawn from a fixed seed so that runs repeat. frac is clamped
-// to [0, 0.5]. Refreshes only ever move earlier: a stale token still has at
+// 30 s of the default 5 minutes); 0 gives exact times. frac is clamped to
+// [0, 0.5]. Refreshes only ever move earlier: a stale token still has at
 // least m left, and the safety margin before ExpiresAt is unchanged.
 func WithRefreshJitter(frac float64) Option {
-	return func(c *config) {
-		c.jitter = min(max(frac, 0), 0.5)
-	}
+	return func(c *config) { c.jitter = min(max(frac, 0), 0.5) }
 }
 
 // withSeed seeds the cache's randomness (refresh jitter, backoff, eviction

@@ -33,7 +33,7 @@ func served(t *testing.T, c *Cache, key string) bool {
 	t.Helper()
 	v, ok := c.entries.Load(key)
 	require.True(t, ok, "no entry for %q", key)
-	return c.hit(v.(*entry)) != nil
+	return c.hit(v) != nil
 }
 
 func TestRealClockTicksFlipState(t *testing.T) {
@@ -97,8 +97,7 @@ func TestWatchdogCatchesSuspend(t *testing.T) {
 		// clock, and every timer with it, stood still. A bubble cannot stop
 		// its timers, so the cache's wall clock jumps instead.
 		var skew atomic.Int64
-		c := New()
-		c.wall = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+		c := New(WithClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }))
 		t.Cleanup(func() { c.Close() })
 		m := &minter{now: c.Now, life: time.Hour}
 		s := c.Source("k", m.fetch)
@@ -266,7 +265,7 @@ func TestCloseDuringFetchReturnsErrClosedToItsCaller(t *testing.T) {
 		// The flight itself, as a Store-less background refresh sees it.
 		flown := make(chan error)
 		go func() {
-			_, err := c.fly(bg, "other", func(ctx context.Context) (Token, error) {
+			_, err := flyOnce(c, "other", func(ctx context.Context) (Token, error) {
 				<-ctx.Done()
 				return Token{}, fmt.Errorf("provider: %w", ctx.Err())
 			})
@@ -278,7 +277,7 @@ func TestCloseDuringFetchReturnsErrClosedToItsCaller(t *testing.T) {
 		err := <-flown
 		assert.ErrorIs(t, err, ErrClosed)
 		assert.NotErrorIs(t, err, context.Canceled)
-		r, err := c.fly(bg, "k", func(context.Context) (Token, error) { return Token{}, errUpstream })
+		r, err := flyOnce(c, "k", func(context.Context) (Token, error) { return Token{}, errUpstream })
 		assert.ErrorIs(t, err, ErrClosed, "no flight after Close")
 		assert.Equal(t, Token{}, r)
 	})
@@ -404,9 +403,6 @@ func TestSourceHitsAreCounted(t *testing.T) {
 		s := c.Stats()
 		assert.EqualValues(t, 5, s.Hits)
 		assert.EqualValues(t, 1, s.Misses)
-		assert.EqualValues(t, 3, a.hits.load(), "a's hits on a's own counter")
-		assert.EqualValues(t, 1, b.hits.load())
-		assert.EqualValues(t, 1, c.hits.load(), "Get's hit")
 		runtime.KeepAlive(b)
 	})
 }
@@ -466,8 +462,7 @@ func TestRealClockStatesNeverGoBackWithTheWallClock(t *testing.T) {
 		// the cache keeps judging by the latest time it has seen, so the
 		// token stays stale and is refreshed.
 		var skew atomic.Int64
-		c := New(WithRefreshJitter(0))
-		c.wall = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+		c := New(WithRefreshJitter(0), WithClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }))
 		t.Cleanup(func() { c.Close() })
 		m := &minter{now: c.Now, life: time.Hour}
 		first, err := c.Get(bg, "k", m.fetch)

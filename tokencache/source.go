@@ -2,59 +2,47 @@ package tokencache
 
 import (
 	"context"
-	"runtime"
 	"sync/atomic"
 )
 
-// Source is a handle on one key of a [Cache] with its fetch function bound,
-// for a token that a program asks for on every request (an OAuth access
-// token, say). Its hit path reads neither the cache's map nor, on the real
-// clock, the wall clock: one pointer load and one state load, and it counts
-// the hit on a counter of its own. A Source is safe for concurrent use and
+// Source is a handle on one key of a [Cache] with its fetch bound, for a
+// token that a program asks for on every request (an OAuth access token,
+// say). Its hit path reads neither the cache's map nor the clock: one
+// pointer load and one state load. A Source is safe for concurrent use and
 // stays valid as long as its Cache.
 type Source struct {
-	c     *Cache
-	key   string
-	fetch FetchFunc
-	e     atomic.Pointer[entry]
-	hits  *hitCounter
+	c   *Cache
+	key string
+	f   Fetcher
+	e   atomic.Pointer[entry] // the key's entry as last seen; re-read once it is emptied
 }
 
 // Source returns a handle on key whose Token behaves as Get(ctx, key, fetch).
 // Sources and Get calls on the same key share one entry and one fetch.
 func (c *Cache) Source(key string, fetch FetchFunc) *Source {
-	s := &Source{c: c, key: key, fetch: fetch, hits: newHitCounter()}
-	c.srcs.Store(s.hits, struct{}{})
-	// Once the Source is garbage, its hits move to the cache's total.
-	runtime.AddCleanup(s, func(h *hitCounter) {
-		c.gone.Add(h.load())
-		c.srcs.Delete(h)
-	}, s.hits)
-	return s
+	return c.SourceWith(key, Fetcher{Fetch: fetch})
 }
 
-// Token returns the key's token, with the semantics of [Cache.Get].
+// SourceWith is [Cache.Source] with a [Fetcher].
+func (c *Cache) SourceWith(key string, f Fetcher) *Source {
+	return &Source{c: c, key: key, f: f}
+}
+
+// Token returns the key's token, with the semantics of [Cache.Get] (or
+// [Cache.GetFresh], if the Fetcher says Fresh).
 func (s *Source) Token(ctx context.Context) (Token, error) {
 	if e := s.e.Load(); e != nil {
 		if it := s.c.hit(e); it != nil {
-			s.hit()
+			s.c.hits.Inc()
 			return it.tok, nil
 		}
 	}
-	return s.c.get(ctx, s.key, s, s.fetch, true)
+	return s.c.get(ctx, s.key, s, s.f)
 }
 
-// hit counts one hit. s must outlive the increment: once the Source is
-// garbage its cleanup moves the counter's total to the cache, and a count
-// added after that would be lost.
-func (s *Source) hit() {
-	s.hits.inc()
-	runtime.KeepAlive(s)
-}
-
-// Invalidate drops stale from the key, as [Cache.Invalidate].
-func (s *Source) Invalidate(stale Token) {
-	s.c.Invalidate(s.key, stale)
+// Invalidate drops rejected from the key, as [Cache.Invalidate].
+func (s *Source) Invalidate(rejected Token) {
+	s.c.Invalidate(s.key, rejected)
 }
 
 // Key returns the cache key the Source reads.

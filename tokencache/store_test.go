@@ -96,8 +96,8 @@ func TestStoreSharesOneMintBetweenCaches(t *testing.T) {
 		st := newMemStore()
 		clk := newFakeClock()
 		m := &minter{now: clk.Now, life: time.Hour}
-		a := New(WithClock(clk.Now), WithStore(st))
-		b := New(WithClock(clk.Now), WithStore(st))
+		a := New(WithClock(clk.Now), WithRefreshJitter(0), WithStore(st))
+		b := New(WithClock(clk.Now), WithRefreshJitter(0), WithStore(st))
 		defer a.Close()
 		defer b.Close()
 
@@ -122,109 +122,119 @@ func TestStoreSharesOneMintBetweenCaches(t *testing.T) {
 }
 
 func TestStoreFailureNeverFailsGet(t *testing.T) {
-	st := newMemStore()
-	st.fail.Store(true)
-	clk := newFakeClock()
-	m := &minter{now: clk.Now, life: time.Hour}
-	c := New(WithClock(clk.Now), WithStore(st))
-	defer c.Close()
-	tok, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-1", tok.Value)
-	c.Invalidate("k", tok)
-	tok, err = c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-2", tok.Value)
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		st.fail.Store(true)
+		clk := newFakeClock()
+		m := &minter{now: clk.Now, life: time.Hour}
+		c := New(WithClock(clk.Now), WithRefreshJitter(0), WithStore(st))
+		defer c.Close()
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-1", tok.Value)
+		c.Invalidate("k", tok)
+		tok, err = c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-2", tok.Value)
+	})
 }
 
 func TestStoreIgnoresStaleAndRejectedEntries(t *testing.T) {
-	st := newMemStore()
-	clk := newFakeClock()
-	m := &minter{now: clk.Now, life: time.Hour}
-	c := New(WithClock(clk.Now), WithStore(st))
-	defer c.Close()
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		clk := newFakeClock()
+		m := &minter{now: clk.Now, life: time.Hour}
+		c := New(WithClock(clk.Now), WithRefreshJitter(0), WithStore(st))
+		defer c.Close()
 
-	old := Token{Value: "stale-in-store", ExpiresAt: clk.Now().Add(2 * time.Minute)}
-	require.NoError(t, st.Save(bg, "k", Entry{Token: old, RefreshAt: clk.Now().Add(-time.Minute)}))
-	tok, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-1", tok.Value, "a stale shared entry is not adopted")
+		old := Token{Value: "stale-in-store", ExpiresAt: clk.Now().Add(2 * time.Minute)}
+		require.NoError(t, st.Save(bg, "k", Entry{Token: old, RefreshAt: clk.Now().Add(-time.Minute)}))
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-1", tok.Value, "a stale shared entry is not adopted")
 
-	// A 401 on tok-1: the store copy goes (compare-and-delete) and, should
-	// a peer re-save it, it is not reloaded.
-	c.Invalidate("k", tok)
-	_, found, _ := st.Load(bg, "k")
-	assert.False(t, found)
-	require.NoError(t, st.Save(bg, "k", Entry{Token: tok, RefreshAt: tok.ExpiresAt.Add(-5 * time.Minute)}))
-	tok2, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "tok-2", tok2.Value)
+		// A 401 on tok-1: the store copy goes (compare-and-delete) and, should
+		// a peer re-save it, it is not reloaded.
+		c.Invalidate("k", tok)
+		_, found, _ := st.Load(bg, "k")
+		assert.False(t, found)
+		require.NoError(t, st.Save(bg, "k", Entry{Token: tok, RefreshAt: tok.ExpiresAt.Add(-5 * time.Minute)}))
+		tok2, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-2", tok2.Value)
 
+	})
 }
 
 func TestInvalidateLeavesAPeersNewerTokenInTheStore(t *testing.T) {
-	st := newMemStore()
-	clk := newFakeClock()
-	m := &minter{now: clk.Now, life: time.Hour}
-	c := New(WithClock(clk.Now), WithStore(st))
-	defer c.Close()
-	rejected, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		clk := newFakeClock()
+		m := &minter{now: clk.Now, life: time.Hour}
+		c := New(WithClock(clk.Now), WithRefreshJitter(0), WithStore(st))
+		defer c.Close()
+		rejected, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
 
-	// A peer has meanwhile replaced the token in the Store; then the
-	// provider rejects ours. Invalidate deletes only if the Store still
-	// holds the rejected value.
-	newer := Token{Value: "peer-newer", ExpiresAt: clk.Now().Add(time.Hour)}
-	require.NoError(t, st.Save(bg, "k", Entry{Token: newer, RefreshAt: newer.ExpiresAt.Add(-5 * time.Minute)}))
-	c.Invalidate("k", rejected)
-	e, found, _ := st.Load(bg, "k")
-	require.True(t, found, "the peer's newer token survives")
-	assert.Equal(t, "peer-newer", e.Token.Value)
-	tok, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	assert.Equal(t, "peer-newer", tok.Value, "and is adopted instead of minting")
-	assert.EqualValues(t, 1, m.calls.Load())
+		// A peer has meanwhile replaced the token in the Store; then the
+		// provider rejects ours. Invalidate deletes only if the Store still
+		// holds the rejected value.
+		newer := Token{Value: "peer-newer", ExpiresAt: clk.Now().Add(time.Hour)}
+		require.NoError(t, st.Save(bg, "k", Entry{Token: newer, RefreshAt: newer.ExpiresAt.Add(-5 * time.Minute)}))
+		c.Invalidate("k", rejected)
+		e, found, _ := st.Load(bg, "k")
+		require.True(t, found, "the peer's newer token survives")
+		assert.Equal(t, "peer-newer", e.Token.Value)
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "peer-newer", tok.Value, "and is adopted instead of minting")
+		assert.EqualValues(t, 1, m.calls.Load())
 
-	// Once the Store holds the rejected value, it goes.
-	c.Invalidate("k", tok)
-	_, found, _ = st.Load(bg, "k")
-	assert.False(t, found)
+		// Once the Store holds the rejected value, it goes.
+		c.Invalidate("k", tok)
+		_, found, _ = st.Load(bg, "k")
+		assert.False(t, found)
+	})
 }
 
 func TestStoreNotReadOnHits(t *testing.T) {
-	st := newMemStore()
-	clk := newFakeClock()
-	c := New(WithClock(clk.Now), WithStore(st))
-	defer c.Close()
-	m := &minter{now: clk.Now, life: time.Hour}
-	_, _ = c.Get(bg, "k", m.fetch)
-	loads := st.loads.Load()
-	for range 100 {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		clk := newFakeClock()
+		c := New(WithClock(clk.Now), WithRefreshJitter(0), WithStore(st))
+		defer c.Close()
+		m := &minter{now: clk.Now, life: time.Hour}
 		_, _ = c.Get(bg, "k", m.fetch)
-	}
-	assert.Equal(t, loads, st.loads.Load())
+		loads := st.loads.Load()
+		for range 100 {
+			_, _ = c.Get(bg, "k", m.fetch)
+		}
+		assert.Equal(t, loads, st.loads.Load())
+	})
 }
 
 func TestInvalidateOfAnOldTokenLeavesTheStoreAlone(t *testing.T) {
-	st := newMemStore()
-	clk := newFakeClock()
-	m := &minter{now: clk.Now, life: time.Hour}
-	c := New(WithClock(clk.Now), WithStore(st))
-	defer c.Close()
-	old, err := c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
-	c.Invalidate("k", old)
-	require.EqualValues(t, 1, st.deletes.Load(), "the held token is deleted from the Store")
-	within := time.Duration(st.deleteWithin.Load())
-	assert.True(t, within > time.Second && within <= 2*time.Second, "Delete is bounded by 2 s, got %v", within)
-	_, err = c.Get(bg, "k", m.fetch)
-	require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		clk := newFakeClock()
+		m := &minter{now: clk.Now, life: time.Hour}
+		c := New(WithClock(clk.Now), WithRefreshJitter(0), WithStore(st))
+		defer c.Close()
+		old, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		c.Invalidate("k", old)
+		require.EqualValues(t, 1, st.deletes.Load(), "the held token is deleted from the Store")
+		within := time.Duration(st.deleteWithin.Load())
+		assert.True(t, within > time.Second && within <= 2*time.Second, "Delete is bounded by 2 s, got %v", within)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
 
-	// A late 401 for the old token: the cache holds another one, so
-	// Invalidate does nothing, not even a Store round trip.
-	c.Invalidate("k", old)
-	assert.EqualValues(t, 1, st.deletes.Load())
-	// A key this cache does not hold: only the Store can hold the token.
-	c.Invalidate("elsewhere", old)
-	assert.EqualValues(t, 2, st.deletes.Load())
+		// A late 401 for the old token: the cache holds another one, so
+		// Invalidate does nothing, not even a Store round trip.
+		c.Invalidate("k", old)
+		assert.EqualValues(t, 1, st.deletes.Load())
+		// A key this cache does not hold: only the Store can hold the token.
+		c.Invalidate("elsewhere", old)
+		assert.EqualValues(t, 2, st.deletes.Load())
+	})
 }

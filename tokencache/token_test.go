@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -48,23 +49,25 @@ func TestTokenNeverPrintsValue(t *testing.T) {
 }
 
 func TestLoggerNeverSeesTokensOrKeys(t *testing.T) {
-	var buf bytes.Buffer
-	clk := newFakeClock()
-	c := New(WithClock(clk.Now), WithLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	defer c.Close()
-	key := "cartevo:someone@example.com"
-	_, err := c.Get(bg, key, func(context.Context) (Token, error) {
-		return Token{Value: secret, ExpiresAt: clk.Now().Add(time.Hour)}, nil
-	})
-	assert.NoError(t, err)
-	_, _ = c.Get(bg, key+"2", (&minter{now: clk.Now, err: errUpstream}).fetch)
+	synctest.Test(t, func(t *testing.T) {
+		var buf bytes.Buffer
+		clk := newFakeClock()
+		c := New(WithClock(clk.Now), WithRefreshJitter(0), WithLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		defer c.Close()
+		key := "cartevo:someone@example.com"
+		_, err := c.Get(bg, key, func(context.Context) (Token, error) {
+			return Token{Value: secret, ExpiresAt: clk.Now().Add(time.Hour)}, nil
+		})
+		assert.NoError(t, err)
+		_, _ = c.Get(bg, key+"2", (&minter{now: clk.Now, err: errUpstream}).fetch)
 
-	out := buf.String()
-	assert.Contains(t, out, "token fetched")
-	assert.Contains(t, out, "token fetch failed")
-	assert.Contains(t, out, "key_hash")
-	assert.NotContains(t, out, "SUPERSECRET")
-	assert.NotContains(t, out, "someone@example.com")
+		out := buf.String()
+		assert.Contains(t, out, "token fetched")
+		assert.Contains(t, out, "token fetch failed")
+		assert.Contains(t, out, "key_hash")
+		assert.NotContains(t, out, "SUPERSECRET")
+		assert.NotContains(t, out, "someone@example.com")
+	})
 }
 
 func TestTokenLogValueSaysWhetherEmpty(t *testing.T) {

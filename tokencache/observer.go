@@ -1,0 +1,154 @@
+package tokencache
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Observer is told what a [Cache] does, for metrics and traces (package
+// checkoutkitotel implements one for OpenTelemetry). Attach observers with
+// [WithObserver] or [Cache.AddObserver]; several may be attached.
+//
+// A hit is never observed: observers are called only on the slow path, on
+// the goroutine doing the work, outside every lock of the cache. They must
+// be safe for concurrent use and should return quickly. A panicking
+// observer is recovered, and the first panic is logged (see [WithLogger]).
+// Observers never see a key, a token or a credential: events name the
+// provider and a short hash of the key. Embed [NopObserver] to implement
+// only some methods.
+type Observer interface {
+	// FetchStart is called as a fetch for a key begins, on the goroutine
+	// that runs it. ctx carries the values of the caller that started it
+	// (not its cancellation); the context returned is the one the fetch
+	// runs with, so that a span started here parents the provider's HTTP
+	// requests. Return ctx itself to add nothing.
+	FetchStart(ctx context.Context, f FetchInfo) context.Context
+
+	// FetchEnd is called when that fetch ends, with the context
+	// FetchStart returned.
+	FetchEnd(ctx context.Context, f FetchInfo, r FetchResult)
+
+	// FetchJoin is called for a caller that waited on a fetch another
+	// caller started, once it has the result: ctx is the waiter's, fetch
+	// the fetch's (as FetchStart returned it).
+	FetchJoin(ctx, fetch context.Context)
+
+	// Event is called for everything else: a backoff starting, an
+	// eviction, an invalidation, a Store operation.
+	Event(e Event)
+}
+
+// NopObserver implements [Observer] by doing nothing. Embed it in an
+// observer that needs only some of the methods.
+type NopObserver struct{}
+
+// FetchStart returns ctx.
+func (NopObserver) FetchStart(ctx context.Context, _ FetchInfo) context.Context { return ctx }
+
+// FetchEnd does nothing.
+func (NopObserver) FetchEnd(context.Context, FetchInfo, FetchResult) {}
+
+// FetchJoin does nothing.
+func (NopObserver) FetchJoin(_, _ context.Context) {}
+
+// Event does nothing.
+func (NopObserver) Event(Event) {}
+
+// Why a fetch runs ([FetchInfo.Reason]).
+const (
+	ReasonMissing     = "missing"     // the key had no token
+	ReasonStale       = "stale"       // a background refresh ahead of expiry
+	ReasonExpired     = "expired"     // the token is past its safety margin
+	ReasonInvalidated = "invalidated" // the token was dropped by Invalidate (a 401)
+)
+
+// Where a fetch's token came from ([FetchResult.Source]).
+const (
+	SourceProvider = "provider" // the FetchFunc minted it
+	SourceStore    = "store"    // another process published it in the Store
+)
+
+// Kinds of [Event].
+const (
+	EventBackoff    = "backoff"    // a key starts backing off after a failed fetch
+	EventEviction   = "eviction"   // an entry was dropped to respect the bound
+	EventInvalidate = "invalidate" // Invalidate dropped a token
+	EventStore      = "store"      // a Store operation; Op says which
+)
+
+// Store operations ([Event.Op]).
+const (
+	OpLoad   = "load"
+	OpSave   = "save"
+	OpLock   = "lock"
+	OpDelete = "delete"
+)
+
+// FetchInfo describes one fetch.
+type FetchInfo struct {
+	Provider string // as the [Fetcher] named it; "" for a plain FetchFunc
+	KeyHash  string // a short hash of the key, never the key
+	Reason   string // ReasonMissing, ReasonStale, ReasonExpired or ReasonInvalidated
+}
+
+// FetchResult is how a fetch ended.
+type FetchResult struct {
+	Source   string        // SourceProvider or SourceStore
+	Duration time.Duration // how long the fetch took
+	Lifetime time.Duration // what the new token has left (ExpiresAt − now); 0 on failure
+	Err      error         // nil on success
+}
+
+// Event is a backoff, an eviction, an invalidation or a Store operation.
+type Event struct {
+	Kind     string        // EventBackoff, EventEviction, EventInvalidate or EventStore
+	Provider string        // the key's provider, if known
+	KeyHash  string        // a short hash of the key
+	Op       string        // for EventStore: OpLoad, OpSave, OpLock or OpDelete
+	Duration time.Duration // for EventStore: how long the operation took; for EventBackoff: how long the key waits
+	Err      error         // for EventStore and EventBackoff: the error, if any
+}
+
+// AddObserver attaches o to the cache, as [WithObserver] does at New. It
+// is safe to call at any time; fetches already under way may not see o.
+func (c *Cache) AddObserver(o Observer) {
+	if o == nil {
+		return
+	}
+	c.obsMu.Lock()
+	defer c.obsMu.Unlock()
+	cur := c.observers()
+	next := append(cur[:len(cur):len(cur)], o)
+	c.obs.Store(&next)
+}
+
+func (c *Cache) observers() []Observer {
+	if p := c.obs.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// observe calls f on each observer, recovering a panic.
+func (c *Cache) observe(f func(Observer)) {
+	for _, o := range c.observers() {
+		func() {
+			defer func() {
+				if r := recover(); r != nil && !c.obsPanicked.Swap(true) {
+					c.log(slog.LevelError, "observer panicked", "", "", slog.String("panic", fmt.Sprint(r)))
+				}
+			}()
+			f(o)
+		}()
+	}
+}
+
+func (c *Cache) event(e *entry, kind, op string, d time.Duration, err error) {
+	if c.obs.Load() == nil {
+		return
+	}
+	ev := Event{Kind: kind, Provider: e.provider, KeyHash: keyHash(e.key), Op: op, Duration: d, Err: err}
+	c.observe(func(o Observer) { o.Event(ev) })
+}
