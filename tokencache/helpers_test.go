@@ -2,6 +2,8 @@ package tokencache
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -96,4 +98,9 @@ func settle(t *testing.T, cond func() bool, msg string) {
 func flyOnce(c *Cache, key string, fetch FetchFunc) (Token, error) {
 	v, err := c.fly(bg, nil, key, Fetcher{Fetch: fetch}, false)
 	return v.(flown).tok, err
+}
+
+// newTextLogger logs every level to w.
+func newTextLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -1,0 +1,141 @@
+package tokencache
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// An evicted entry's token goes with it: a Source bound to the entry must
+// not go on serving it, least of all after it was invalidated.
+func TestEvictionEmptiesTheEntryASourceHolds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithMaxEntries(1))
+		m := &minter{now: clk.Now, life: time.Hour}
+		s := c.Source("a", m.fetch)
+		first, err := s.Token(bg)
+		require.NoError(t, err)
+		require.NotNil(t, s.e.Load(), "bound on its first call")
+		_, err = c.Get(bg, "b", m.fetch) // evicts a
+		require.NoError(t, err)
+		c.Invalidate("a", first) // a 401: the cache no longer holds a
+		tok, err := s.Token(bg)
+		require.NoError(t, err)
+		assert.NotEqual(t, first.Value, tok.Value, "the evicted, invalidated token is not served")
+		e, ok := c.entries.Load("a")
+		require.True(t, ok)
+		assert.Same(t, e, s.e.Load(), "the Source rebinds to the key's new entry")
+	})
+}
+
+// Close returns only once every flight has returned.
+func TestCloseWaitsForFlightsInProgress(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := New()
+		var returned atomic.Bool
+		started := make(chan struct{})
+		go func() {
+			_, _ = c.Get(bg, "k", func(ctx context.Context) (Token, error) {
+				close(started)
+				<-ctx.Done()
+				time.Sleep(100 * time.Millisecond) // a slow cleanup after cancel
+				returned.Store(true)
+				return Token{}, ctx.Err()
+			})
+		}()
+		<-started
+		require.NoError(t, c.Close())
+		assert.True(t, returned.Load(), "Close returned while a fetch was still running")
+	})
+}
+
+// After a 401 drove the key into a failed re-mint (a 429), the token that
+// other requests still accept keeps being served until it expires.
+func TestInvalidatedTokenIsTheLastResortWhileBackingOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		m := &minter{now: clk.Now, life: time.Hour}
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		c.Invalidate("k", tok)
+		m.err = errUpstream
+		got, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err, "the failed re-mint hands back the last token")
+		assert.Equal(t, tok, got)
+		for range 5 {
+			got, err = c.Get(bg, "k", m.fetch)
+			require.NoError(t, err)
+			assert.Equal(t, tok, got)
+		}
+		assert.EqualValues(t, 2, m.calls.Load(), "no mint while backing off")
+
+		clk.Add(time.Hour) // expired: nothing to fall back on
+		_, err = c.Get(bg, "k", m.fetch)
+		require.ErrorIs(t, err, errUpstream)
+
+		// A successful mint forgets the fallback.
+		m.err = nil
+		clk.Add(time.Minute)
+		fresh, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		e, _ := c.entries.Load("k")
+		assert.Nil(t, e.lastResort(c.now()))
+		assert.NotEqual(t, tok.Value, fresh.Value)
+	})
+}
+
+// Entries loaded from a Store pass the checks a fresh mint passes, and the
+// Fetcher's own.
+func TestStoreEntriesAreChecked(t *testing.T) {
+	for name, bad := range map[string]func(now time.Time) Entry{
+		"ten years": func(now time.Time) Entry {
+			return Entry{Token: Token{Value: "forged", ExpiresAt: now.AddDate(10, 0, 0)}, RefreshAt: now.AddDate(9, 0, 0)}
+		},
+		"16 MiB": func(now time.Time) Entry {
+			return Entry{Token: Token{Value: strings.Repeat("x", 16<<20), ExpiresAt: now.Add(time.Hour)}, RefreshAt: now.Add(50 * time.Minute)}
+		},
+		"another customer's": func(now time.Time) Entry {
+			return Entry{Token: Token{Value: "forged", ExpiresAt: now.Add(time.Hour), Extra: map[string]string{"customer": "999"}}, RefreshAt: now.Add(50 * time.Minute)}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				st := newMemStore()
+				c, clk := newTestCache(t, WithStore(st))
+				require.NoError(t, st.Save(bg, "k", bad(clk.Now())))
+				m := &minter{now: clk.Now, life: time.Hour}
+				check := func(tok Token) error {
+					if tok.Extra["customer"] != "" && tok.Extra["customer"] != "12345" {
+						return errors.New("minted for another customer")
+					}
+					return nil
+				}
+				tok, err := c.GetWith(bg, "k", Fetcher{Fetch: m.fetch, Check: check})
+				require.NoError(t, err)
+				assert.Equal(t, "tok-1", tok.Value, "the forged entry is a miss: minted instead")
+				assert.Zero(t, c.Stats().StoreHits)
+			})
+		})
+	}
+}
+
+func TestStoreEntryPassingTheCheckIsServed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		c, clk := newTestCache(t, WithStore(st))
+		good := Entry{Token: Token{Value: "shared", ExpiresAt: clk.Now().Add(time.Hour), Extra: map[string]string{"customer": "12345"}}, RefreshAt: clk.Now().Add(50 * time.Minute)}
+		require.NoError(t, st.Save(bg, "k", good))
+		var checked Token
+		tok, err := c.GetWith(bg, "k", Fetcher{Fetch: (&minter{now: clk.Now, life: time.Hour}).fetch, Check: func(t Token) error { checked = t; return nil }})
+		require.NoError(t, err)
+		assert.Equal(t, "shared", tok.Value)
+		assert.Equal(t, good.Token, checked)
+	})
+}

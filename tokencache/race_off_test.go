@@ -1,0 +1,5 @@
+//go:build !race
+
+package tokencache
+
+const raceEnabled = false
