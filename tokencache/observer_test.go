@@ -221,7 +221,9 @@ func TestHitPathCallsNoObserverAndAllocatesNothing(t *testing.T) {
 	rec := &recorder{}
 	c := New(WithObserver(rec))
 	defer c.Close()
-	fetch := func(context.Context) (Token, error) { return Token{Value: "v", ExpiresAt: time.Now().Add(time.Hour)}, nil }
+	fetch := func(context.Context) (Token, error) {
+		return Token{Value: "v", ExpiresAt: time.Now().Add(time.Hour)}, nil
+	}
 	_, err := c.GetWith(bg, "k", Fetcher{Provider: "p", Fetch: fetch})
 	require.NoError(t, err)
 	s := c.SourceWith("k", Fetcher{Provider: "p", Fetch: fetch})
