@@ -40,8 +40,8 @@ type Cache struct {
 	rndM sync.Mutex // guards rnd
 	rnd  *rand.Rand // refresh jitter, backoff jitter, eviction samples
 
-	obsMu       sync.Mutex // serialises AddObserver
-	obs         atomic.Pointer[[]Observer]
+	obsMu       sync.RWMutex // guards obs
+	obs         []Observer   // read only off the hit path
 	obsPanicked atomic.Bool
 
 	hits *xsync.Counter // fresh hits: striped, so parallel hits share no line
@@ -85,9 +85,7 @@ func New(opts ...Option) *Cache {
 	}
 	c.rnd = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	c.base, c.cancel = context.WithCancel(context.Background())
-	for _, o := range c.cfg.observers {
-		c.AddObserver(o)
-	}
+	c.obs = c.cfg.observers
 	return c
 }
 
@@ -177,15 +175,15 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher) (To
 		fl := e.fail.Load()
 		backingOff := fl != nil && now < nanos(fl.until)
 		if it := e.cur.Load(); it != nil {
-			switch phase := it.phaseAt(now); {
-			case phase == phaseFresh:
+			switch {
+			case it.fresh(now):
 				e.used.Store(c.coarse.Load())
 				c.hits.Inc()
 				return it.tok, nil
-			case phase == phaseStale && (!f.Fresh || backingOff):
+			case it.usable(now) && (!f.Fresh || backingOff):
 				e.used.Store(c.coarse.Load())
 				if !backingOff {
-					c.refresh(ctx, e, key, f)
+					c.refresh(ctx, key, f)
 				}
 				c.stat.staleHits.Add(1)
 				return it.tok, nil
@@ -237,22 +235,11 @@ func (c *Cache) await(ctx context.Context, key string, f Fetcher) (Token, error)
 	}
 }
 
-// refresh starts one background refresh of e's stale token, unless one is
-// under way.
-func (c *Cache) refresh(ctx context.Context, e *entry, key string, f Fetcher) {
-	if e.refreshing.Load() || !e.refreshing.CompareAndSwap(false, true) {
-		return
-	}
+// refresh starts key's flight in the background, unless it is under way
+// already: the stale token keeps being served meanwhile.
+func (c *Cache) refresh(ctx context.Context, key string, f Fetcher) {
 	parent := context.WithoutCancel(ctx)
-	// The flag is cleared once the flight this refresh joined has ended, not
-	// when some flight does: a refresh that joins a flight just ending must
-	// not leave the flag set for good.
-	if !c.goBackground(func() {
-		_, _, _ = c.flights.Do(key, func() (any, error) { return c.fly(parent, nil, key, f, true) })
-		e.refreshing.Store(false)
-	}) {
-		e.refreshing.Store(false)
-	}
+	c.flights.DoChan(key, func() (any, error) { return c.fly(parent, nil, key, f, true) })
 }
 
 func backoffError(f *fail, now int64) error {

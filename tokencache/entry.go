@@ -7,15 +7,9 @@ import (
 	"time"
 )
 
-// Token states, in the order a token goes through them.
-const (
-	phaseFresh uint32 = iota
-	phaseStale
-	phaseExpired
-)
-
-// item is one token held by an entry, with the wall-clock times (Unix
-// nanoseconds) its state changes. It is immutable once published.
+// item is one token held by an entry, with the times (Unix nanoseconds,
+// by the cache's clock) its state changes: fresh before staleAt, stale
+// before expireAt, expired from then on. It is immutable once published.
 type item struct {
 	tok      Token
 	staleAt  int64
@@ -29,17 +23,11 @@ func newItem(tok Token, refreshAt time.Time) *item {
 	return &item{tok: tok, staleAt: nanos(refreshAt), expireAt: nanos(tok.ExpiresAt.Add(-s))}
 }
 
-// phaseAt is the item's state at now (Unix nanoseconds).
-func (it *item) phaseAt(now int64) uint32 {
-	switch {
-	case now < it.staleAt:
-		return phaseFresh
-	case now < it.expireAt:
-		return phaseStale
-	default:
-		return phaseExpired
-	}
-}
+// fresh reports whether the item is fresh at now.
+func (it *item) fresh(now int64) bool { return now < it.staleAt }
+
+// usable reports whether the item may still be served at now.
+func (it *item) usable(now int64) bool { return now < it.expireAt }
 
 // nanos is t in Unix nanoseconds, saturating outside the years 1678–2262
 // where UnixNano is undefined.
@@ -61,7 +49,6 @@ type entry struct {
 	used     atomic.Int64 // last use, by the coarse clock, for LRU eviction
 
 	flying     atomic.Int32         // flights pinning this entry; eviction spares it (changed under Cache.mu)
-	refreshing atomic.Bool          // a background refresh has been started and not yet ended
 	fail       atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
 
 	mu       sync.Mutex
@@ -92,7 +79,7 @@ func (e *entry) install(it *item) {
 func (e *entry) lastResort(now int64) *item {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.fallback != nil && e.fallback.phaseAt(now) != phaseExpired {
+	if e.fallback != nil && e.fallback.usable(now) {
 		return e.fallback
 	}
 	return nil

@@ -29,14 +29,25 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 
 	now := c.now()
 	it := e.cur.Load()
-	if it != nil && it.phaseAt(now) == phaseFresh {
+	if it != nil && it.fresh(now) {
 		return flown{tok: it.tok}, nil
 	}
 	if fl := e.fail.Load(); fl != nil && now < nanos(fl.until) {
 		return flown{}, backoffError(fl, now)
 	}
 
-	info := FetchInfo{Provider: e.provider, KeyHash: keyHash(key), Reason: c.reason(e, it, now, refresh)}
+	e.mu.Lock()
+	reason := ReasonMissing
+	switch {
+	case e.dropped:
+		reason = ReasonInvalidated
+	case refresh || (it != nil && it.usable(now)):
+		reason = ReasonStale
+	case it != nil:
+		reason = ReasonExpired
+	}
+	e.mu.Unlock()
+	info := FetchInfo{Provider: e.provider, KeyHash: keyHash(key), Reason: reason}
 	obsCtx := parent
 	c.observe(func(o Observer) { obsCtx = o.FetchStart(obsCtx, info) })
 	ctx, cancel := context.WithTimeout(obsCtx, c.cfg.fetchTimeout)
@@ -51,7 +62,7 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 		err, res.Err = ErrClosed, ErrClosed
 	}
 	out := flown{leader: leader}
-	if c.obs.Load() != nil {
+	if c.observed() {
 		out.obsCtx = obsCtx
 	}
 	if err == nil {
@@ -88,22 +99,6 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 		return out, nil
 	}
 	return out, err
-}
-
-// reason says why a fetch of e runs, given the item it replaces.
-func (c *Cache) reason(e *entry, it *item, now int64, refresh bool) string {
-	e.mu.Lock()
-	dropped := e.dropped
-	e.mu.Unlock()
-	switch {
-	case dropped:
-		return ReasonInvalidated
-	case refresh || (it != nil && it.phaseAt(now) == phaseStale):
-		return ReasonStale
-	case it != nil:
-		return ReasonExpired
-	}
-	return ReasonMissing
 }
 
 // obtain gets a token for e: from the Store when another process has

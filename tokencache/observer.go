@@ -56,34 +56,26 @@ func (NopObserver) FetchJoin(_, _ context.Context) {}
 // Event does nothing.
 func (NopObserver) Event(Event) {}
 
-// Why a fetch runs ([FetchInfo.Reason]).
+// The values of [FetchInfo.Reason] (why a fetch runs), [FetchResult.Source]
+// (where its token came from), [Event.Kind] and [Event.Op].
 const (
 	ReasonMissing     = "missing"     // the key had no token
 	ReasonStale       = "stale"       // a background refresh ahead of expiry
 	ReasonExpired     = "expired"     // the token is past its safety margin
 	ReasonInvalidated = "invalidated" // the token was dropped by Invalidate (a 401)
-)
 
-// Where a fetch's token came from ([FetchResult.Source]).
-const (
 	SourceProvider = "provider" // the FetchFunc minted it
 	SourceStore    = "store"    // another process published it in the Store
-)
 
-// Kinds of [Event].
-const (
 	EventBackoff    = "backoff"    // a key starts backing off after a failed fetch
 	EventEviction   = "eviction"   // an entry was dropped to respect the bound
 	EventInvalidate = "invalidate" // Invalidate dropped a token
 	EventStore      = "store"      // a Store operation; Op says which
-)
 
-// Store operations ([Event.Op]).
-const (
-	OpLoad   = "load"
-	OpSave   = "save"
-	OpLock   = "lock"
-	OpDelete = "delete"
+	OpLoad   = "load"   // Store.Load
+	OpSave   = "save"   // Store.Save
+	OpLock   = "lock"   // Store.TryLock or its release
+	OpDelete = "delete" // Store.Delete
 )
 
 // FetchInfo describes one fetch.
@@ -114,26 +106,19 @@ type Event struct {
 // AddObserver attaches o to the cache, as [WithObserver] does at New. It
 // is safe to call at any time; fetches already under way may not see o.
 func (c *Cache) AddObserver(o Observer) {
-	if o == nil {
-		return
+	if o != nil {
+		c.obsMu.Lock()
+		c.obs = append(c.obs[:len(c.obs):len(c.obs)], o)
+		c.obsMu.Unlock()
 	}
-	c.obsMu.Lock()
-	defer c.obsMu.Unlock()
-	cur := c.observers()
-	next := append(cur[:len(cur):len(cur)], o)
-	c.obs.Store(&next)
-}
-
-func (c *Cache) observers() []Observer {
-	if p := c.obs.Load(); p != nil {
-		return *p
-	}
-	return nil
 }
 
 // observe calls f on each observer, recovering a panic.
 func (c *Cache) observe(f func(Observer)) {
-	for _, o := range c.observers() {
+	c.obsMu.RLock()
+	obs := c.obs
+	c.obsMu.RUnlock()
+	for _, o := range obs {
 		func() {
 			defer func() {
 				if r := recover(); r != nil && !c.obsPanicked.Swap(true) {
@@ -145,8 +130,14 @@ func (c *Cache) observe(f func(Observer)) {
 	}
 }
 
+func (c *Cache) observed() bool {
+	c.obsMu.RLock()
+	defer c.obsMu.RUnlock()
+	return len(c.obs) > 0
+}
+
 func (c *Cache) event(e *entry, kind, op string, d time.Duration, err error) {
-	if c.obs.Load() == nil {
+	if !c.observed() {
 		return
 	}
 	ev := Event{Kind: kind, Provider: e.provider, KeyHash: keyHash(e.key), Op: op, Duration: d, Err: err}

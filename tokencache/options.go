@@ -72,13 +72,7 @@ func defaults() config {
 // ExpiresAt. Tokens whose whole lifetime is shorter than 2m use half their
 // lifetime instead. Zero refreshes only at the safety margin; a negative
 // value is ignored (the default stays).
-func WithEarlyExpiry(d time.Duration) Option {
-	return func(c *config) {
-		if d >= 0 {
-			c.early = d
-		}
-	}
-}
+func WithEarlyExpiry(d time.Duration) Option { return func(c *config) { setIf(&c.early, d, d >= 0) } }
 
 // WithClock replaces time.Now as the cache's clock. It drives the same
 // path as the real clock: the slow path reads it on every call, and the hit
@@ -87,29 +81,19 @@ func WithEarlyExpiry(d time.Duration) Option {
 // a jump of the clock made it stale. Tests are better off running in a
 // testing/synctest bubble with the default clock. nil keeps time.Now.
 func WithClock(now func() time.Time) Option {
-	return func(c *config) {
-		if now != nil {
-			c.clock = now
-		}
-	}
+	return func(c *config) { setIf(&c.clock, now, now != nil) }
 }
 
 // WithStore adds a second level shared between caches and processes (see
 // packages redisstore and sqlstore). The in-memory level stays in front of
 // it: hits never touch the Store. Store failures are logged and otherwise
 // ignored, and every entry loaded from it is checked as a fresh mint is.
-func WithStore(s Store) Option {
-	return func(c *config) { c.store = s }
-}
+func WithStore(s Store) Option { return func(c *config) { c.store = s } }
 
 // WithFetchTimeout bounds each fetch (default 30 s). A value <= 0 is
 // ignored.
 func WithFetchTimeout(d time.Duration) Option {
-	return func(c *config) {
-		if d > 0 {
-			c.fetchTimeout = d
-		}
-	}
+	return func(c *config) { setIf(&c.fetchTimeout, d, d > 0) }
 }
 
 // WithBackoff sets the backoff after a failed fetch: it starts near lo,
@@ -118,12 +102,8 @@ func WithFetchTimeout(d time.Duration) Option {
 // 30 s. A value <= 0 is ignored; a hi below lo is raised to lo.
 func WithBackoff(lo, hi time.Duration) Option {
 	return func(c *config) {
-		if lo > 0 {
-			c.minBackoff = lo
-		}
-		if hi > 0 {
-			c.maxBackoff = hi
-		}
+		setIf(&c.minBackoff, lo, lo > 0)
+		setIf(&c.maxBackoff, hi, hi > 0)
 		c.maxBackoff = max(c.maxBackoff, c.minBackoff)
 	}
 }
@@ -135,42 +115,22 @@ func WithBackoff(lo, hi time.Duration) Option {
 // used. An entry with a fetch in flight is never evicted; while such
 // fetches hold the cache over the bound, it shrinks back as new keys
 // arrive. n <= 0 is ignored.
-func WithMaxEntries(n int) Option {
-	return func(c *config) {
-		if n > 0 {
-			c.maxEntries = n
-		}
-	}
-}
+func WithMaxEntries(n int) Option { return func(c *config) { setIf(&c.maxEntries, n, n > 0) } }
 
 // WithLockWait bounds how long a cache waits for another process that holds
 // the Store's refresh lock to publish its token before minting one itself
 // (default 5 s). A value <= 0 is ignored.
-func WithLockWait(d time.Duration) Option {
-	return func(c *config) {
-		if d > 0 {
-			c.lockWait = d
-		}
-	}
-}
+func WithLockWait(d time.Duration) Option { return func(c *config) { setIf(&c.lockWait, d, d > 0) } }
 
 // WithLogger makes the cache log fetch failures (warn), fetches and store
 // trouble (debug) to l. Lines carry the provider and a short hash of the
 // key, never a token value or the key itself. nil (the default) logs
 // nothing.
-func WithLogger(l *slog.Logger) Option {
-	return func(c *config) { c.logger = l }
-}
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
 // WithObserver attaches o (see [Observer]); the option may be given more
 // than once. nil is ignored.
-func WithObserver(o Observer) Option {
-	return func(c *config) {
-		if o != nil {
-			c.observers = append(c.observers, o)
-		}
-	}
-}
+func WithObserver(o Observer) Option { return func(c *config) { c.observers = append(c.observers, o) } }
 
 // WithRefreshJitter spreads refresh times: each fetched token turns stale
 // up to frac × m earlier than the early-expiry margin m says (uniformly at
@@ -185,6 +145,11 @@ func WithRefreshJitter(frac float64) Option {
 
 // withSeed seeds the cache's randomness (refresh jitter, backoff, eviction
 // samples), for tests.
-func withSeed(seed uint64) Option {
-	return func(c *config) { c.seed, c.seeded = seed, true }
+func withSeed(seed uint64) Option { return func(c *config) { c.seed, c.seeded = seed, true } }
+
+// setIf sets *dst to v if ok: an option's value out of range is ignored.
+func setIf[T any](dst *T, v T, ok bool) {
+	if ok {
+		*dst = v
+	}
 }
