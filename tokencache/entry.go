@@ -48,8 +48,8 @@ type entry struct {
 	cur      atomic.Pointer[item]
 	used     atomic.Int64 // last use, by the coarse clock, for LRU eviction
 
-	flying     atomic.Int32         // flights pinning this entry; eviction spares it (changed under Cache.mu)
-	fail       atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
+	flying atomic.Int32         // flights pinning this entry; eviction spares it (changed under Cache.mu)
+	fail   atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
 
 	mu       sync.Mutex
 	rejected string // value of the last invalidated token; never reloaded from a Store
