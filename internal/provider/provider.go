@@ -108,7 +108,7 @@ func (b *Base) Token(ctx context.Context, key string, call Call, mint tokencache
 	if b.NoReuse {
 		tok, err = f(ctx)
 	} else {
-		tok, err = b.Cache.GetFresh(ctx, key, f)
+		tok, err = b.Cache.GetWith(ctx, key, tokencache.Fetcher{Provider: b.Name, Fetch: f, Fresh: true})
 	}
 	return tok, b.wrap(err, call)
 }
@@ -130,7 +130,7 @@ type Source struct {
 
 // Source returns the Source for key, minted by mint at call.
 func (b *Base) Source(key string, call Call, mint tokencache.FetchFunc) *Source {
-	return &Source{b: b, call: call, src: b.Cache.Source(key, b.fetch(call, mint))}
+	return &Source{b: b, call: call, src: b.Cache.SourceWith(key, tokencache.Fetcher{Provider: b.Name, Fetch: b.fetch(call, mint)})}
 }
 
 // Token returns the cached token, minting one when none is fresh.

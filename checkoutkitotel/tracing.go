@@ -1,0 +1,56 @@
+package checkoutkitotel
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/checkoutkit/checkoutkit"
+	"github.com/checkoutkit/checkoutkit/tokencache"
+)
+
+// InstrumentTracing records a span for each of c's fetches (see the
+// package documentation) with the TracerProvider of [WithTracerProvider],
+// or otel's global one. Call it once per cache.
+func InstrumentTracing(c *tokencache.Cache, opts ...Option) error {
+	if c == nil {
+		return errNilCache
+	}
+	cfg := newConfig(opts)
+	c.AddObserver(&tracingObserver{
+		tracer: cfg.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(checkoutkit.Version)),
+		attrs:  cfg.attrs,
+	})
+	return nil
+}
+
+type tracingObserver struct {
+	tokencache.NopObserver
+	tracer trace.Tracer
+	attrs  []attribute.KeyValue
+}
+
+func (o *tracingObserver) FetchStart(ctx context.Context, f tokencache.FetchInfo) context.Context {
+	ctx, _ = o.tracer.Start(ctx, fetchSpanName, trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(append([]attribute.KeyValue{provider(f.Provider), AttrReason.String(f.Reason)}, o.attrs...)...))
+	return ctx
+}
+
+func (o *tracingObserver) FetchEnd(ctx context.Context, _ tokencache.FetchInfo, r tokencache.FetchResult) {
+	span := trace.SpanFromContext(ctx)
+	span.SetAttributes(AttrSource.String(r.Source))
+	if r.Err != nil {
+		typ := ErrorType(r.Err)
+		span.SetAttributes(AttrErrorType.String(typ))
+		span.SetStatus(codes.Error, typ)
+	}
+	span.End()
+}
+
+func (o *tracingObserver) FetchJoin(ctx, fetch context.Context) {
+	if sc := trace.SpanContextFromContext(fetch); sc.IsValid() {
+		trace.SpanFromContext(ctx).AddLink(trace.Link{SpanContext: sc})
+	}
+}
