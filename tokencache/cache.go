@@ -166,11 +166,15 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher) (To
 	if f.Fetch == nil {
 		return Token{}, errors.New("tokencache: nil FetchFunc")
 	}
+	if src != nil { // bind the Source to the key's entry as it is once this call is done
+		defer func() {
+			if e, ok := c.entries.Load(key); ok {
+				src.e.Store(e)
+			}
+		}()
+	}
 	// A key with no entry goes straight to the flight, which creates it.
 	if e, ok := c.entries.Load(key); ok {
-		if src != nil {
-			src.e.Store(e)
-		}
 		now := c.now()
 		fl := e.fail.Load()
 		backingOff := fl != nil && now < nanos(fl.until)
@@ -198,13 +202,7 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher) (To
 		}
 	}
 	c.stat.misses.Add(1)
-	tok, err := c.await(ctx, key, f)
-	if src != nil {
-		if e, ok := c.entries.Load(key); ok {
-			src.e.Store(e)
-		}
-	}
-	return tok, err
+	return c.await(ctx, key, f)
 }
 
 // flown is what a flight hands each of its callers.
@@ -305,19 +303,16 @@ func (c *Cache) Close() error {
 	return nil
 }
 
-// goBackground runs f on a goroutine that Close waits for, unless the cache
-// is closed, in which case it reports false and does nothing.
-func (c *Cache) goBackground(f func()) bool {
+// enter registers work that Close must wait for, unless the cache is
+// closed, in which case it reports false. The caller ends it with
+// c.wg.Done.
+func (c *Cache) enter() bool {
 	c.life.RLock()
 	defer c.life.RUnlock()
 	if c.closed.Load() {
 		return false
 	}
 	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		f()
-	}()
 	return true
 }
 

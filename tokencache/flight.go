@@ -15,13 +15,9 @@ import (
 // outcome. leader is the caller that started it (nil for a background
 // refresh).
 func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher, refresh bool) (any, error) {
-	c.life.RLock()
-	if c.closed.Load() {
-		c.life.RUnlock()
+	if !c.enter() {
 		return flown{}, ErrClosed
 	}
-	c.wg.Add(1)
-	c.life.RUnlock()
 	defer c.wg.Done()
 
 	e := c.pin(key, f.Provider)

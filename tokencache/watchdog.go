@@ -10,7 +10,9 @@ func (c *Cache) startWatchdog() {
 		return
 	}
 	c.coarse.Store(nanos(c.Now()))
-	c.goBackground(c.watch)
+	if c.enter() {
+		go c.watch()
+	}
 }
 
 // watch moves the coarse clock to the cache's clock once a tick (every
@@ -20,6 +22,7 @@ func (c *Cache) startWatchdog() {
 // expired meanwhile stops being served at once, whatever the number of
 // keys: no timer per token is needed, and none can fire late.
 func (c *Cache) watch() {
+	defer c.wg.Done()
 	t := time.NewTicker(c.cfg.tick)
 	defer t.Stop()
 	for {
