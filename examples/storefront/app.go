@@ -1,12 +1,7 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -47,13 +42,14 @@ var demoUser = User{
 // App is the storefront: its pages, its session, and one client per
 // provider (on the fakes unless credentials are set).
 type App struct {
-	origin  string
-	mux     *http.ServeMux
-	pages   *template.Template
-	key     []byte // signs session cookies
-	logger  *slog.Logger
-	user    User
-	closers []func()
+	origin   string
+	mux      *http.ServeMux
+	pages    *template.Template
+	csrf     *http.CrossOriginProtection // refuses cross-site POSTs
+	sessions *sessions
+	logger   *slog.Logger
+	user     User
+	closers  []func()
 
 	crv       *crovver.Client
 	apst      *appstle.Client
@@ -74,14 +70,14 @@ type App struct {
 // logw.
 func NewApp(origin string, getenv func(string) string, logw io.Writer) (*App, error) {
 	a := &App{
-		origin: origin,
-		mux:    http.NewServeMux(),
-		key:    make([]byte, 32),
-		logger: slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		user:   demoUser,
-		plan:   func(string) string { return "see the billing portal" },
+		origin:   origin,
+		mux:      http.NewServeMux(),
+		csrf:     http.NewCrossOriginProtection(),
+		sessions: newSessions(sessionTTL),
+		logger:   slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		user:     demoUser,
+		plan:     func(string) string { return "see the billing portal" },
 	}
-	_, _ = rand.Read(a.key)
 	var err error
 	if a.pages, err = template.ParseFS(web, "web/*.html"); err != nil {
 		return nil, err
@@ -190,7 +186,9 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' "+origin(a.payAPI)+"; frame-ancestors 'none'; form-action 'self'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	a.mux.ServeHTTP(w, r)
+	// Every state-changing request (sign-in, sign-out, the checkout token)
+	// must come from the app's own pages: a cross-site POST is refused.
+	a.csrf.Handler(a.mux).ServeHTTP(w, r)
 }
 
 // origin is the scheme://host[:port] of a URL.
@@ -217,7 +215,7 @@ func (a *App) routes() {
 	})
 	a.mux.HandleFunc("POST /login", a.login)
 	a.mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
-		http.SetCookie(w, &http.Cookie{Name: cookieName, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		a.sessions.end(w, r)
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	})
 	a.mux.Handle("GET /dashboard", a.signedIn(http.HandlerFunc(a.dashboard)))
@@ -283,10 +281,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		a.render(w, "login.html", map[string]any{"User": a.user.Name, "Error": "Unknown user: try " + a.user.Name + "."})
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: a.sign(a.user.Name), Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(a.origin, "https://"),
-	})
+	a.sessions.start(w, a.user.Name, strings.HasPrefix(a.origin, "https://"))
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
 
@@ -310,34 +305,10 @@ func (a *App) render(w http.ResponseWriter, name string, data map[string]any) {
 	}
 }
 
-const cookieName = "storefront_session"
-
-// sign makes a session value: the user name and an HMAC of it.
-func (a *App) sign(user string) string {
-	m := hmac.New(sha256.New, a.key)
-	m.Write([]byte(user))
-	return base64.RawURLEncoding.EncodeToString([]byte(user)) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-// session reads and checks the session cookie.
+// session is the signed-in user of r, if r carries a live session.
 func (a *App) session(r *http.Request) (User, bool) {
-	c, err := r.Cookie(cookieName)
-	if err != nil {
-		return User{}, false
+	if name, ok := a.sessions.user(r); ok && name == a.user.Name {
+		return a.user, true
 	}
-	name, mac, ok := strings.Cut(c.Value, ".")
-	if !ok {
-		return User{}, false
-	}
-	user, err1 := base64.RawURLEncoding.DecodeString(name)
-	got, err2 := base64.RawURLEncoding.DecodeString(mac)
-	if err := errors.Join(err1, err2); err != nil {
-		return User{}, false
-	}
-	m := hmac.New(sha256.New, a.key)
-	m.Write(user)
-	if !hmac.Equal(got, m.Sum(nil)) || string(user) != a.user.Name {
-		return User{}, false
-	}
-	return a.user, true
+	return User{}, false
 }

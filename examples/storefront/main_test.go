@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,7 +75,7 @@ func TestFlowsWithoutABrowser(t *testing.T) {
 	require.Len(t, cookies, 1)
 
 	// A forged cookie is no session.
-	forged := &http.Cookie{Name: cookieName, Value: strings.Replace(cookies[0].Value, ".", ".x", 1)}
+	forged := &http.Cookie{Name: cookieName, Value: cookies[0].Value[:51] + "x"}
 	req, _ := http.NewRequest(http.MethodGet, app.origin+"/dashboard", nil)
 	req.AddCookie(forged)
 	resp, err = (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
@@ -101,4 +102,72 @@ func TestFlowsWithoutABrowser(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
 	assert.Zero(t, app.Altpay.CheckoutTokens())
+}
+
+// Signing out ends the session on the server: the same cookie, replayed,
+// opens nothing. An expired session is no session either.
+func TestSessionsEndOnLogoutAndExpire(t *testing.T) {
+	app := startApp(t)
+	hc := browserish(t)
+	resp, err := hc.PostForm(app.origin+"/login", url.Values{"user": {demoUser.Name}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	u, _ := url.Parse(app.origin)
+	cookie := hc.Jar.Cookies(u)[0]
+	noFollow := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	dashboard := func() int {
+		req, _ := http.NewRequest(http.MethodGet, app.origin+"/dashboard", nil)
+		req.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
+		resp, err := noFollow.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusOK, dashboard())
+	resp, err = hc.PostForm(app.origin+"/logout", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, dashboard(), "the replayed cookie no longer opens the dashboard")
+
+	resp, err = hc.PostForm(app.origin+"/login", url.Values{"user": {demoUser.Name}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	cookie = hc.Jar.Cookies(u)[0]
+	require.Equal(t, http.StatusOK, dashboard())
+	app.sessions.mu.Lock()
+	app.sessions.now = func() time.Time { return time.Now().Add(sessionTTL) }
+	app.sessions.mu.Unlock()
+	assert.Equal(t, http.StatusSeeOther, dashboard(), "an expired session is refused")
+}
+
+// A cross-site page cannot sign a user in or out, nor ask for a checkout
+// token: every state-changing POST checks where it comes from.
+func TestCrossSitePostsAreRefused(t *testing.T) {
+	app := startApp(t)
+	hc := browserish(t)
+	for _, p := range []string{"/login", "/logout", "/checkout/token"} {
+		for name, h := range map[string][2]string{
+			"origin":         {"Origin", "http://evil.example"},
+			"sec-fetch-site": {"Sec-Fetch-Site", "cross-site"},
+		} {
+			req, _ := http.NewRequest(http.MethodPost, app.origin+p, strings.NewReader("user="+demoUser.Name))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set(h[0], h[1])
+			resp, err := hc.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusForbidden, resp.StatusCode, "%s with %s", p, name)
+		}
+	}
+	u, _ := url.Parse(app.origin)
+	assert.Empty(t, hc.Jar.Cookies(u), "no session was started")
+	// The app's own pages still work.
+	req, _ := http.NewRequest(http.MethodPost, app.origin+"/login", strings.NewReader("user="+demoUser.Name))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", app.origin)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, app.origin+"/dashboard", resp.Request.URL.String())
 }
