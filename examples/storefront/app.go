@@ -19,6 +19,7 @@ import (
 	"github.com/checkoutkit/checkoutkit/appstle/appstletest"
 	"github.com/checkoutkit/checkoutkit/crovver"
 	"github.com/checkoutkit/checkoutkit/crovver/crovvertest"
+	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
 //go:embed web
@@ -51,6 +52,8 @@ type App struct {
 	user     User
 	closers  []func()
 
+	cache     *tokencache.Cache // one for the three clients, instrumented
+	metrics   http.Handler
 	crv       *crovver.Client
 	apst      *appstle.Client
 	ap        *altpay.Client
@@ -82,6 +85,9 @@ func NewApp(origin string, getenv func(string) string, logw io.Writer) (*App, er
 	if a.pages, err = template.ParseFS(web, "web/*.html"); err != nil {
 		return nil, err
 	}
+	if err := a.setupMetrics(); err != nil {
+		return nil, err
+	}
 	for _, setup := range []func(getenv func(string) string) error{a.setupCrovver, a.setupAppstle, a.setupAltpay} {
 		if err := setup(getenv); err != nil {
 			a.Close()
@@ -105,7 +111,7 @@ func (a *App) setupCrovver(getenv func(string) string) error {
 			return "free"
 		}
 	}
-	opts := []crovver.Option{crovver.WithLogger(a.logger)}
+	opts := []crovver.Option{crovver.WithLogger(a.logger), crovver.WithCache(a.cache)}
 	if base != "" {
 		opts = append(opts, crovver.WithBaseURL(base))
 	}
@@ -131,7 +137,7 @@ func (a *App) setupAppstle(getenv func(string) string) error {
 		// in for the shop's domain (plain http is refused for any other).
 		key, base, a.shop = appstletest.APIKey, a.Appstle.URL(), a.Appstle.URL()
 	}
-	opts := []appstle.Option{appstle.WithLogger(a.logger)}
+	opts := []appstle.Option{appstle.WithLogger(a.logger), appstle.WithCache(a.cache)}
 	if base != "" {
 		opts = append(opts, appstle.WithBaseURL(base))
 	}
@@ -161,7 +167,7 @@ func (a *App) setupAltpay(getenv func(string) string) error {
 		base = altpay.DemoBaseURL
 	}
 	a.payAPI = strings.TrimRight(base, "/")
-	c, err := altpay.New(id, secret, altpay.WithBaseURL(base), altpay.WithLogger(a.logger))
+	c, err := altpay.New(id, secret, altpay.WithBaseURL(base), altpay.WithLogger(a.logger), altpay.WithCache(a.cache))
 	if err != nil {
 		return err
 	}
@@ -210,6 +216,7 @@ func (a *App) routes() {
 		}
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	})
+	a.mux.Handle("GET /metrics", a.metrics)
 	a.mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		a.render(w, "login.html", map[string]any{"User": a.user.Name})
 	})

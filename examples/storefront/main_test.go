@@ -171,3 +171,33 @@ func TestCrossSitePostsAreRefused(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, app.origin+"/dashboard", resp.Request.URL.String())
 }
+
+// After the flows, /metrics shows the shared cache's fetches per provider
+// in Prometheus' text format, and no credential or token.
+func TestMetricsAfterTheFlows(t *testing.T) {
+	app := startApp(t)
+	hc := browserish(t)
+	resp, err := hc.PostForm(app.origin+"/login", url.Values{"user": {demoUser.Name}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	for _, p := range []string{"/upgrade", "/subscription", "/upgrade"} {
+		resp, err := hc.Get(app.origin + p)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	resp, err = hc.Get(app.origin + "/metrics")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	text := string(body)
+	assert.Contains(t, text, `checkoutkit_token_fetches_total{checkoutkit_fetch_outcome="ok",checkoutkit_fetch_source="provider"`)
+	for _, provider := range []string{"crovver", "appstle"} {
+		assert.Regexp(t, `checkoutkit_token_fetch_duration_seconds_count\{checkoutkit_fetch_reason="missing",checkoutkit_fetch_source="provider",checkoutkit_provider="`+provider+`".*\} 1\n`, text)
+		assert.Regexp(t, `checkoutkit_token_lifetime_seconds_bucket\{checkoutkit_provider="`+provider+`"`, text)
+	}
+	assert.Regexp(t, `checkoutkit_token_requests_total\{checkoutkit_token_result="fresh".*\} 1\n`, text, "the second upgrade reused the checkout token")
+	assert.Regexp(t, `checkoutkit_token_cache_entries\{.*\} 2\n`, text)
+	for _, secret := range []string{"pk_test", "apst_", app.Crovver.URL(), "token="} {
+		assert.NotContains(t, text, secret)
+	}
+}
