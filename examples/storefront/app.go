@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/checkoutkit/checkoutkit/altpay"
 	"github.com/checkoutkit/checkoutkit/altpay/altpaytest"
 	"github.com/checkoutkit/checkoutkit/appstle"
@@ -54,6 +56,7 @@ type App struct {
 
 	cache     *tokencache.Cache // one for the three clients, instrumented
 	metrics   http.Handler
+	registry  *prometheus.Registry
 	crv       *crovver.Client
 	apst      *appstle.Client
 	ap        *altpay.Client

@@ -195,6 +195,16 @@ func TestBrowserRunsEveryFlow(t *testing.T) {
 		}
 	}
 	assert.NotContains(t, logs.String(), crovvertest.PublicKey)
+
+	// What the shared cache's metrics say about the same run: one mint per
+	// flow, the forced refresh as an invalidation, nothing failed.
+	const dur = "checkoutkit_token_fetch_duration_seconds"
+	assert.EqualValues(t, 2, metricCount(t, app, dur, map[string]string{"checkoutkit_provider": "crovver", "checkoutkit_fetch_source": "provider"}))
+	assert.EqualValues(t, 1, metricCount(t, app, dur, map[string]string{"checkoutkit_provider": "appstle"}))
+	assert.EqualValues(t, 1, metricCount(t, app, dur, map[string]string{"checkoutkit_provider": "altpay", "checkoutkit_fetch_reason": "invalidated"}))
+	assert.EqualValues(t, 3, metricCount(t, app, dur, map[string]string{"checkoutkit_provider": "altpay"}), "an access token and two checkout tokens")
+	assert.Zero(t, metricCount(t, app, "checkoutkit_token_fetches_total", map[string]string{"checkoutkit_fetch_outcome": "error"}))
+	assert.EqualValues(t, 6, metricCount(t, app, "checkoutkit_token_lifetime_seconds", nil))
 }
 
 func saveScreenshot(t *testing.T, name string, png []byte) {

@@ -32,6 +32,7 @@ func (a *App) setupMetrics() error {
 	if err := checkoutkitotel.InstrumentMetrics(a.cache, checkoutkitotel.WithMeterProvider(mp)); err != nil {
 		return err
 	}
+	a.registry = reg
 	a.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return nil
 }
