@@ -37,6 +37,8 @@ func main() {
 	match := flag.String("match", ".", "regexp a benchmark name must match to be drawn")
 	metric := flag.String("metric", "ns/op", "the metric (unit) to draw")
 	title := flag.String("title", "", "chart title (default: the metric)")
+	linear := flag.Bool("linear", false, "linear axes from 0 instead of log scales (for time series)")
+	xlabel := flag.String("xlabel", "size", "what x is")
 	flag.Parse()
 
 	r := io.Reader(os.Stdin)
@@ -59,7 +61,7 @@ func main() {
 	if *title == "" {
 		*title = *metric
 	}
-	img := draw2(series, *title, *metric)
+	img := draw2(series, *title, *metric, *xlabel, *linear)
 	f, err := os.Create(*out)
 	if err != nil {
 		fail(err)
@@ -178,9 +180,10 @@ const (
 	top, bottom   = 50, 60
 )
 
-// draw2 renders the chart: log-log axes with decade ticks, a line and dots
-// per series, a legend on the right.
-func draw2(series []Series, title, metric string) *image.RGBA {
+// draw2 renders the chart: log-log axes with decade ticks (or linear ones
+// from 0 with five ticks), a line and dots per series, a legend on the
+// right.
+func draw2(series []Series, title, metric, xlabel string, linear bool) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
@@ -191,37 +194,30 @@ func draw2(series []Series, title, metric string) *image.RGBA {
 			minY, maxY = math.Min(minY, y), math.Max(maxY, y)
 		}
 	}
-	lx0, lx1 := math.Floor(math.Log10(minX)), math.Ceil(math.Log10(maxX))
-	ly0, ly1 := math.Floor(math.Log10(minY)), math.Ceil(math.Log10(maxY))
-	if lx1 == lx0 {
-		lx1++
-	}
-	if ly1 == ly0 {
-		ly1++
-	}
-	px := func(x float64) int {
-		return left + int((math.Log10(x)-lx0)/(lx1-lx0)*float64(width-left-right))
-	}
-	py := func(y float64) int {
-		return height - bottom - int((math.Log10(y)-ly0)/(ly1-ly0)*float64(height-top-bottom))
-	}
+	ax, ay := newAxis(minX, maxX, linear), newAxis(minY, maxY, linear)
+	px := func(x float64) int { return left + int(ax.frac(x)*float64(width-left-right)) }
+	py := func(y float64) int { return height - bottom - int(ay.frac(y)*float64(height-top-bottom)) }
 	grey := color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
 	black := color.RGBA{0, 0, 0, 0xff}
-	for d := lx0; d <= lx1; d++ {
-		x := px(math.Pow(10, d))
+	for _, v := range ax.ticks() {
+		x := px(v)
 		line(img, x, top, x, height-bottom, grey)
-		text(img, x-12, height-bottom+18, human(math.Pow(10, d)), black)
+		text(img, x-12, height-bottom+18, human(v), black)
 	}
-	for d := ly0; d <= ly1; d++ {
-		y := py(math.Pow(10, d))
+	for _, v := range ay.ticks() {
+		y := py(v)
 		line(img, left, y, width-right, y, grey)
-		text(img, 8, y+4, human(math.Pow(10, d)), black)
+		text(img, 8, y+4, human(v), black)
 	}
 	line(img, left, height-bottom, width-right, height-bottom, black)
 	line(img, left, top, left, height-bottom, black)
 	text(img, left, 20, title, black)
-	text(img, (left+width-right)/2-40, height-18, "size (log scale)", black)
-	text(img, 8, top-6, metric+" (log)", black)
+	scale := " (log scale)"
+	if linear {
+		scale = ""
+	}
+	text(img, (left+width-right)/2-40, height-18, xlabel+scale, black)
+	text(img, 8, top-6, metric+scale, black)
 	for i, s := range series {
 		c := palette[i%len(palette)]
 		var prevX, prevY int
@@ -238,6 +234,61 @@ func draw2(series []Series, title, metric string) *image.RGBA {
 		text(img, width-right+46, ly, legend(s.Name), black)
 	}
 	return img
+}
+
+// axis maps values to [0, 1]: by decades on a log scale, or from 0 to a
+// round maximum on a linear one.
+type axis struct {
+	linear bool
+	lo, hi float64 // decades (log) or values (linear)
+}
+
+func newAxis(min, max float64, linear bool) axis {
+	if linear {
+		step := niceStep(max / 5)
+		return axis{linear: true, lo: 0, hi: math.Max(step, math.Ceil(max/step)*step)}
+	}
+	a := axis{lo: math.Floor(math.Log10(min)), hi: math.Ceil(math.Log10(max))}
+	if a.hi == a.lo {
+		a.hi++
+	}
+	return a
+}
+
+func (a axis) frac(v float64) float64 {
+	if a.linear {
+		return (v - a.lo) / (a.hi - a.lo)
+	}
+	return (math.Log10(v) - a.lo) / (a.hi - a.lo)
+}
+
+func (a axis) ticks() []float64 {
+	var t []float64
+	if a.linear {
+		step := niceStep(a.hi / 5)
+		for v := a.lo; v <= a.hi+step/2; v += step {
+			t = append(t, v)
+		}
+		return t
+	}
+	for d := a.lo; d <= a.hi; d++ {
+		t = append(t, math.Pow(10, d))
+	}
+	return t
+}
+
+// niceStep rounds v up to 1, 2 or 5 times a power of ten.
+func niceStep(v float64) float64 {
+	if v <= 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= v {
+			return m * p
+		}
+	}
+	return 10 * p
 }
 
 // legend is a series' last name element, without an "impl=" prefix:

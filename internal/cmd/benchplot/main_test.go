@@ -33,6 +33,14 @@ BenchmarkScaleGet/keys=1000/impl=mid-2	100	7 ns/op
 	_, err = parse(strings.NewReader(in), regexp.MustCompile("Nothing"), "ns/op")
 	assert.Error(t, err)
 
-	img := draw2(s, "t", "ns/op")
+	img := draw2(s, "t", "ns/op", "size", false)
 	assert.Equal(t, width, img.Bounds().Dx())
+	img = draw2(s, "t", "ns/op", "seconds", true)
+	assert.Equal(t, width, img.Bounds().Dx())
+
+	lin := newAxis(0, 37, true)
+	assert.Equal(t, []float64{0, 10, 20, 30, 40}, lin.ticks(), "round linear ticks from 0")
+	assert.Equal(t, 0.5, lin.frac(20))
+	log := newAxis(30, 3000, false)
+	assert.Equal(t, []float64{10, 100, 1000, 10000}, log.ticks())
 }
