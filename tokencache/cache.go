@@ -34,8 +34,6 @@ type Cache struct {
 	base    context.Context // cancelled by Close; every fetch is bound to it
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // flights, background refreshes and the watchdog
-	watched atomic.Bool    // the watchdog has been started
-	coarse  atomic.Int64   // the clock (Unix ns) as of the watchdog's last tick
 
 	rndM sync.Mutex // guards rnd
 	rnd  *rand.Rand // refresh jitter, backoff jitter, eviction samples
@@ -91,11 +89,11 @@ func New(opts ...Option) *Cache {
 
 // Now returns the time by the cache's clock: time.Now, or the function given
 // to [WithClock]. Provider clients compute ExpiresAt from it.
-func (c *Cache) Now() time.Time { return c.cfg.clock() }
+func (c *Cache) Now() time.Time { return c.cfg.clock.Now() }
 
 // now is the slow path's clock in Unix nanoseconds: never behind the
-// coarse clock, so that a state the hit path has seen never goes back.
-func (c *Cache) now() int64 { return max(nanos(c.Now()), c.coarse.Load()) }
+// hit path's, so that a state the hit path has seen never goes back.
+func (c *Cache) now() int64 { return max(nanos(c.Now()), c.cfg.clock.tick()) }
 
 // Get returns the token cached for key, calling fetch when there is none
 // that can be served:
@@ -147,8 +145,8 @@ func (c *Cache) hit(e *entry) *item {
 	if it == nil { // Close empties every entry: no closed check needed here
 		return nil
 	}
-	now := c.coarse.Load()
-	if now >= it.staleAt || now >= it.expireAt-2*int64(c.cfg.tick) {
+	now := c.cfg.clock.tick()
+	if now >= it.staleAt || now >= it.expireAt-2*int64(time.Second) {
 		return nil
 	}
 	if e.used.Load() != now { // write only when it changes: keeps the line shared
@@ -181,11 +179,11 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher) (To
 		if it := e.cur.Load(); it != nil {
 			switch {
 			case it.fresh(now):
-				e.used.Store(c.coarse.Load())
+				e.used.Store(c.cfg.clock.tick())
 				c.hits.Inc()
 				return it.tok, nil
 			case it.usable(now) && (!f.Fresh || backingOff):
-				e.used.Store(c.coarse.Load())
+				e.used.Store(c.cfg.clock.tick())
 				if !backingOff {
 					c.refresh(ctx, key, f)
 				}

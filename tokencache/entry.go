@@ -46,7 +46,7 @@ type entry struct {
 	key      string
 	provider string // as the first Fetcher for the key named it
 	cur      atomic.Pointer[item]
-	used     atomic.Int64 // last use, by the coarse clock, for LRU eviction
+	used     atomic.Int64 // last use, by the hit path's clock, for LRU eviction
 
 	flying atomic.Int32         // flights pinning this entry; eviction spares it (changed under Cache.mu)
 	fail   atomic.Pointer[fail] // the latest failure and its backoff; nil after a success

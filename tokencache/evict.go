@@ -23,7 +23,7 @@ func (c *Cache) pin(key, provider string) *entry {
 			evicted = append(evicted, v)
 		}
 		e = &entry{key: key, provider: provider, idx: len(c.all)}
-		e.used.Store(c.coarse.Load())
+		e.used.Store(c.cfg.clock.tick())
 		c.all = append(c.all, e)
 		c.entries.Store(key, e)
 	}

@@ -63,7 +63,7 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 	}
 	if err == nil {
 		res.Lifetime = ent.Token.ExpiresAt.Sub(c.Now())
-		c.startWatchdog()
+		c.cfg.clock.start(c)
 		e.install(newItem(ent.Token, ent.RefreshAt))
 		e.fail.Store(nil)
 		c.observe(func(o Observer) { o.FetchEnd(obsCtx, info, res) })

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
 )
 
 // An evicted entry's token goes with it: a Source bound to the entry must
@@ -138,4 +140,26 @@ func TestStoreEntryPassingTheCheckIsServed(t *testing.T) {
 		assert.Equal(t, "shared", tok.Value)
 		assert.Equal(t, good.Token, checked)
 	})
+}
+
+// A clock given to WithClock drives the hit path too: a jump of it is seen
+// by the very next Get, with no watchdog tick in between.
+func TestWithClockJumpIsSeenByTheNextGet(t *testing.T) {
+	clk := fakeclock.New(time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC))
+	c := New(WithClock(clk.Now), WithRefreshJitter(0))
+	defer c.Close()
+	m := &minter{now: clk.Now, life: time.Hour}
+	first, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	for range 3 {
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, first, tok)
+	}
+	assert.EqualValues(t, 3, c.Stats().Hits)
+	clk.Add(time.Hour) // past ExpiresAt at once
+	tok, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	assert.NotEqual(t, first.Value, tok.Value, "the expired token is not served from the hit path")
+	assert.True(t, clk.Now().Before(tok.ExpiresAt))
 }

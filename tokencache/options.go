@@ -38,7 +38,7 @@ type Option func(*config)
 
 type config struct {
 	early        time.Duration
-	clock        func() time.Time
+	clock        clock
 	store        Store
 	fetchTimeout time.Duration
 	minBackoff   time.Duration
@@ -47,7 +47,6 @@ type config struct {
 	lockWait     time.Duration
 	logger       *slog.Logger
 	observers    []Observer
-	tick         time.Duration // how often the watchdog advances the coarse clock
 	jitter       float64
 	seed         uint64 // randomness seed, if seeded
 	seeded       bool
@@ -56,13 +55,12 @@ type config struct {
 func defaults() config {
 	return config{
 		early:        DefaultEarlyExpiry,
-		clock:        time.Now,
+		clock:        newCoarseClock(),
 		fetchTimeout: DefaultFetchTimeout,
 		minBackoff:   DefaultMinBackoff,
 		maxBackoff:   DefaultMaxBackoff,
 		maxEntries:   DefaultMaxEntries,
 		lockWait:     DefaultLockWait,
-		tick:         time.Second,
 		jitter:       DefaultRefreshJitter,
 	}
 }
@@ -74,14 +72,17 @@ func defaults() config {
 // value is ignored (the default stays).
 func WithEarlyExpiry(d time.Duration) Option { return func(c *config) { setIf(&c.early, d, d >= 0) } }
 
-// WithClock replaces time.Now as the cache's clock. It drives the same
-// path as the real clock: the slow path reads it on every call, and the hit
-// path judges tokens by the value a watchdog reads from it once a second,
-// so a fresh token may be served for up to a second (of real time) after
-// a jump of the clock made it stale. Tests are better off running in a
-// testing/synctest bubble with the default clock. nil keeps time.Now.
+// WithClock replaces time.Now as the cache's clock, for tests. Every
+// reading, the hit path's included, calls it, so moving a fake clock
+// changes token states at once (the real clock's hit path reads a value a
+// watchdog keeps, instead). Tests may also run in a testing/synctest
+// bubble with the default clock. nil keeps time.Now.
 func WithClock(now func() time.Time) Option {
-	return func(c *config) { setIf(&c.clock, now, now != nil) }
+	return func(c *config) {
+		if now != nil {
+			c.clock = funcClock(now)
+		}
+	}
 }
 
 // WithStore adds a second level shared between caches and processes (see

@@ -97,7 +97,8 @@ func TestWatchdogCatchesSuspend(t *testing.T) {
 		// clock, and every timer with it, stood still. A bubble cannot stop
 		// its timers, so the cache's wall clock jumps instead.
 		var skew atomic.Int64
-		c := New(WithClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }))
+		c := New()
+		c.cfg.clock.(*coarseClock).wall = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 		t.Cleanup(func() { c.Close() })
 		m := &minter{now: c.Now, life: time.Hour}
 		s := c.Source("k", m.fetch)
@@ -106,7 +107,7 @@ func TestWatchdogCatchesSuspend(t *testing.T) {
 
 		time.Sleep(2500 * time.Millisecond)
 		synctest.Wait()
-		assert.Equal(t, time.Now().Add(-500*time.Millisecond).UnixNano(), c.coarse.Load(), "ticks follow the wall clock")
+		assert.Equal(t, time.Now().Add(-500*time.Millisecond).UnixNano(), c.cfg.clock.tick(), "ticks follow the wall clock")
 
 		skew.Store(int64(3 * time.Hour))
 		assert.True(t, served(t, c, "k"), "until the next tick")
@@ -462,7 +463,8 @@ func TestRealClockStatesNeverGoBackWithTheWallClock(t *testing.T) {
 		// the cache keeps judging by the latest time it has seen, so the
 		// token stays stale and is refreshed.
 		var skew atomic.Int64
-		c := New(WithRefreshJitter(0), WithClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }))
+		c := New(WithRefreshJitter(0))
+		c.cfg.clock.(*coarseClock).wall = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 		t.Cleanup(func() { c.Close() })
 		m := &minter{now: c.Now, life: time.Hour}
 		first, err := c.Get(bg, "k", m.fetch)
