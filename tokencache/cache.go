@@ -29,11 +29,11 @@ type Cache struct {
 	mu  sync.Mutex // guards all and every entry's idx; serialises inserts and evictions
 	all []*entry   // every entry in entries, for sampled eviction
 
-	life    sync.RWMutex // taken to start background work; Close takes it exclusively
-	closed  atomic.Bool
-	base    context.Context // cancelled by Close; every fetch is bound to it
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // flights, background refreshes and the watchdog
+	life   sync.RWMutex // taken to start background work; Close takes it exclusively
+	closed atomic.Bool
+	base   context.Context // cancelled by Close; every fetch is bound to it
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // flights, background refreshes and the watchdog
 
 	rndM sync.Mutex // guards rnd
 	rnd  *rand.Rand // refresh jitter, backoff jitter, eviction samples
