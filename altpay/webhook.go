@@ -50,7 +50,7 @@ type Event struct {
 // are read from the body's "data" object, or from the body itself when it
 // has none; the shape is not documented, so check what your account sends.
 type Invoice struct {
-	ID         string  `json:"id"` // data.id, or invoice_id
+	ID         string  `json:"id"`         // data.id, or invoice_id
 	InvoiceID  string  `json:"invoice_id"` // when sent, ID is set from it
 	CustomerID string  `json:"customer_id"`
 	Status     string  `json:"status"`

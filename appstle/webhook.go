@@ -20,7 +20,7 @@ import (
 // svix-* ones are absent.
 const (
 	IDHeader        = "svix-id"
-	TimestampHeader = "svix-timestamp"  // Unix seconds
+	TimestampHeader = "svix-timestamp" // Unix seconds
 	SignatureHeader = "svix-signature" // space-separated "v1,<base64>" list
 )
 
