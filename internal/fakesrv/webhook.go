@@ -37,7 +37,9 @@ type Hooks struct {
 	held   bool
 
 	mu      sync.Mutex
-	pending []Message
+	pending []Message // held until Flush
+	queue   []Message // to deliver in the background
+	working bool      // a worker drains queue
 	log     []Delivery
 	closed  bool
 	wg      sync.WaitGroup
@@ -53,7 +55,9 @@ func NewHooks(held bool) *Hooks {
 	}
 }
 
-// Fire delivers msgs in order in the background (or holds them).
+// Fire delivers msgs in the background (or holds them), after every
+// message fired before: one worker drains one queue, so deliveries keep
+// the order of the events.
 func (h *Hooks) Fire(msgs ...Message) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -64,13 +68,31 @@ func (h *Hooks) Fire(msgs ...Message) {
 		h.pending = append(h.pending, msgs...)
 		return
 	}
+	h.queue = append(h.queue, msgs...)
+	if h.working {
+		return
+	}
+	h.working = true
 	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		for _, m := range msgs {
-			h.Send(context.Background(), m)
+	go h.work()
+}
+
+// work delivers the queue until it is empty.
+func (h *Hooks) work() {
+	defer h.wg.Done()
+	for {
+		h.mu.Lock()
+		if len(h.queue) == 0 || h.closed { // Close drops what is still queued
+			h.queue = nil
+			h.working = false
+			h.mu.Unlock()
+			return
 		}
-	}()
+		m := h.queue[0]
+		h.queue = h.queue[1:]
+		h.mu.Unlock()
+		h.Send(context.Background(), m)
+	}
 }
 
 // Send delivers m now and records the delivery.
