@@ -316,4 +316,3 @@ func TestFakeMintNotBlockedByStalledBody(t *testing.T) {
 	_, err = client.CheckoutToken(ctx, crovver.CheckoutTokenRequest{ExternalTenantID: "t", ReturnURL: "https://example.com/back"})
 	require.NoError(t, err, "a stalled body blocked another client's mint")
 }
-
