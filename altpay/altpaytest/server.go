@@ -89,7 +89,7 @@ type accessTok struct {
 	expires  time.Time
 }
 
-// Option configures a Server.
+// Option configures a Server; a nil one is ignored.
 type Option func(*Server)
 
 // WithListener serves the fake on l (a fixed address, say) instead of a
@@ -127,7 +127,9 @@ func NewServer(opts ...Option) *Server {
 	}
 	_, _ = rand.Read(s.signingKey)
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
 	}
 	s.hooks = fakesrv.NewHooks(s.held)
 	mux := http.NewServeMux()

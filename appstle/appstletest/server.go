@@ -79,7 +79,7 @@ type Server struct {
 	hooks                     *fakesrv.Hooks
 }
 
-// Option configures a Server.
+// Option configures a Server; a nil one is ignored.
 type Option func(*Server)
 
 // WithListener serves the fake on l (a fixed address, say) instead of a
@@ -135,7 +135,9 @@ func NewServer(opts ...Option) *Server {
 	}
 	_, _ = rand.Read(s.signingKey)
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
 	}
 	if s.webhookURL != "" {
 		if _, err := SignBody(s.webhookSecret, "msg_check", s.now(), nil); err != nil {

@@ -74,7 +74,7 @@ type issued struct {
 	generation int
 }
 
-// Option configures a Server.
+// Option configures a Server; a nil one is ignored.
 type Option func(*Server)
 
 // WithListener serves the fake on l (a fixed address, say) instead of a
@@ -114,7 +114,9 @@ func NewServer(opts ...Option) *Server {
 		signingKey: randomBytes(32),
 	}
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
 	}
 	s.hooks = fakesrv.NewHooks(s.held)
 	mux := http.NewServeMux()

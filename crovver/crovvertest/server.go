@@ -60,7 +60,7 @@ type Server struct {
 	hooks                     *fakesrv.Hooks
 }
 
-// Option configures a Server.
+// Option configures a Server; a nil one is ignored.
 type Option func(*Server)
 
 // WithListener serves the fake on l (a fixed address, say) instead of a
@@ -95,7 +95,9 @@ func NewServer(opts ...Option) *Server {
 	}
 	_, _ = rand.Read(s.signingKey)
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
 	}
 	s.hooks = fakesrv.NewHooks(s.held)
 	for tenant, plan := range s.tenants {
