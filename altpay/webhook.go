@@ -103,7 +103,8 @@ func verifyWebhook(secret string, h http.Header, body []byte) (Event, string, er
 	if secret == "" {
 		return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "empty secret")
 	}
-	got, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer ")
+	scheme, got, ok := strings.Cut(h.Get("Authorization"), " ")
+	ok = ok && strings.EqualFold(scheme, "Bearer") // the scheme is case-insensitive (RFC 9110)
 	// Compare digests: equal lengths, so the time taken says nothing of the
 	// secret's length either.
 	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(secret))
