@@ -220,7 +220,7 @@ func verifyWebhook(key []byte, h http.Header, body []byte, now time.Time) (Event
 //
 // An svix-id is remembered for 72 h ([WithWebhookDedupe]), in memory or
 // across replicas ([WithWebhookStore]); a failed handle forgets it so that
-// Svix's retry is handled. handle gets a context with a 15 s deadline
+// Svix's retry is handled. handle gets a context with a 14 s deadline (Svix waits 15 s)
 // ([WithWebhookTimeout]). Refusals are logged ([WithWebhookLogger]) without
 // the secret or a signature.
 //
@@ -241,6 +241,6 @@ func WebhookHandler(secret string, handle func(context.Context, Event) error, op
 		Handle:        handle,
 		Type:          func(e Event) string { return e.Type },
 		SecretHeaders: []string{SignatureHeader, "webhook-signature"},
-		Timeout:       15 * time.Second,
+		Timeout:       14 * time.Second,
 	}, applyWebhook(opts))
 }

@@ -142,7 +142,7 @@ func verifyWebhook(secret string, h http.Header, body []byte) (Event, string, er
 // An id is remembered for 72 h ([WithWebhookDedupe]), in memory or across
 // replicas ([WithWebhookStore]); a failed handle forgets it so that the
 // retry is handled. Crovver wants an answer within 5 s, so handle gets a
-// context with a 5 s deadline ([WithWebhookTimeout]): enqueue slow work.
+// context with a 4 s deadline, inside it ([WithWebhookTimeout]): enqueue slow work.
 // Refusals are logged ([WithWebhookLogger]) without the secret or the
 // signature.
 //
@@ -157,6 +157,6 @@ func WebhookHandler(secret string, handle func(context.Context, Event) error, op
 		Handle:        handle,
 		Type:          func(e Event) string { return e.Type },
 		SecretHeaders: []string{SignatureHeader},
-		Timeout:       5 * time.Second,
+		Timeout:       4 * time.Second,
 	}, applyWebhook(opts))
 }

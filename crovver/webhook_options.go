@@ -46,7 +46,7 @@ func WithWebhookDedupe(window time.Duration, maxEntries int) WebhookOption {
 
 // WithWebhookTimeout sets the deadline of the context each handle call
 // gets; a handle that runs out returns an error and the delivery is
-// answered 500. The default is 5 s (Crovver wants an answer within 5 s): do slow work
+// answered 500. The default is 4 s (Crovver wants an answer within 5 s): do slow work
 // after enqueueing it.
 func WithWebhookTimeout(d time.Duration) WebhookOption {
 	return func(o *webhookOptions) { o.Timeout = d }
