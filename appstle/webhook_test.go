@@ -170,6 +170,11 @@ func TestFakeContractsFireWebhooks(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 
+	assert.Error(t, srv.SetWebhook(recv.URL, "not-a-svix-secret!"))
+	require.NoError(t, srv.SetWebhook("", ""))
+	srv.CreateContract(appstletest.CustomerID)
+	assert.Len(t, srv.Deliveries(), 4, "no URL: nothing fired")
+
 	_, err = client.ValidContracts(ctx, "gid://shopify/Order/1")
 	assert.ErrorIs(t, err, appstle.ErrInvalidRequest)
 }

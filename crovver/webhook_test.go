@@ -220,6 +220,12 @@ func TestFakeWebhooksHeldAndByHand(t *testing.T) {
 	defer none.Close()
 	_, err = none.SendWebhook(ctx, "x", nil)
 	assert.Error(t, err, "no URL configured")
+	// a receiver that starts after the fake
+	require.NoError(t, none.SetWebhook(recv.srv.URL, secret))
+	d, err = none.SendWebhook(ctx, crovver.EventWebhookTest, map[string]any{})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, d.Status)
+	assert.Equal(t, crovver.EventWebhookTest, recv.next(t).Type)
 }
 
 func TestStatusContract(t *testing.T) {

@@ -88,11 +88,23 @@ func delivery(d fakesrv.Delivery) Delivery {
 	return Delivery{Type: d.Type, URL: d.URL, Header: d.Header, Body: d.Body, Status: d.Status, Err: d.Err}
 }
 
+// SetWebhook points the server's webhooks at url, signed with secret, as
+// [WithWebhook] does, for a receiver that starts after the server (an
+// empty url stops them). Events fired before are not sent again.
+func (s *Server) SetWebhook(url, secret string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	WithWebhook(url, secret)(s)
+	return nil
+}
+
 // SendWebhook signs and delivers one event of eventType with data to the
 // configured URL now, and returns the delivery. It fails if no
 // [WithWebhook] was given or the data does not marshal.
 func (s *Server) SendWebhook(ctx context.Context, eventType string, data any) (Delivery, error) {
+	s.mu.Lock()
 	m, err := s.message(eventType, data)
+	s.mu.Unlock()
 	if err != nil {
 		return Delivery{}, err
 	}
@@ -133,7 +145,7 @@ func (s *Server) PendingWebhooks() []string { return s.hooks.Pending() }
 // that did not get a 2xx.
 func (s *Server) FlushWebhooks(ctx context.Context) error { return s.hooks.Flush(ctx) }
 
-// message signs one event for the configured URL.
+// message signs one event for the configured URL. s.mu must be held.
 func (s *Server) message(event string, data any) (fakesrv.Message, error) {
 	if s.webhookURL == "" {
 		return fakesrv.Message{}, fmt.Errorf("cartevotest: no webhook URL (WithWebhook)")
@@ -167,6 +179,8 @@ func (s *Server) CollectPayment(amount int64, currency, operator, phone string) 
 		TransactionID: newUUID(), Amount: amount, Currency: currency, Operator: operator, PhoneNumber: phone,
 		InitiatedAt: s.now().UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.webhookURL != "" {
 		if m, err := s.message("payment.collect", p); err == nil {
 			s.hooks.Fire(m)

@@ -90,11 +90,23 @@ func SignBody(secret, eventType string, body []byte) http.Header {
 	}
 }
 
+// SetWebhook points the server's webhooks at url, signed with secret, as
+// [WithWebhook] does, for a receiver that starts after the server (an
+// empty url stops them). Events fired before are not sent again.
+func (s *Server) SetWebhook(url, secret string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	WithWebhook(url, secret)(s)
+	return nil
+}
+
 // SendWebhook signs and delivers one event of eventType with data to the
 // configured URL now, and returns the delivery. It fails if no
 // [WithWebhook] was given or the data does not marshal.
 func (s *Server) SendWebhook(ctx context.Context, eventType string, data any) (Delivery, error) {
+	s.mu.Lock()
 	m, err := s.message(eventType, data)
+	s.mu.Unlock()
 	if err != nil {
 		return Delivery{}, err
 	}
@@ -135,7 +147,7 @@ func (s *Server) PendingWebhooks() []string { return s.hooks.Pending() }
 // that did not get a 2xx.
 func (s *Server) FlushWebhooks(ctx context.Context) error { return s.hooks.Flush(ctx) }
 
-// message signs one event for the configured URL.
+// message signs one event for the configured URL. s.mu must be held.
 func (s *Server) message(eventType string, data any) (fakesrv.Message, error) {
 	if s.webhookURL == "" {
 		return fakesrv.Message{}, fmt.Errorf("crovvertest: no webhook URL (WithWebhook)")

@@ -181,6 +181,7 @@ type receiver[E any] struct {
 	ns   string // the Store's key prefix: provider and a hash of the secret
 }
 
+// ServeHTTP reads, verifies and delivers one webhook.
 func (rc *receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
