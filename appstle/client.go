@@ -47,6 +47,7 @@ type client struct {
 // field of client itself.
 type secrets struct {
 	apiKey    string
+	appKey    string // X-App-Key (partners), may be empty
 	keyPrefix string
 }
 
@@ -60,12 +61,13 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
 	provider.Apply(&o, opts)
 	s := o.Settings
-	base, err := provider.Build(name, s, decodeError, apiKey)
+	base, err := provider.Build(name, s, decodeError, apiKey, o.appKey)
 	if err != nil {
 		return nil, err
 	}
 	pub := &Client{c: &client{base: base, secrets: &secrets{
 		apiKey:    apiKey,
+		appKey:    o.appKey,
 		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + apiKey,
 	}}}
 	provider.CloseWhenUnreachable(pub, base)
@@ -132,7 +134,7 @@ func (c *client) mint(ctx context.Context, query url.Values, wantID int64) (toke
 	hc := c.base.HTTP
 	resp, err := hc.Send(ctx, httpx.Request{
 		Method: http.MethodGet, Path: tokenPath, Query: query,
-		Header: http.Header{"X-Api-Key": {c.apiKey}},
+		Header: c.header(),
 		Retry:  true,
 	})
 	if err != nil {

@@ -54,7 +54,7 @@ func (c *Client) ManageSubscriptionLink(ctx context.Context, customerID string) 
 	hc := cc.base.HTTP
 	resp, err := hc.Send(ctx, httpx.Request{
 		Method: http.MethodGet, Path: managePath + strconv.FormatInt(id, 10),
-		Header: http.Header{"X-Api-Key": {cc.apiKey}},
+		Header: cc.header(),
 		Retry:  true,
 	})
 	if err != nil {
@@ -137,7 +137,7 @@ func (c *Client) SendPortalMagicLink(ctx context.Context, email string) error {
 	// successfully."), sometimes labelled JSON: any 2xx is success.
 	_, err = c.c.base.HTTP.Send(ctx, httpx.Request{
 		Method: http.MethodGet, Path: magicPath, Query: url.Values{"email": {addr}},
-		Header: http.Header{"X-Api-Key": {c.c.apiKey}, "Accept": {"application/json, text/plain"}},
+		Header: c.c.header("Accept", "application/json, text/plain"),
 	})
 	return err
 }

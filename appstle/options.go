@@ -14,7 +14,10 @@ import (
 // client, cache, logger, retries) read the same in all four.
 type Option func(*options)
 
-type options struct{ provider.Settings }
+type options struct {
+	provider.Settings
+	appKey string // X-App-Key, see WithAppKey
+}
 
 // WithBaseURL sets Appstle's API host (default [DefaultBaseURL]). It must
 // be https, or http for a loopback host; an empty or bad one is an error

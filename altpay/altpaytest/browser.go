@@ -75,5 +75,9 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.payments++
+	inv, _ := claims["invoice_id"].(string)
+	cus, _ := claims["customer_id"].(string)
+	s.paid[inv] = true
+	s.fire("invoice_paid", map[string]any{"id": inv, "customer_id": cus, "status": "paid"})
 	writeJSON(w, http.StatusOK, map[string]any{"status": "paid", "invoice_id": claims["invoice_id"], "customer_id": claims["customer_id"]})
 }

@@ -20,6 +20,10 @@
 // accepted). [WithoutExpiresIn] leaves expires_in out of token answers, as
 // some answers do (peers then assume 3600 s).
 //
+// With [WithWebhook] (or webhooks registered through POST /webhooks) it
+// delivers invoice_paid after a payment, with the registered secret_key as
+// the bearer, as Alternative Payments does.
+//
 // It listens on loopback only and counts calls.
 package altpaytest
 
@@ -71,6 +75,13 @@ type Server struct {
 	expired    map[string]bool // checkout tokens expired early
 	origins    []string        // allowed to call the browser-facing API
 	payments   int
+	paid       map[string]bool // invoice ids paid
+
+	webhooks                  []webhook
+	nextWebhook               int
+	webhookURL, webhookSecret string
+	held                      bool
+	hooks                     *fakesrv.Hooks
 }
 
 type accessTok struct {
@@ -78,7 +89,7 @@ type accessTok struct {
 	expires  time.Time
 }
 
-// Option configures a Server.
+// Option configures a Server; a nil one is ignored.
 type Option func(*Server)
 
 // WithListener serves the fake on l (a fixed address, say) instead of a
@@ -112,16 +123,22 @@ func NewServer(opts ...Option) *Server {
 		calls:      map[string][]time.Time{},
 		initCalls:  map[string]int{},
 		expired:    map[string]bool{},
+		paid:       map[string]bool{},
 	}
 	_, _ = rand.Read(s.signingKey)
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
 	}
+	s.hooks = fakesrv.NewHooks(s.held)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth/token", s.token)
 	mux.HandleFunc("/v1/checkout/pay", s.pay) // POST, and OPTIONS for CORS
 	mux.HandleFunc("POST /v1/checkout-auth/init", s.init("/v1/checkout-auth/init"))
 	mux.HandleFunc("POST /checkout-auth/init", s.init("/checkout-auth/init"))
+	mux.HandleFunc("POST /webhooks", s.createWebhook)
+	mux.HandleFunc("GET /webhooks", s.listWebhooks)
 	s.srv = fakesrv.Start(mux, s.listener)
 	return s
 }
@@ -129,8 +146,11 @@ func NewServer(opts ...Option) *Server {
 // URL is the value for altpay.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// Close shuts the server down, after the webhook deliveries in progress.
+func (s *Server) Close() {
+	s.srv.Close()
+	s.hooks.Close()
+}
 
 // OAuthCalls reports how many requests reached /oauth/token.
 func (s *Server) OAuthCalls() int {
@@ -182,6 +202,9 @@ func (s *Server) limited(key string) bool {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	// Read the body before taking the lock: a client stalling mid-body
+	// must not hold up everyone else's mints.
+	grant := grantType(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.oauthCalls++
@@ -195,7 +218,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
 		return
 	}
-	if grantType(r) != "client_credentials" {
+	if grant != "client_credentials" {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "unsupported grant_type"}})
 		return
 	}
@@ -229,6 +252,12 @@ func grantType(r *http.Request) string {
 
 func (s *Server) init(path string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			CustomerID string `json:"customer_id"`
+			InvoiceID  string `json:"invoice_id"`
+		}
+		// Read and decode before taking the lock (see token).
+		decodeErr := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&body)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.initCalls[path]++
@@ -247,11 +276,7 @@ func (s *Server) init(path string) http.HandlerFunc {
 			writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
 			return
 		}
-		var body struct {
-			CustomerID string `json:"customer_id"`
-			InvoiceID  string `json:"invoice_id"`
-		}
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&body); err != nil {
+		if decodeErr != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "invalid body"}})
 			return
 		}

@@ -18,6 +18,10 @@
 //	defer srv.Close()
 //	client, _ := appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()))
 //
+// With [WithWebhook] it delivers subscription.* webhooks signed as Svix
+// signs Appstle's, and its valid-contracts endpoint agrees with what it
+// fired.
+//
 // It listens on loopback only.
 package appstletest
 
@@ -66,9 +70,16 @@ type Server struct {
 	cpLinks   bool
 	tokens    int
 	magic     []string
+
+	contracts                 map[int64]contract
+	nextContract              int64
+	appKeys                   []string
+	webhookURL, webhookSecret string
+	held                      bool
+	hooks                     *fakesrv.Hooks
 }
 
-// Option configures a Server.
+// Option configures a Server; a nil one is ignored.
 type Option func(*Server)
 
 // WithListener serves the fake on l (a fixed address, say) instead of a
@@ -118,16 +129,28 @@ func NewServer(opts ...Option) *Server {
 		customers:  map[int64]string{CustomerID: Email},
 		opaqueTok:  map[string]opaqueToken{},
 		now:        time.Now,
+		contracts:  map[int64]contract{},
+		// contract ids start above Appstle's small example ids
+		nextContract: 1000,
 	}
 	_, _ = rand.Read(s.signingKey)
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
 	}
+	if s.webhookURL != "" {
+		if _, err := SignBody(s.webhookSecret, "msg_check", s.now(), nil); err != nil {
+			panic(err.Error())
+		}
+	}
+	s.hooks = fakesrv.NewHooks(s.held)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/external/v2/customer-portal-token", s.auth(s.portalToken))
 	mux.HandleFunc("GET /api/external/v2/manage-subscription-link/{id}", s.auth(s.manageLink))
 	mux.HandleFunc("GET /api/external/v2/subscription-contracts-email-magic-link", s.auth(s.magicLink))
 	mux.HandleFunc("GET /tools/recurring/customer_portal", s.portalPage)
+	mux.HandleFunc("GET /api/external/v2/subscription-customers/valid/{id}", s.auth(s.validContracts))
 	s.srv = fakesrv.Start(mux, s.listener)
 	return s
 }
@@ -135,8 +158,11 @@ func NewServer(opts ...Option) *Server {
 // URL is the value for appstle.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// Close shuts the server down, after the webhook deliveries in progress.
+func (s *Server) Close() {
+	s.srv.Close()
+	s.hooks.Close()
+}
 
 // PortalPage is the fake's customer-portal page URL for token (the real one
 // lives on the shop's domain; see appstle.PortalURL).

@@ -9,6 +9,9 @@
 //	client, _ := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey,
 //		cartevo.WithBaseURL(srv.URL()))
 //
+// With [WithWebhook] it delivers webhooks signed with X-Cartevo-Signature
+// ([Server.CollectPayment] fires payment.collect).
+//
 // It listens on loopback only and counts requests, so a test can assert
 // "one mint".
 package cartevotest
@@ -60,6 +63,10 @@ type Server struct {
 	signingKey   []byte
 	delay        time.Duration
 	bareData     bool
+
+	webhookURL, webhookSecret string
+	unsigned, held            bool
+	hooks                     *fakesrv.Hooks
 }
 
 type issued struct {
@@ -67,7 +74,7 @@ type issued struct {
 	generation int
 }
 
-// Option configures a Server.
+// Option configures a Server; a nil one is ignored.
 type Option func(*Server)
 
 // WithListener serves the fake on l (a fixed address, say) instead of a
@@ -107,8 +114,11 @@ func NewServer(opts ...Option) *Server {
 		signingKey: randomBytes(32),
 	}
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
 	}
+	s.hooks = fakesrv.NewHooks(s.held)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/auth/token", s.token)
 	mux.HandleFunc("GET /api/v1/wallets", s.wallets)
@@ -122,8 +132,11 @@ func NewServer(opts ...Option) *Server {
 // URL is the value for cartevo.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL + "/api/v1" }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// Close shuts the server down, after the webhook deliveries in progress.
+func (s *Server) Close() {
+	s.srv.Close()
+	s.hooks.Close()
+}
 
 // Mints reports how many access tokens the server has issued.
 func (s *Server) Mints() int {
@@ -199,6 +212,10 @@ func (s *Server) SetExpiresIn(d time.Duration) {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	// Read and decode before taking the lock: a client stalling mid-body
+	// must not hold up everyone else's mints.
+	var body map[string]json.RawMessage
+	decodeErr := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&body)
 	s.mu.Lock()
 	s.tokenStarted++
 	delay := s.delay
@@ -236,8 +253,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.recent = append(s.recent, now)
 	}
 
-	var body map[string]json.RawMessage
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&body); err != nil {
+	if decodeErr != nil {
 		writeError(w, http.StatusBadRequest, "Invalid JSON body")
 		return
 	}

@@ -27,21 +27,28 @@ type fake struct {
 	url  string
 }
 
-// startFake serves one provider's fake on l.
-func startFake(name string, l net.Listener) fake {
+// startFake serves one provider's fake on l, delivering its webhooks to
+// wh.url (if set) signed with wh.secret.
+func startFake(name string, l net.Listener, wh webhookFlags) fake {
+	f := startFakeServer(name, l, wh)
+	f.vars = append(f.vars, webhookFakeVars(name, wh.url, wh.secret)...)
+	return f
+}
+
+func startFakeServer(name string, l net.Listener, wh webhookFlags) fake {
 	switch name {
 	case "cartevo":
-		s := cartevotest.NewServer(cartevotest.WithListener(l))
+		s := cartevotest.NewServer(cartevotest.WithListener(l), wh.cartevo())
 		return fake{name, s.Close, [][2]string{
 			{"CARTEVO_CLIENT_ID", cartevotest.ClientID}, {"CARTEVO_CLIENT_KEY", cartevotest.ClientKey}, {"CARTEVO_BASE_URL", s.URL()},
 		}, s.URL()}
 	case "crovver":
-		s := crovvertest.NewServer(crovvertest.WithListener(l))
+		s := crovvertest.NewServer(crovvertest.WithListener(l), wh.crovver())
 		return fake{name, s.Close, [][2]string{
 			{"CROVVER_PUBLIC_KEY", crovvertest.PublicKey}, {"CROVVER_BASE_URL", s.URL()},
 		}, s.URL()}
 	case "appstle":
-		s := appstletest.NewServer(appstletest.WithListener(l))
+		s := appstletest.NewServer(appstletest.WithListener(l), wh.appstle())
 		// The fake serves the customer portal itself: its loopback origin
 		// stands in for the shop's domain.
 		return fake{name, s.Close, [][2]string{
@@ -49,7 +56,7 @@ func startFake(name string, l net.Listener) fake {
 			{"APPSTLE_SHOP", s.URL()}, {"APPSTLE_BASE_URL", s.URL()},
 		}, s.URL()}
 	default:
-		s := altpaytest.NewServer(altpaytest.WithListener(l))
+		s := altpaytest.NewServer(altpaytest.WithListener(l), wh.altpay())
 		return fake{name, s.Close, [][2]string{
 			{"ALTPAY_CLIENT_ID", altpaytest.ClientID}, {"ALTPAY_CLIENT_SECRET", altpaytest.ClientSecret}, {"ALTPAY_BASE_URL", s.URL()},
 		}, s.URL()}
@@ -63,7 +70,11 @@ func runFakes(ctx context.Context, args []string, e env) error {
 	host := fs.String("host", "127.0.0.1", "address to listen on (loopback unless you mean otherwise)")
 	port := fs.Int("port", 7400, "port of the first fake; the others follow (0: any free ports)")
 	only := fs.String("only", "", "serve one provider: "+strings.Join(providers, ", "))
+	wh := webhookFlagsOf(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := wh.check(e); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -95,7 +106,7 @@ func runFakes(ctx context.Context, args []string, e env) error {
 		if err != nil {
 			return fmt.Errorf("%s fake: %w", name, err)
 		}
-		running = append(running, startFake(name, fakesrv.Logged(l, name, e.stderr)))
+		running = append(running, startFake(name, fakesrv.Logged(l, name, e.stderr), *wh))
 	}
 	for _, f := range running {
 		fmt.Fprintf(e.stdout, "# %s fake at %s\n", f.name, f.url)

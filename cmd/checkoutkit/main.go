@@ -23,7 +23,18 @@
 //	    Print a JWT's header, claims and time to expiry, without verifying
 //	    its signature.
 //
+//	checkoutkit webhook send -provider P -url URL -secret S [-event TYPE] [-data FILE]
+//	    Sign one webhook delivery exactly as the provider does (crovver,
+//	    appstle, altpay, cartevo) and post it to URL: the "stripe trigger"
+//	    of this SDK. The secret may come from $CHECKOUTKIT_WEBHOOK_SECRET
+//	    instead; it is never printed. Exit 0 only for a 2xx answer.
+//
 //	checkoutkit version
+//
+// With -webhook-url URL -webhook-secret S, fakes delivers the fakes'
+// webhooks (a completed checkout, a paid invoice, …) to URL, signed with S,
+// and prints each provider's PROVIDER_WEBHOOK_SECRET (for appstle, S as a
+// "whsec_" Svix secret).
 //
 // Exit codes: 0 success, 1 failure (the SDK's error is printed), 2 usage.
 // For example:

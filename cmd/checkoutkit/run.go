@@ -42,9 +42,10 @@ func usagef(format string, args ...any) error { return &usageError{msg: fmt.Spri
 const usage = `checkoutkit: run the provider fakes, mint and inspect tokens
 
 Usage:
-  checkoutkit fakes [-host 127.0.0.1] [-port 7400] [-only PROVIDER]
+  checkoutkit fakes [-host 127.0.0.1] [-port 7400] [-only PROVIDER] [-webhook-url URL -webhook-secret S]
   checkoutkit token cartevo|altpay|crovver|appstle [flags]
   checkoutkit decode TOKEN|-
+  checkoutkit webhook send -provider P -url URL -secret S [-event TYPE] [-data FILE]
   checkoutkit version
 
 Run "checkoutkit COMMAND -h" for a command's flags and an example.
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = runToken(ctx, rest, e)
 	case "decode":
 		err = runDecode(rest, e)
+	case "webhook":
+		err = runWebhook(ctx, rest, e)
 	case "version":
 		fmt.Fprintf(stdout, "checkoutkit %s (%s)\n", checkoutkit.Version, runtime.Version())
 	case "-h", "-help", "--help", "help":

@@ -9,6 +9,10 @@
 //	defer srv.Close()
 //	client, _ := crovver.New(crovvertest.PublicKey, crovver.WithBaseURL(srv.URL()))
 //
+// With [WithWebhook] it delivers subscription.* webhooks signed as Crovver
+// signs them, and its status and can-access endpoints agree with what it
+// fired.
+//
 // It listens on loopback only and counts what it mints.
 package crovvertest
 
@@ -49,9 +53,14 @@ type Server struct {
 	portalTokens   int
 	failures       []int
 	urlInData      bool
+	subs           map[string]subscription // tenant -> its latest subscription
+
+	webhookURL, webhookSecret string
+	held                      bool
+	hooks                     *fakesrv.Hooks
 }
 
-// Option configures a Server.
+// Option configures a Server; a nil one is ignored.
 type Option func(*Server)
 
 // WithListener serves the fake on l (a fixed address, say) instead of a
@@ -82,10 +91,19 @@ func NewServer(opts ...Option) *Server {
 		keys:       map[string]bool{PublicKey: true},
 		now:        time.Now,
 		tenants:    map[string]string{},
+		subs:       map[string]subscription{},
 	}
 	_, _ = rand.Read(s.signingKey)
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
+	}
+	s.hooks = fakesrv.NewHooks(s.held)
+	for tenant, plan := range s.tenants {
+		if plan != "" {
+			s.subs[tenant] = s.newSubscription(tenant, "", plan)
+		}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/public/auth/checkout-token", s.mint("checkout"))
@@ -93,6 +111,9 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /pricing", s.pricing)
 	mux.HandleFunc("POST /pricing/subscribe", s.subscribe)
 	mux.HandleFunc("GET /billing", s.billing)
+	mux.HandleFunc("POST /billing/cancel", s.cancel)
+	mux.HandleFunc("GET /api/public/subscriptions/status", s.status)
+	mux.HandleFunc("POST /api/public/can-access", s.canAccess)
 	s.srv = fakesrv.Start(mux, s.listener)
 	return s
 }
@@ -100,8 +121,11 @@ func NewServer(opts ...Option) *Server {
 // URL is the value for crovver.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// Close shuts the server down, after the webhook deliveries in progress.
+func (s *Server) Close() {
+	s.srv.Close()
+	s.hooks.Close()
+}
 
 // CheckoutTokens reports how many checkout tokens the server has minted.
 func (s *Server) CheckoutTokens() int {
@@ -144,6 +168,10 @@ type mintRequest struct {
 
 func (s *Server) mint(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// Read and decode before taking the lock: a client stalling
+		// mid-body must not hold up everyone else's mints.
+		var req mintRequest
+		decodeErr := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if len(s.failures) > 0 {
@@ -161,8 +189,7 @@ func (s *Server) mint(kind string) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, "INVALID_PUBLIC_KEY", "Invalid public key")
 			return
 		}
-		var req mintRequest
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
+		if decodeErr != nil {
 			writeError(w, http.StatusBadRequest, "MISSING_REQUIRED_FIELDS", "Invalid JSON body")
 			return
 		}
@@ -233,7 +260,11 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <p id="fake" style="background:#fff3cd;padding:6px 10px;font:14px monospace">FAKE Crovver (crovvertest): not a real checkout</p>
 <h1>{{.Title}}</h1>
 <p>Tenant: <span id="tenant">{{.Tenant}}</span></p>
-{{if .Plan}}<p>Plan: <span id="plan">{{.Plan}}</span></p>{{end}}
+{{if .Plan}}<p>Plan: <span id="plan">{{.Plan}}</span></p>
+{{if .Token}}<form method="post" action="/billing/cancel">
+<input type="hidden" name="token" value="{{.Token}}">
+<button id="cancel">Cancel subscription</button>
+</form>{{end}}{{end}}
 {{if .Subscribe}}<form method="post" action="/pricing/subscribe">
 <input type="hidden" name="token" value="{{.Token}}">
 <button name="plan" value="{{.Subscribe}}">Subscribe to {{.Subscribe}}</button>
@@ -267,8 +298,12 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plan := r.FormValue("plan")
+	tenant := str(claims["tenantId"])
 	s.mu.Lock()
-	s.tenants[str(claims["tenantId"])] = plan
+	s.tenants[tenant] = plan
+	sub := s.newSubscription(tenant, str(claims["tenantName"]), plan)
+	s.subs[tenant] = sub
+	s.fire(sub, "subscription.created", "subscription.activated")
 	s.mu.Unlock()
 	back, err := url.Parse(str(claims["returnUrl"]))
 	if err != nil {
@@ -291,7 +326,7 @@ func (s *Server) billing(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	plan := s.tenants[tenant]
 	s.mu.Unlock()
-	s.render(w, pageData{Title: "Billing", Tenant: tenant, Plan: plan, ReturnURL: str(claims["returnUrl"])})
+	s.render(w, pageData{Title: "Billing", Tenant: tenant, Plan: plan, Token: r.URL.Query().Get("token"), ReturnURL: str(claims["returnUrl"])})
 }
 
 func (s *Server) render(w http.ResponseWriter, d pageData) {

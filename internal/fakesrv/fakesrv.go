@@ -13,18 +13,29 @@ import (
 	"time"
 )
 
-// Start serves h on l, or on a fresh loopback port when l is nil. A
-// listener made by [Logged] also logs each request.
+// Server timeouts of every fake: a client that stalls sending its headers
+// or body, or idles on a kept-alive connection, is cut off instead of
+// holding a connection (and any local process freezing a test suite).
+const (
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 30 * time.Second
+	IdleTimeout       = 60 * time.Second
+)
+
+// Start serves h on l, or on a fresh loopback port when l is nil, with the
+// timeouts above. A listener made by [Logged] also logs each request.
 func Start(h http.Handler, l net.Listener) *httptest.Server {
 	if ll, ok := l.(*loggedListener); ok {
 		h, l = ll.wrap(h), ll.Listener
 	}
-	if l == nil {
-		return httptest.NewServer(h)
-	}
 	srv := httptest.NewUnstartedServer(h)
-	srv.Listener.Close()
-	srv.Listener = l
+	if l != nil {
+		srv.Listener.Close()
+		srv.Listener = l
+	}
+	srv.Config.ReadHeaderTimeout = ReadHeaderTimeout
+	srv.Config.ReadTimeout = ReadTimeout
+	srv.Config.IdleTimeout = IdleTimeout
 	srv.Start()
 	return srv
 }

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/checkoutkit/checkoutkit/altpay"
+	"github.com/checkoutkit/checkoutkit/appstle"
+	"github.com/checkoutkit/checkoutkit/cartevo"
+	"github.com/checkoutkit/checkoutkit/crovver"
+)
+
+// receivers serves each provider's WebhookHandler at /<provider> and sends
+// the type of every event handled to got.
+func receivers(t *testing.T, secret string) (*httptest.Server, chan string) {
+	got := make(chan string, 16)
+	mux := http.NewServeMux()
+	mux.Handle("/crovver", crovver.WebhookHandler(secret, func(_ context.Context, e crovver.Event) error {
+		got <- "crovver " + e.Type
+		return nil
+	}))
+	mux.Handle("/appstle", appstle.WebhookHandler(appstleSecret(secret), func(_ context.Context, e appstle.Event) error {
+		got <- "appstle " + e.Type
+		return nil
+	}))
+	mux.Handle("/altpay", altpay.WebhookHandler(secret, func(_ context.Context, e altpay.Event) error {
+		got <- "altpay " + e.Type
+		return nil
+	}))
+	mux.Handle("/cartevo", cartevo.WebhookHandler(secret, func(_ context.Context, e cartevo.Event) error {
+		if _, err := e.Payment(); err != nil && e.Type == "payment.collect" {
+			return err
+		}
+		got <- "cartevo " + e.Type
+		return nil
+	}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, got
+}
+
+func TestWebhookSend(t *testing.T) {
+	const secret = "cli-webhook-secret-123456"
+	srv, got := receivers(t, secret)
+	for _, p := range []string{"crovver", "appstle", "altpay", "cartevo"} {
+		code, out, errs := cli(t, nil, "", "webhook", "send", "-provider", p, "-url", srv.URL+"/"+p, "-secret", secret)
+		require.Equal(t, exitOK, code, errs)
+		assert.Contains(t, out, "200 OK")
+		assert.Equal(t, p+" "+webhookDefaults[p].event, <-got)
+		assert.NotContains(t, out+errs, secret)
+	}
+
+	// -event and -data, and the secret from the environment
+	dir := t.TempDir()
+	file := filepath.Join(dir, "data.json")
+	require.NoError(t, os.WriteFile(file, []byte(`{"id":"sub_9","status":"canceled","plan_id":"plan_pro","external_tenant_id":"t9"}`), 0o600))
+	env := map[string]string{webhookSecretEnv: secret}
+	code, _, errs := cli(t, env, "", "webhook", "send", "-provider", "crovver", "-url", srv.URL+"/crovver", "-event", "subscription.canceled", "-data", file)
+	require.Equal(t, exitOK, code, errs)
+	assert.Equal(t, "crovver subscription.canceled", <-got)
+	code, _, errs = cli(t, env, `{"id":"inv_1"}`, "webhook", "send", "-provider", "altpay", "-url", srv.URL+"/altpay", "-event", "invoice_created", "-data", "-")
+	require.Equal(t, exitOK, code, errs)
+	assert.Equal(t, "altpay invoice_created", <-got)
+
+	// a receiver with another secret refuses: exit 1, the status shown
+	code, out, errs := cli(t, nil, "", "webhook", "send", "-provider", "cartevo", "-url", srv.URL+"/cartevo", "-secret", "wrong-secret")
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, out, "401")
+	assert.Contains(t, errs, "401")
+	assert.NotContains(t, out+errs, "wrong-secret")
+
+	for _, args := range [][]string{
+		{"webhook"},
+		{"webhook", "send", "-url", srv.URL, "-secret", "s"},
+		{"webhook", "send", "-provider", "paypal", "-url", srv.URL, "-secret", "s"},
+		{"webhook", "send", "-provider", "crovver", "-url", "ftp://x", "-secret", "s"},
+		{"webhook", "send", "-provider", "crovver", "-url", srv.URL},
+		{"webhook", "send", "-provider", "crovver", "-url", srv.URL, "-secret", "s", "-data", "-"},
+		{"webhook", "send", "-provider", "crovver", "-url", srv.URL, "-secret", "s", "extra"},
+	} {
+		code, _, _ := cli(t, nil, "not json", args...)
+		assert.Equal(t, exitUsage, code, args)
+	}
+	code, _, _ = cli(t, nil, "", "webhook", "send", "-provider", "crovver", "-url", "http://127.0.0.1:1/x", "-secret", "s")
+	assert.Equal(t, exitFail, code, "nobody listening")
+	code, _, _ = cli(t, nil, "", "webhook", "send", "-h")
+	assert.Equal(t, exitOK, code)
+	select {
+	case e := <-got:
+		t.Fatalf("unexpected event %s", e)
+	default:
+	}
+}
+
+// TestFakesWebhookFlags: "checkoutkit fakes -webhook-url -webhook-secret"
+// wires the fakes to a receiver: a completed checkout on the crovver fake
+// arrives verified.
+func TestFakesWebhookFlags(t *testing.T) {
+	const secret = "fakes-webhook-secret-42"
+	srv, got := receivers(t, secret)
+	port := freePorts(t, 1)
+	env, _, stop := startFakes(t, "-only", "crovver", "-port", strconv.Itoa(port), "-webhook-url", srv.URL+"/crovver", "-webhook-secret", secret)
+	assert.Equal(t, secret, env["CROVVER_WEBHOOK_SECRET"])
+
+	c, err := crovver.New(env["CROVVER_PUBLIC_KEY"], crovver.WithBaseURL(env["CROVVER_BASE_URL"]))
+	require.NoError(t, err)
+	defer c.Close()
+	tok, err := c.CheckoutToken(context.Background(), crovver.CheckoutTokenRequest{ExternalTenantID: "acme", ReturnURL: "http://127.0.0.1:1/back"})
+	require.NoError(t, err)
+	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := browser.PostForm(env["CROVVER_BASE_URL"]+"/pricing/subscribe", url.Values{"token": {tok.Token}, "plan": {"pro"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	for _, want := range []string{"crovver subscription.created", "crovver subscription.activated"} {
+		select {
+		case e := <-got:
+			assert.Equal(t, want, e)
+		case <-time.After(5 * time.Second):
+			t.Fatal("no webhook from the fake")
+		}
+	}
+	st, err := c.SubscriptionStatus(context.Background(), "acme")
+	require.NoError(t, err)
+	assert.True(t, st.Active)
+	assert.Equal(t, exitOK, stop())
+
+	// appstle's export is a Svix secret the receiver accepts
+	port = freePorts(t, 1)
+	env, _, stop = startFakes(t, "-only", "appstle", "-port", strconv.Itoa(port), "-webhook-url", srv.URL+"/appstle", "-webhook-secret", secret)
+	assert.True(t, strings.HasPrefix(env["APPSTLE_WEBHOOK_SECRET"], "whsec_"))
+	assert.Equal(t, appstleSecret(secret), env["APPSTLE_WEBHOOK_SECRET"])
+	assert.Equal(t, exitOK, stop())
+
+	for _, args := range [][]string{
+		{"fakes", "-webhook-url", srv.URL},
+		{"fakes", "-webhook-secret", "s"},
+		{"fakes", "-webhook-url", "nope", "-webhook-secret", "s"},
+	} {
+		code, _, _ := cli(t, nil, "", args...)
+		assert.Equal(t, exitUsage, code, args)
+	}
+}
