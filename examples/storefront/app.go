@@ -54,16 +54,18 @@ type App struct {
 	user     User
 	closers  []func()
 
-	cache     *tokencache.Cache // one for the three clients, instrumented
-	metrics   http.Handler
-	registry  *prometheus.Registry
-	crv       *crovver.Client
-	apst      *appstle.Client
-	ap        *altpay.Client
-	shop      string // the shop domain Appstle's portal lives on
-	payAPI    string // Alternative Payments' browser-facing API, for the page's script
-	plan      func(tenant string) string
-	refreshes atomic.Int32 // calls to the checkout-token endpoint
+	cache                       *tokencache.Cache // one for the three clients, instrumented
+	metrics                     http.Handler
+	registry                    *prometheus.Registry
+	crv                         *crovver.Client
+	apst                        *appstle.Client
+	ap                          *altpay.Client
+	shop                        string // the shop domain Appstle's portal lives on
+	payAPI                      string // Alternative Payments' browser-facing API, for the page's script
+	accounts                    *accounts
+	hold                        bool         // the fakes hold their webhooks until flushed (tests)
+	crovverSecret, altpaySecret string       // what the providers sign webhooks with; "" turns them off
+	refreshes                   atomic.Int32 // calls to the checkout-token endpoint
 
 	// The fakes, when the app runs on them.
 	Crovver *crovvertest.Server
@@ -74,18 +76,21 @@ type App struct {
 // NewApp builds the app for origin (its own scheme://host:port), with real
 // providers where getenv has credentials and fakes elsewhere. Logs go to
 // logw.
-func NewApp(origin string, getenv func(string) string, logw io.Writer) (*App, error) {
+func NewApp(origin string, getenv func(string) string, logw io.Writer, opts ...appOption) (*App, error) {
 	a := &App{
+		accounts: newAccounts(),
 		origin:   origin,
 		mux:      http.NewServeMux(),
 		csrf:     http.NewCrossOriginProtection(),
 		sessions: newSessions(sessionTTL),
 		logger:   slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		user:     demoUser,
-		plan:     func(string) string { return "see the billing portal" },
+	}
+	for _, o := range opts {
+		o(a)
 	}
 	var err error
-	if a.pages, err = template.ParseFS(web, "web/*.html"); err != nil {
+	if a.pages, err = template.New("").Funcs(template.FuncMap{"providers": a.providers}).ParseFS(web, "web/*.html"); err != nil {
 		return nil, err
 	}
 	if err := a.setupMetrics(); err != nil {
@@ -98,21 +103,20 @@ func NewApp(origin string, getenv func(string) string, logw io.Writer) (*App, er
 		}
 	}
 	a.routes()
+	if err := a.pointFakes(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
 func (a *App) setupCrovver(getenv func(string) string) error {
 	key, base := getenv("CROVVER_PUBLIC_KEY"), getenv("CROVVER_BASE_URL")
+	a.crovverSecret = webhookSecret(getenv, "CROVVER_WEBHOOK_SECRET", key == "")
 	if key == "" {
-		a.Crovver = crovvertest.NewServer()
+		a.Crovver = crovvertest.NewServer(heldIf(a, crovvertest.WithWebhooksHeld()))
 		a.closers = append(a.closers, a.Crovver.Close)
 		key, base = crovvertest.PublicKey, a.Crovver.URL()
-		a.plan = func(tenant string) string {
-			if plan, ok := a.Crovver.Subscription(tenant); ok {
-				return plan
-			}
-			return "free"
-		}
 	}
 	opts := []crovver.Option{crovver.WithLogger(a.logger), crovver.WithCache(a.cache)}
 	if base != "" {
@@ -161,8 +165,10 @@ func (a *App) setupAltpay(getenv func(string) string) error {
 	if v := getenv("ALTPAY_INVOICE_ID"); v != "" {
 		a.user.InvoiceID = v
 	}
-	if id == "" || secret == "" {
-		a.Altpay = altpaytest.NewServer(altpaytest.WithAllowedOrigin(a.origin))
+	fake := id == "" || secret == ""
+	a.altpaySecret = webhookSecret(getenv, "ALTPAY_WEBHOOK_SECRET", fake)
+	if fake {
+		a.Altpay = altpaytest.NewServer(altpaytest.WithAllowedOrigin(a.origin), heldIf(a, altpaytest.WithWebhooksHeld()))
 		a.closers = append(a.closers, a.Altpay.Close)
 		id, secret, base = altpaytest.ClientID, altpaytest.ClientSecret, a.Altpay.URL()
 	}
@@ -177,6 +183,36 @@ func (a *App) setupAltpay(getenv func(string) string) error {
 	a.ap = c
 	a.closers = append(a.closers, func() { c.Close() })
 	return nil
+}
+
+// appOption configures an App.
+type appOption func(*App)
+
+// withHeldWebhooks makes the in-process fakes hold their webhooks until a
+// test flushes them, to look at the app before a provider reports.
+func withHeldWebhooks() appOption { return func(a *App) { a.hold = true } }
+
+// heldIf returns o if the app holds the fakes' webhooks, else the zero
+// option (nil, which the fakes ignore).
+func heldIf[O any](a *App, o O) O {
+	var none O
+	if a.hold {
+		return o
+	}
+	return none
+}
+
+// providers says, for the footer, where each provider runs.
+func (a *App) providers() string {
+	where := func(name string, fake bool) string {
+		if fake {
+			return name + " (in-process fake)"
+		}
+		return name
+	}
+	return strings.Join([]string{
+		where("Crovver", a.Crovver != nil), where("Appstle", a.Appstle != nil), where("Alternative Payments", a.Altpay != nil),
+	}, ", ")
 }
 
 // Close stops the clients and the fakes.
@@ -243,10 +279,19 @@ func (a *App) routes() {
 			ReturnURL: a.origin + "/return",
 		}, err
 	})))
-	a.mux.Handle("GET /billing", a.signedIn(a.crv.PortalRedirectHandler(func(r *http.Request) (crovver.PortalTokenRequest, error) {
+	billing := a.crv.PortalRedirectHandler(func(r *http.Request) (crovver.PortalTokenRequest, error) {
 		u, err := a.user0(r)
 		return crovver.PortalTokenRequest{ExternalTenantID: u.Tenant, ReturnURL: a.origin + "/dashboard"}, err
+	})
+	a.mux.Handle("GET /billing", a.signedIn(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := a.session(r)
+		if _, ok := a.accounts.plan(u.Tenant); !ok { // Crovver has no billing page for a tenant that never paid
+			http.Redirect(w, r, "/dashboard?notice=no-plan", http.StatusSeeOther)
+			return
+		}
+		billing.ServeHTTP(w, r)
 	})))
+	a.webhookRoutes()
 	a.mux.Handle("GET /subscription", a.signedIn(a.apst.PortalRedirectHandler(a.shop, func(r *http.Request) (appstle.PortalTokenRequest, error) {
 		u, err := a.user0(r)
 		return appstle.PortalTokenRequest{CustomerID: u.ShopifyID}, err
@@ -292,13 +337,16 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.sessions.start(w, a.user.Name, strings.HasPrefix(a.origin, "https://"))
+	a.seedPlan(r.Context(), a.user.Tenant)
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
 
 func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
 	u, _ := a.session(r)
+	plan, subscribed := a.accounts.plan(u.Tenant)
 	a.render(w, "dashboard.html", map[string]any{
-		"User": u, "Plan": a.plan(u.Tenant), "FromCheckout": r.URL.Query().Get("from") == "checkout",
+		"User": u, "Plan": planName(plan), "Subscribed": subscribed, "Paid": a.accounts.isPaid(u.InvoiceID),
+		"FromCheckout": r.URL.Query().Get("from") == "checkout", "NoPlan": r.URL.Query().Get("notice") == "no-plan",
 	})
 }
 

@@ -69,7 +69,7 @@ func TestBrowserRunsEveryFlow(t *testing.T) {
 	appCtx, stopApp := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(appCtx, "127.0.0.1:0", func(string) string { return "" }, &logs, func(a *App) { ready <- a })
+		done <- serve(appCtx, "127.0.0.1:0", func(string) string { return "" }, &logs, func(a *App) { ready <- a }, withHeldWebhooks())
 	}()
 	var app *App
 	select {
@@ -133,16 +133,30 @@ func TestBrowserRunsEveryFlow(t *testing.T) {
 	step("dashboard", chromedp.Click(css("#sign-in")), chromedp.WaitVisible(css("#plan")))
 	assert.Equal(t, origin+"/dashboard", location())
 	assert.Equal(t, "free", text("#plan"))
+	assert.Equal(t, "open", text("#invoice"))
+	step("billing-before-upgrade", chromedp.Click(css("#billing")), chromedp.WaitVisible(css("#notice")))
+	assert.Equal(t, "No billing yet: upgrade to a paid plan first.", text("#notice"))
+	assert.Zero(t, app.Crovver.PortalTokens(), "no portal token for a tenant that never paid")
 
 	// 1. Upgrade: 303 to Crovver's pricing page, Subscribe, back to the
-	// return URL, and the dashboard shows the new plan.
+	// return URL. The plan changes when Crovver's webhook says so, not when
+	// the browser comes back.
 	step("crovver-pricing", chromedp.Click(css("#upgrade")), chromedp.WaitVisible(css(`button[name="plan"]`)))
 	assert.True(t, strings.HasPrefix(location(), app.Crovver.URL()+"/pricing?token="), location())
 	assert.Contains(t, text("#fake"), "FAKE Crovver")
 	assert.Equal(t, "acme", text("#tenant"))
 	step("upgraded", chromedp.Click(css(`button[name="plan"]`)), chromedp.WaitVisible(css("#notice")))
 	assert.Equal(t, origin+"/dashboard?from=checkout", location())
-	assert.Equal(t, "pro", text("#plan"))
+	assert.Equal(t, "free", text("#plan"), "back from the checkout, before the webhook")
+	assert.Contains(t, text("#notice"), "Crovver is confirming")
+	assert.Equal(t, []string{"subscription.created", "subscription.activated"}, app.Crovver.PendingWebhooks())
+	require.NoError(t, app.Crovver.FlushWebhooks(ctx))
+	for _, d := range app.Crovver.Deliveries() {
+		assert.Equal(t, 200, d.Status, "%s: %s", d.Type, d.Err)
+	}
+	step("confirmed", chromedp.Reload(), chromedp.WaitVisible(css("#plan")))
+	assert.Equal(t, "pro", text("#plan"), "the webhook was handled")
+	assert.Equal(t, "Thanks! Your subscription is active.", text("#notice"))
 
 	// 2. Billing: Crovver's billing portal.
 	step("crovver-billing", chromedp.Click(css("#billing")), chromedp.WaitVisible(css("#return")))
@@ -164,6 +178,11 @@ func TestBrowserRunsEveryFlow(t *testing.T) {
 	app.Altpay.ExpireCheckoutTokens()
 	step("paid", chromedp.Click(css("#pay-button")), chromedp.WaitVisible(css("#status.paid")))
 	assert.Equal(t, "Paid: invoice "+app.user.InvoiceID+".", text("#status"))
+	step("paid-dashboard", chromedp.Navigate(origin+"/dashboard"), chromedp.WaitVisible(css("#invoice")))
+	assert.Equal(t, "open", text("#invoice"), "paid when Alternative Payments says so")
+	require.NoError(t, app.Altpay.FlushWebhooks(ctx))
+	step("invoice-paid", chromedp.Reload(), chromedp.WaitVisible(css("#invoice")))
+	assert.Equal(t, "paid", text("#invoice"))
 
 	// What the fakes counted: one token per flow, one refresh after the
 	// expiry.

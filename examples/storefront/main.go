@@ -56,13 +56,13 @@ func run(ctx context.Context, addr string, getenv func(string) string, out io.Wr
 }
 
 // serve is run; ready, when not nil, gets the app once it listens.
-func serve(ctx context.Context, addr string, getenv func(string) string, out io.Writer, ready func(*App)) error {
+func serve(ctx context.Context, addr string, getenv func(string) string, out io.Writer, ready func(*App), opts ...appOption) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	origin := "http://" + ln.Addr().String()
-	app, err := NewApp(origin, getenv, out)
+	app, err := NewApp(origin, getenv, out, opts...)
 	if err != nil {
 		ln.Close()
 		return err

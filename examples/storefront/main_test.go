@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/checkoutkit/checkoutkit/crovver/crovvertest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -200,4 +203,36 @@ func TestMetricsAfterTheFlows(t *testing.T) {
 	for _, secret := range []string{"pk_test", "apst_", app.Crovver.URL(), "token="} {
 		assert.NotContains(t, text, secret)
 	}
+}
+
+// A webhook with a wrong signature changes nothing; the same event signed
+// with the app's secret changes the plan, once.
+func TestOnlySignedWebhooksChangeThePlan(t *testing.T) {
+	app := startApp(t)
+	post := func(secret string) int {
+		data := map[string]any{"id": "sub_1", "status": "active", "plan_id": "plan_pro", "external_tenant_id": demoUser.Tenant}
+		h, body, err := crovvertest.SignWebhook(secret, "subscription.activated", data, time.Now())
+		require.NoError(t, err)
+		req, _ := http.NewRequest(http.MethodPost, app.origin+"/webhooks/crovver", bytes.NewReader(body))
+		req.Header = h
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusUnauthorized, post("whsec_not_the_apps"))
+	_, ok := app.accounts.plan(demoUser.Tenant)
+	assert.False(t, ok, "a forged delivery changed the plan")
+	assert.Equal(t, http.StatusOK, post(app.crovverSecret))
+	plan, _ := app.accounts.plan(demoUser.Tenant)
+	assert.Equal(t, "pro", planName(plan))
+
+	// invoice_paid needs Alternative Payments' secret as the bearer.
+	req, _ := http.NewRequest(http.MethodPost, app.origin+"/webhooks/altpay", strings.NewReader(`{"topic":"invoice_paid","data":{"id":"inv_1001"}}`))
+	req.Header.Set("Authorization", "Bearer wrong")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.False(t, app.accounts.isPaid("inv_1001"))
 }

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/checkoutkit/checkoutkit/altpay"
+	"github.com/checkoutkit/checkoutkit/crovver"
+)
+
+// accounts is what the app knows of its customers' subscriptions and
+// invoices. The providers tell it by webhook; the browser coming back from
+// a checkout proves nothing, so it changes nothing here.
+type accounts struct {
+	mu    sync.Mutex
+	plans map[string]string // tenant -> plan id
+	paid  map[string]bool   // invoice id -> paid
+}
+
+func newAccounts() *accounts {
+	return &accounts{plans: map[string]string{}, paid: map[string]bool{}}
+}
+
+func (a *accounts) plan(tenant string) (string, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p, ok := a.plans[tenant]
+	return p, ok
+}
+
+func (a *accounts) setPlan(tenant, plan string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if plan == "" {
+		delete(a.plans, tenant)
+		return
+	}
+	a.plans[tenant] = plan
+}
+
+func (a *accounts) isPaid(invoice string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.paid[invoice]
+}
+
+func (a *accounts) markPaid(invoice string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.paid[invoice] = true
+}
+
+// webhookSecret is the secret a provider signs the app's webhooks with:
+// from the environment for a real provider, made up for a fake.
+func webhookSecret(getenv func(string) string, env string, fake bool) string {
+	if s := getenv(env); s != "" || !fake {
+		return s
+	}
+	return "whsec_storefront_" + rand.Text()
+}
+
+// onCrovver keeps the tenant's plan as Crovver reports it.
+func (a *App) onCrovver(_ context.Context, e crovver.Event) error {
+	switch e.Type {
+	case crovver.EventSubscriptionCreated, crovver.EventSubscriptionActivated, crovver.EventSubscriptionUpdated,
+		crovver.EventSubscriptionRenewed, crovver.EventSubscriptionCanceled:
+	default:
+		return nil // webhook.test and events the app does not use
+	}
+	sub, err := e.Subscription()
+	if err != nil {
+		return err
+	}
+	switch {
+	case e.Type == crovver.EventSubscriptionCanceled || sub.Status == crovver.StatusCanceled || sub.Status == crovver.StatusExpired:
+		a.accounts.setPlan(sub.ExternalTenantID, "")
+	case sub.Status == crovver.StatusActive || sub.Status == crovver.StatusTrial:
+		a.accounts.setPlan(sub.ExternalTenantID, sub.PlanID)
+	}
+	return nil
+}
+
+// onAltpay marks invoices paid as Alternative Payments reports them.
+func (a *App) onAltpay(_ context.Context, e altpay.Event) error {
+	if e.Type != altpay.TopicInvoicePaid {
+		return nil
+	}
+	inv, err := e.Invoice()
+	if err != nil {
+		return err
+	}
+	a.accounts.markPaid(inv.ID)
+	return nil
+}
+
+// seedPlan asks Crovver once, at sign-in, which plan the tenant is on, so
+// that an app started after a checkout (or without webhooks set up) shows
+// it; webhooks keep it current from then on.
+func (a *App) seedPlan(ctx context.Context, tenant string) {
+	if _, ok := a.accounts.plan(tenant); ok {
+		return
+	}
+	st, err := a.crv.SubscriptionStatus(ctx, tenant)
+	if err != nil {
+		a.logger.Warn("subscription status", "error", err)
+		return
+	}
+	if st.Active && st.Plan != nil {
+		a.accounts.setPlan(tenant, st.Plan.ID)
+	}
+}
+
+// planName is what the dashboard shows for a plan id.
+func planName(id string) string {
+	if id == "" {
+		return "free"
+	}
+	return strings.TrimPrefix(id, "plan_")
+}
+
+// webhookRoutes mounts the receivers the providers post to.
+func (a *App) webhookRoutes() {
+	if a.crovverSecret != "" {
+		a.mux.Handle("POST /webhooks/crovver", crovver.WebhookHandler(a.crovverSecret, a.onCrovver, crovver.WithWebhookLogger(a.logger)))
+	}
+	if a.altpaySecret != "" {
+		a.mux.Handle("POST /webhooks/altpay", altpay.WebhookHandler(a.altpaySecret, a.onAltpay, altpay.WithWebhookLogger(a.logger)))
+	}
+}
+
+// pointFakes sends the in-process fakes' webhooks to the app.
+func (a *App) pointFakes() error {
+	if a.Crovver != nil {
+		if err := a.Crovver.SetWebhook(a.origin+"/webhooks/crovver", a.crovverSecret); err != nil {
+			return fmt.Errorf("crovver fake: %w", err)
+		}
+	}
+	if a.Altpay != nil {
+		if err := a.Altpay.SetWebhook(a.origin+"/webhooks/altpay", a.altpaySecret); err != nil {
+			return fmt.Errorf("altpay fake: %w", err)
+		}
+	}
+	return nil
+}
