@@ -9,15 +9,28 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"time"
 )
 
 // Start serves h on l, or on a fresh loopback port when l is nil. A
 // listener made by [Logged] also logs each request.
+//
+// On a listener bound to every interface (0.0.0.0 or ::) the server's URL
+// names the loopback address instead (127.0.0.1 or [::1]): an address a
+// client on this machine can use, and the only plain-http one the SDK
+// accepts.
 func Start(h http.Handler, l net.Listener) *httptest.Server {
-	if ll, ok := l.(*loggedListener); ok {
-		h, l = ll.wrap(h), ll.Listener
+	for unwrapped := false; !unwrapped; {
+		switch ll := l.(type) {
+		case *loggedListener:
+			h, l = ll.wrap(h), ll.Listener
+		case *wrappedListener:
+			h, l = ll.mw(h), ll.Listener
+		default:
+			unwrapped = true
+		}
 	}
 	if l == nil {
 		return httptest.NewServer(h)
@@ -26,7 +39,26 @@ func Start(h http.Handler, l net.Listener) *httptest.Server {
 	srv.Listener.Close()
 	srv.Listener = l
 	srv.Start()
+	if a, ok := l.Addr().(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		loopback := "127.0.0.1"
+		if a.IP.To4() == nil {
+			loopback = "::1"
+		}
+		srv.URL = "http://" + net.JoinHostPort(loopback, strconv.Itoa(a.Port))
+	}
 	return srv
+}
+
+// Wrap returns l such that the fake served on it passes every request
+// through mw (cmd/checkoutkit adds CORS this way). Wrap a [Logged] listener
+// to log what mw answers too.
+func Wrap(l net.Listener, mw func(http.Handler) http.Handler) net.Listener {
+	return &wrappedListener{Listener: l, mw: mw}
+}
+
+type wrappedListener struct {
+	net.Listener
+	mw func(http.Handler) http.Handler
 }
 
 // Logged returns l such that the fake served on it writes one line per
