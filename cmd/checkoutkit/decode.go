@@ -145,7 +145,8 @@ func relative(d time.Duration, expiry bool) string {
 	return span + " ago"
 }
 
-// humanSpan is d in its largest whole unit, rounded down: "59 minutes",
+// humanSpan is d, rounded to the second, in its largest unit and the next
+// one when that is not zero (rounded down): "59 minutes 30 seconds",
 // "1 hour", "3 years".
 func humanSpan(d time.Duration) string {
 	const day = 24 * time.Hour
@@ -156,13 +157,26 @@ func humanSpan(d time.Duration) string {
 		{"year", 365 * day}, {"month", 30 * day}, {"day", day},
 		{"hour", time.Hour}, {"minute", time.Minute}, {"second", time.Second},
 	}
-	for _, u := range units {
-		if n := int64(d / u.size); n >= 1 || u.size == time.Second {
-			if n == 1 {
-				return "1 " + u.name
-			}
-			return strconv.FormatInt(n, 10) + " " + u.name + "s"
+	d = d.Round(time.Second)
+	count := func(n int64, name string) string {
+		if n == 1 {
+			return "1 " + name
 		}
+		return strconv.FormatInt(n, 10) + " " + name + "s"
+	}
+	for i, u := range units {
+		n := int64(d / u.size)
+		if n == 0 && u.size != time.Second {
+			continue
+		}
+		s := count(n, u.name)
+		if i+1 < len(units) {
+			next := units[i+1]
+			if m := int64((d - time.Duration(n)*u.size) / next.size); m > 0 {
+				s += " " + count(m, next.name)
+			}
+		}
+		return s
 	}
 	return ""
 }
