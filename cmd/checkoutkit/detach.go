@@ -61,7 +61,12 @@ func detachFakes(args []string, o *fakesOptions, e env) error {
 		}
 		return fmt.Errorf("-detach: the background fakes stopped before they listened: %v", werr)
 	}
+	pid := cmd.Process.Pid
 	_ = cmd.Process.Release()
+	fmt.Fprintf(e.stderr, "checkoutkit: the fakes serve in the background (pid %d); kill %d stops them\n", pid, pid)
+	if o.envFile != "" {
+		return nil // the child wrote them there, as fakes -env-file does
+	}
 	_, err = e.stdout.Write(report)
 	return err
 }
