@@ -106,7 +106,7 @@ func fakesFlags(e env) (*flag.FlagSet, *fakesOptions) {
 	fs := newFlags("fakes", fakesSynopsis, fakesExample, e)
 	o := &fakesOptions{}
 	fs.StringVar(&o.host, "host", "127.0.0.1", "address to listen on; anything but loopback lets other machines mint with the fakes' published credentials")
-	fs.IntVar(&o.port, "port", defaultPort, "port of the first fake; the others follow (0: any free ports; default $CHECKOUTKIT_FAKES_PORT when set)")
+	fs.IntVar(&o.port, "port", defaultPort, "port of the first fake; the others follow (0: any free ports); $CHECKOUTKIT_FAKES_PORT, when set, replaces the default")
 	fs.StringVar(&o.only, "only", "", "serve one provider: "+strings.Join(providers, ", "))
 	fs.StringVar(&o.envFile, "env-file", "", "also write the export lines to `FILE`, atomically once every fake listens; removed when fakes stops")
 	fs.BoolVar(&o.detach, "detach", false, "serve from a background process and return once every fake listens (stop it: kill \"$CHECKOUTKIT_FAKES_PID\")")
