@@ -194,8 +194,7 @@ func TestREADMEShellLinesRun(t *testing.T) {
 			out := runScript(t, dir, env, lines)
 			if anyContains(lines, "checkoutkit fakes") {
 				assertFakesStopped(t, env)
-				_, err := os.Stat(filepath.Join(dir, "fakes.env"))
-				assert.True(t, os.IsNotExist(err), "the fakes removed their env file when killed")
+				assertGone(t, filepath.Join(dir, "fakes.env"))
 			}
 			if anyContains(lines, "checkoutkit version") {
 				assert.Regexp(t, `checkoutkit \d+\.\d+\.\d+ \(`, out)
@@ -234,6 +233,16 @@ func assertFakesStopped(t *testing.T, env []string) {
 		}
 		return err != nil
 	}, 10*time.Second, 50*time.Millisecond, "the fakes on %d still listen after the documented kill", port)
+}
+
+// assertGone checks that the fakes removed their env file once killed (a
+// kill is asynchronous: the script may end first).
+func assertGone(t *testing.T, path string) {
+	t.Helper()
+	assert.Eventually(t, func() bool {
+		_, err := os.Stat(path)
+		return os.IsNotExist(err)
+	}, 10*time.Second, 20*time.Millisecond, "the fakes removed %s when killed", filepath.Base(path))
 }
 
 // helpExamples are the example lines of each command's help, keyed by
@@ -285,8 +294,7 @@ func TestHelpExamplesRunAsPrinted(t *testing.T) {
 				if anyContains(lines, "checkoutkit fakes") {
 					assertFakesStopped(t, env)
 					assert.Contains(t, out, "provider:  ", "the token line after the fakes start works")
-					_, err := os.Stat(filepath.Join(dir, "fakes.env"))
-					assert.True(t, os.IsNotExist(err), "the fakes removed their env file when killed")
+					assertGone(t, filepath.Join(dir, "fakes.env"))
 				}
 				if strings.HasPrefix(name, "token") {
 					assert.NotContains(t, out, "checkoutkit:", "no token example fails on the fakes")
