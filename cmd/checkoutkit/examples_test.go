@@ -181,14 +181,17 @@ func TestREADMEShellLinesRun(t *testing.T) {
 				})
 				env := append(shellEnv(t, bin, nil), "GOPROXY=off", "GOFLAGS=-mod=mod")
 				runScript(t, dir, env, lines)
+				mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+				require.NoError(t, err)
+				assert.Contains(t, string(mod), "require github.com/checkoutkit/checkoutkit ")
 				return
 			}
 			if anyContains(lines, "-env-file fakes.env") {
 				dir = t.TempDir() // fakes.env lands here, not in the tree
 			}
 			var extra map[string]string
-			if anyContains(lines, "$CARTEVO_BASE_URL") && !anyContains(lines, "checkoutkit fakes") {
-				extra, _, _ = startFakes(t, "-port", "0")
+			if (anyContains(lines, "checkoutkit token") || anyContains(lines, "_BASE_URL")) && !anyContains(lines, "checkoutkit fakes") {
+				extra, _, _ = startFakes(t, "-port", "0") // the environment checkoutkit fakes exports
 			}
 			env := shellEnv(t, bin, extra)
 			out := runScript(t, dir, env, lines)
