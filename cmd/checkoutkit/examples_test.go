@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,7 +58,8 @@ func checkoutkitBin(t *testing.T) string {
 
 // shellEnv is the test's environment without anything that points a
 // client somewhere, with the built checkoutkit first on PATH, extra added,
-// and the fakes' first port moved to a free run (the examples print 7400).
+// and the fakes on any free ports (the examples print 7400, which may be
+// taken).
 func shellEnv(t *testing.T, bin string, extra map[string]string) []string {
 	t.Helper()
 	var env []string
@@ -70,7 +72,7 @@ func shellEnv(t *testing.T, bin string, extra map[string]string) []string {
 		env = append(env, kv)
 	}
 	env = append(env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"CHECKOUTKIT_FAKES_PORT="+strconv.Itoa(freePorts(t, 4)), "GOBIN="+bin)
+		"CHECKOUTKIT_FAKES_PORT=0", "GOBIN="+bin)
 	for k, v := range extra {
 		if k == "CHECKOUTKIT_FAKES_PID" { // the in-process fakes' pid is this test's
 			continue
@@ -97,6 +99,10 @@ func runScript(t *testing.T, dir string, env []string, lines []string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	script := cleanup + strings.Join(lines, "\n") + "\n"
+	if anyContains(lines, "checkoutkit fakes") {
+		// Where the fakes listened, for assertFakesStopped.
+		script += `echo "fakes-were-at=${CARTEVO_BASE_URL:-}"` + "\n"
+	}
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
 	cmd.Dir, cmd.Env = dir, env
 	// A line that leaves a process holding the output open (the old
@@ -196,7 +202,7 @@ func TestREADMEShellLinesRun(t *testing.T) {
 			env := shellEnv(t, bin, extra)
 			out := runScript(t, dir, env, lines)
 			if anyContains(lines, "checkoutkit fakes") {
-				assertFakesStopped(t, env)
+				assertFakesStopped(t, out)
 				assertGone(t, filepath.Join(dir, "fakes.env"))
 			}
 			if anyContains(lines, "checkoutkit version") {
@@ -219,23 +225,19 @@ func anyContains(lines []string, s string) bool {
 	return false
 }
 
-// assertFakesStopped checks that the ports the script's fakes used are
-// closed again: the documented kill line stops them.
-func assertFakesStopped(t *testing.T, env []string) {
+// assertFakesStopped checks that the fakes a script started stopped: the
+// documented kill line stops them.
+func assertFakesStopped(t *testing.T, out string) {
 	t.Helper()
-	port := 0
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "CHECKOUTKIT_FAKES_PORT="); ok {
-			port, _ = strconv.Atoi(v)
-		}
-	}
+	m := regexp.MustCompile(`(?m)^fakes-were-at=http://(127\.0\.0\.1:\d+)/`).FindStringSubmatch(out)
+	require.NotNil(t, m, "the script's fakes exported CARTEVO_BASE_URL:\n%s", out)
 	assert.Eventually(t, func() bool {
-		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
+		c, err := net.DialTimeout("tcp", m[1], time.Second)
 		if err == nil {
 			c.Close()
 		}
 		return err != nil
-	}, 10*time.Second, 50*time.Millisecond, "the fakes on %d still listen after the documented kill", port)
+	}, 10*time.Second, 50*time.Millisecond, "the fakes at %s still listen after the documented kill", m[1])
 }
 
 // assertGone checks that the fakes removed their env file once killed (a
@@ -295,7 +297,7 @@ func TestHelpExamplesRunAsPrinted(t *testing.T) {
 				env := shellEnv(t, bin, extra)
 				out := runScript(t, dir, env, lines)
 				if anyContains(lines, "checkoutkit fakes") {
-					assertFakesStopped(t, env)
+					assertFakesStopped(t, out)
 					assert.Contains(t, out, "provider:  ", "the token line after the fakes start works")
 					assertGone(t, filepath.Join(dir, "fakes.env"))
 				}

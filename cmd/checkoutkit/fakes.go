@@ -88,7 +88,7 @@ const fakesExample = `  eval "$(checkoutkit fakes -detach)"       # serve the fo
   kill "$CHECKOUTKIT_FAKES_PID"              # stop them
 
   checkoutkit fakes -env-file fakes.env &    # or as a job of this shell: the file appears once all listen
-  until [ -f fakes.env ]; do sleep 0.1; done; . ./fakes.env
+  while [ ! -f fakes.env ] && kill -0 $! 2>/dev/null; do sleep 0.1; done; . ./fakes.env
   checkoutkit token appstle -email "$APPSTLE_CUSTOMER_EMAIL"
   kill "$CHECKOUTKIT_FAKES_PID"              # stop them (this removes fakes.env)`
 
