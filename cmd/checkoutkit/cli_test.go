@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -241,3 +242,21 @@ func TestFakesOnEveryInterfaceWarnAndPrintUsableURLs(t *testing.T) {
 }
 
 func listenV6() (interface{ Close() error }, error) { return netListen("tcp6", "[::1]:0") }
+
+// A provider's error message reaches the terminal escaped: a hostile
+// server named in *_BASE_URL cannot reorder or recolour what is printed.
+func TestErrorsFromAServerAreEscaped(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte("{\"success\":false,\"data\":null,\"error\":{\"code\":\"BAD\",\"message\":\"nope \u202eliated\u009b31m\"}}"))
+	}))
+	defer srv.Close()
+	code, out, errOut := cli(t, map[string]string{"CROVVER_PUBLIC_KEY": "pk_x", "CROVVER_TENANT_ID": "t", "CROVVER_BASE_URL": srv.URL}, "", "token", "crovver")
+	assert.Equal(t, 1, code)
+	for _, raw := range []string{"\u202e", "\u009b"} {
+		assert.NotContains(t, out+errOut, raw)
+	}
+	assert.Contains(t, errOut, "checkoutkit: ")
+	assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line")
+}

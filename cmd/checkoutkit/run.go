@@ -67,14 +67,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "checkoutkit: %v\n", err)
+		fmt.Fprintf(stderr, "checkoutkit: %s\n", terminalSafe(err.Error()))
 		if ue.top {
 			fmt.Fprint(stderr, "\n"+usage)
 		}
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "checkoutkit: %v\n", err)
+	// An error can carry a provider's message: a server that names itself
+	// in *_BASE_URL must not steer the terminal either.
+	fmt.Fprintf(stderr, "checkoutkit: %s\n", terminalSafe(err.Error()))
 	return exitFail
+}
+
+// terminalSafe is s on one line with every character a terminal could act
+// on, or that reorders text, escaped as decode escapes them.
+func terminalSafe(s string) string {
+	return strings.ReplaceAll(string(escapeControls([]byte(s))), "\n", `\u000a`)
 }
 
 // dispatch runs the command args names.
