@@ -62,7 +62,8 @@ type wrappedListener struct {
 }
 
 // Logged returns l such that the fake served on it writes one line per
-// request to w: the name, method, path (never the query, never a header),
+// request to w: the name, method, path as sent, percent-encoded (a
+// decoded path could steer the terminal; never the query, never a header),
 // status and duration.
 func Logged(l net.Listener, name string, w io.Writer) net.Listener {
 	return &loggedListener{Listener: l, name: name, w: w}
@@ -82,7 +83,7 @@ func (l *loggedListener) wrap(h http.Handler) http.Handler {
 		h.ServeHTTP(rec, r)
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		fmt.Fprintf(l.w, "%-8s %s %s %d %s\n", l.name, r.Method, r.URL.Path, rec.status, time.Since(start).Round(time.Microsecond))
+		fmt.Fprintf(l.w, "%-8s %s %s %d %s\n", l.name, r.Method, r.URL.EscapedPath(), rec.status, time.Since(start).Round(time.Microsecond))
 	})
 }
 

@@ -61,3 +61,21 @@ func TestWrapAroundLogged(t *testing.T) {
 	assert.Contains(t, log.String(), "fake     OPTIONS /p 204")
 	http.DefaultClient.CloseIdleConnections()
 }
+
+// The request log keeps a path percent-encoded: a request cannot write
+// terminal controls into the log of checkoutkit fakes.
+func TestLoggedPathStaysEncoded(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var log bytes.Buffer
+	srv := Start(http.NotFoundHandler(), Logged(l, "fake", &log))
+	resp, err := http.Get(srv.URL + "/a%1b%5b2J%e2%80%ae%0d")
+	require.NoError(t, err)
+	resp.Body.Close()
+	srv.Close()
+	http.DefaultClient.CloseIdleConnections()
+	assert.Contains(t, log.String(), "fake     GET /a%1b%5b2J%e2%80%ae%0d 404")
+	for _, raw := range []string{"\x1b", "\u202e", "\r"} {
+		assert.NotContains(t, log.String(), raw)
+	}
+}
