@@ -163,11 +163,11 @@ func runFakes(ctx context.Context, args []string, e env) (err error) {
 	if o.log != "" && !o.detach && ready == nil {
 		return usagef("-log goes with -detach (without it the log is on standard error)")
 	}
-	if o.detach {
-		return detachFakes(args, o, e)
-	}
 	if !loopbackHost(o.host) {
 		fmt.Fprintf(e.stderr, "checkoutkit: warning: -host %s is not a loopback address: any machine that reaches it can mint tokens with the fakes' published credentials\n", o.host)
+	}
+	if o.detach {
+		return detachFakes(args, o, e)
 	}
 
 	var running []fake
@@ -209,7 +209,11 @@ func runFakes(ctx context.Context, args []string, e env) (err error) {
 			return err
 		}
 		defer os.Remove(o.envFile)
-		fmt.Fprintf(e.stderr, "checkoutkit: wrote %s (. ./%s exports the variables)\n", o.envFile, filepath.Base(o.envFile))
+		source := o.envFile
+		if !strings.ContainsRune(source, filepath.Separator) {
+			source = "./" + source // "." looks a bare name up in PATH
+		}
+		fmt.Fprintf(e.stderr, "checkoutkit: wrote %s (. %s exports the variables)\n", o.envFile, source)
 	}
 	if ready != nil {
 		fmt.Fprint(ready, out.String())
