@@ -145,38 +145,34 @@ func relative(d time.Duration, expiry bool) string {
 	return span + " ago"
 }
 
-// humanSpan is d, rounded to the second, in its largest unit and the next
-// one when that is not zero (rounded down): "59 minutes 30 seconds",
-// "1 hour", "3 years".
+// humanSpan is d, rounded to the second, in words, each unit rounded
+// down: seconds under a minute, minutes under an hour ("59 minutes"), hours
+// and minutes under two days ("1 hour 59 minutes", "36 hours"), then days,
+// months and years ("3 years").
 func humanSpan(d time.Duration) string {
 	const day = 24 * time.Hour
-	units := []struct {
-		name string
-		size time.Duration
-	}{
-		{"year", 365 * day}, {"month", 30 * day}, {"day", day},
-		{"hour", time.Hour}, {"minute", time.Minute}, {"second", time.Second},
-	}
-	d = d.Round(time.Second)
 	count := func(n int64, name string) string {
 		if n == 1 {
 			return "1 " + name
 		}
 		return strconv.FormatInt(n, 10) + " " + name + "s"
 	}
-	for i, u := range units {
-		n := int64(d / u.size)
-		if n == 0 && u.size != time.Second {
-			continue
-		}
-		s := count(n, u.name)
-		if i+1 < len(units) {
-			next := units[i+1]
-			if m := int64((d - time.Duration(n)*u.size) / next.size); m > 0 {
-				s += " " + count(m, next.name)
-			}
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return count(int64(d/time.Second), "second")
+	case d < time.Hour:
+		return count(int64(d/time.Minute), "minute")
+	case d < 2*day:
+		s := count(int64(d/time.Hour), "hour")
+		if m := int64(d % time.Hour / time.Minute); m > 0 {
+			s += " " + count(m, "minute")
 		}
 		return s
+	case d < 60*day:
+		return count(int64(d/day), "day")
+	case d < 365*day:
+		return count(int64(d/(30*day)), "month")
 	}
-	return ""
+	return count(int64(d/(365*day)), "year")
 }
