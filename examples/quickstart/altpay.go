@@ -17,12 +17,12 @@ func runAltpay(ctx context.Context, out *printer, getenv func(string) string) er
 		srv = altpaytest.NewServer()
 		defer srv.Close()
 		id, secret, base = altpaytest.ClientID, altpaytest.ClientSecret, srv.URL()
-		out.line("altpay — Alternative Payments checkout tokens (fake at %s)", base)
+		out.line("altpay — Alternative Payments access and checkout tokens (fake Alternative Payments at %s)", base)
 	} else {
 		if base == "" {
 			base = altpay.DemoBaseURL
 		}
-		out.line("altpay — Alternative Payments checkout tokens (live: %s)", base)
+		out.line("altpay — Alternative Payments access and checkout tokens (%s)", where(base, getenv))
 	}
 	client, err := altpay.New(id, secret, altpay.WithBaseURL(base))
 	if err != nil {
@@ -36,6 +36,16 @@ func runAltpay(ctx context.Context, out *printer, getenv func(string) string) er
 	}
 	out.step("access token", "%v", access)
 	if srv == nil {
+		customer, invoice := getenv("ALTPAY_CUSTOMER_ID"), getenv("ALTPAY_INVOICE_ID")
+		if customer == "" || invoice == "" {
+			out.step("checkout token", "set ALTPAY_CUSTOMER_ID and ALTPAY_INVOICE_ID to mint one")
+			return nil
+		}
+		tok, err := client.CheckoutToken(ctx, altpay.CheckoutTokenRequest{CustomerID: customer, InvoiceID: invoice})
+		if err != nil {
+			return err
+		}
+		out.step("checkout token", "%v", tok)
 		return nil
 	}
 	for i := 1; i <= 3; i++ {

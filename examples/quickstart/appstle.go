@@ -23,7 +23,7 @@ func runAppstle(ctx context.Context, out *printer, getenv func(string) string) e
 			base = appstle.DefaultBaseURL
 		}
 		opts = append(opts, appstle.WithBaseURL(base))
-		out.line("appstle — Shopify customer-portal tokens (live: %s)", base)
+		out.line("appstle — Shopify customer-portal tokens (%s)", where(base, getenv))
 	}
 	client, err := appstle.New(key, opts...)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 func runCartevo(ctx context.Context, out *printer, getenv func(string) string) error {
 	id, key := getenv("CARTEVO_CLIENT_ID"), getenv("CARTEVO_CLIENT_KEY")
 	if id != "" && key != "" {
-		return runCartevoLive(ctx, out, id, key, getenv("CARTEVO_BASE_URL"))
+		return runCartevoLive(ctx, out, id, key, getenv("CARTEVO_BASE_URL"), getenv)
 	}
 
 	srv := cartevotest.NewServer()
@@ -68,14 +68,14 @@ func runCartevo(ctx context.Context, out *printer, getenv func(string) string) e
 	return nil
 }
 
-func runCartevoLive(ctx context.Context, out *printer, id, key, base string) error {
+func runCartevoLive(ctx context.Context, out *printer, id, key, base string, getenv func(string) string) error {
 	opts := []cartevo.Option{}
 	if base != "" {
 		opts = append(opts, cartevo.WithBaseURL(base))
 	} else {
 		base = cartevo.DefaultBaseURL
 	}
-	out.line("cartevo — access tokens (live: %s)", base)
+	out.line("cartevo — access tokens (%s)", where(base, getenv))
 	client, err := cartevo.New(id, key, opts...)
 	if err != nil {
 		return err

@@ -22,7 +22,7 @@ func runCrovver(ctx context.Context, out *printer, getenv func(string) string) e
 		if base == "" {
 			base = crovver.DefaultBaseURL
 		}
-		out.line("crovver — tenant checkout tokens (live: %s)", base)
+		out.line("crovver — tenant checkout tokens (%s)", where(base, getenv))
 	}
 	client, err := crovver.New(key, crovver.WithBaseURL(base))
 	if err != nil {
@@ -46,6 +46,19 @@ func runCrovver(ctx context.Context, out *printer, getenv func(string) string) e
 	}
 	out.step("same request", "reused: %t", again.Token == tok.Token)
 	if srv == nil {
+		// A tenant already subscribed (checkoutkit fakes exports one) has a
+		// billing portal.
+		tenant := getenv("CROVVER_TENANT_ID")
+		if tenant == "" {
+			out.step("portal token", "set CROVVER_TENANT_ID to a subscribed tenant to mint one")
+			return nil
+		}
+		portal, err := client.PortalToken(ctx, crovver.PortalTokenRequest{ExternalTenantID: tenant, ReturnURL: req.ReturnURL})
+		if err != nil {
+			return err
+		}
+		pu, _ := url.Parse(portal.PortalURL)
+		out.step("portal token", "%s%s?token=… (tenant %s)", pu.Host, pu.Path, tenant)
 		return nil
 	}
 

@@ -7,20 +7,24 @@
 // With no credentials in the environment every provider runs against its
 // in-process fake (package <provider>test), so this works offline. Set a
 // provider's credentials to talk to the real API instead (or, with the
-// *_BASE_URL variables, to any host: `eval "$(checkoutkit fakes &)"` points
-// every provider at the fakes served by cmd/checkoutkit):
+// *_BASE_URL variables, to any host: `eval "$(checkoutkit fakes -detach)"`
+// points every provider at the fakes served by cmd/checkoutkit):
 //
 //	CARTEVO_CLIENT_ID, CARTEVO_CLIENT_KEY (and optionally CARTEVO_BASE_URL)
-//	CROVVER_PUBLIC_KEY (and optionally CROVVER_BASE_URL)
+//	CROVVER_PUBLIC_KEY (and optionally CROVVER_BASE_URL; CROVVER_TENANT_ID, a subscribed tenant, adds a portal token)
 //	APPSTLE_API_KEY, APPSTLE_CUSTOMER_ID, APPSTLE_SHOP (and optionally APPSTLE_BASE_URL)
-//	ALTPAY_CLIENT_ID, ALTPAY_CLIENT_SECRET (and optionally ALTPAY_BASE_URL; default: demo)
+//	ALTPAY_CLIENT_ID, ALTPAY_CLIENT_SECRET (and optionally ALTPAY_BASE_URL; default: demo;
+//	    ALTPAY_CUSTOMER_ID and ALTPAY_INVOICE_ID add a checkout token)
 package main
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -58,6 +62,27 @@ func run(ctx context.Context, w io.Writer, getenv func(string) string) error {
 	return nil
 }
 
+// where says what base is, for a section's title: the fakes of
+// "checkoutkit fakes" (which export CHECKOUTKIT_FAKES_PID), another
+// server on this machine, or the live API.
+func where(base string, getenv func(string) string) string {
+	u, err := url.Parse(base)
+	if err == nil {
+		host := u.Hostname()
+		ip := net.ParseIP(host)
+		if strings.EqualFold(host, "localhost") || (ip != nil && ip.IsLoopback()) {
+			if getenv("CHECKOUTKIT_FAKES_PID") != "" {
+				return "checkoutkit fakes at " + base
+			}
+			return "local server at " + base
+		}
+	}
+	return "live: " + base
+}
+
+// labelWidth is the label column's width; every label fits in it.
+const labelWidth = 24
+
 // printer writes aligned "label  text" lines.
 type printer struct{ w io.Writer }
 
@@ -66,5 +91,5 @@ func (p *printer) line(format string, args ...any) {
 }
 
 func (p *printer) step(label, format string, args ...any) {
-	fmt.Fprintf(p.w, "  %-22s %s\n", label, fmt.Sprintf(format, args...))
+	fmt.Fprintf(p.w, "  %-*s %s\n", labelWidth, label, fmt.Sprintf(format, args...))
 }

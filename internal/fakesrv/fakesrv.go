@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -24,9 +25,21 @@ const (
 
 // Start serves h on l, or on a fresh loopback port when l is nil, with the
 // timeouts above. A listener made by [Logged] also logs each request.
+//
+// On a listener bound to every interface (0.0.0.0 or ::) the server's URL
+// names the loopback address instead (127.0.0.1 or [::1]): an address a
+// client on this machine can use, and the only plain-http one the SDK
+// accepts.
 func Start(h http.Handler, l net.Listener) *httptest.Server {
-	if ll, ok := l.(*loggedListener); ok {
-		h, l = ll.wrap(h), ll.Listener
+	for unwrapped := false; !unwrapped; {
+		switch ll := l.(type) {
+		case *loggedListener:
+			h, l = ll.wrap(h), ll.Listener
+		case *wrappedListener:
+			h, l = ll.mw(h), ll.Listener
+		default:
+			unwrapped = true
+		}
 	}
 	srv := httptest.NewUnstartedServer(h)
 	if l != nil {
@@ -37,11 +50,31 @@ func Start(h http.Handler, l net.Listener) *httptest.Server {
 	srv.Config.ReadTimeout = ReadTimeout
 	srv.Config.IdleTimeout = IdleTimeout
 	srv.Start()
+	if a, ok := srv.Listener.Addr().(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		loopback := "127.0.0.1"
+		if a.IP.To4() == nil {
+			loopback = "::1"
+		}
+		srv.URL = "http://" + net.JoinHostPort(loopback, strconv.Itoa(a.Port))
+	}
 	return srv
 }
 
+// Wrap returns l such that the fake served on it passes every request
+// through mw (cmd/checkoutkit adds CORS this way). Wrap a [Logged] listener
+// to log what mw answers too.
+func Wrap(l net.Listener, mw func(http.Handler) http.Handler) net.Listener {
+	return &wrappedListener{Listener: l, mw: mw}
+}
+
+type wrappedListener struct {
+	net.Listener
+	mw func(http.Handler) http.Handler
+}
+
 // Logged returns l such that the fake served on it writes one line per
-// request to w: the name, method, path (never the query, never a header),
+// request to w: the name, method, path as sent, percent-encoded (a
+// decoded path could steer the terminal; never the query, never a header),
 // status and duration.
 func Logged(l net.Listener, name string, w io.Writer) net.Listener {
 	return &loggedListener{Listener: l, name: name, w: w}
@@ -61,7 +94,7 @@ func (l *loggedListener) wrap(h http.Handler) http.Handler {
 		h.ServeHTTP(rec, r)
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		fmt.Fprintf(l.w, "%-8s %s %s %d %s\n", l.name, r.Method, r.URL.Path, rec.status, time.Since(start).Round(time.Microsecond))
+		fmt.Fprintf(l.w, "%-8s %s %s %d %s\n", l.name, r.Method, r.URL.EscapedPath(), rec.status, time.Since(start).Round(time.Microsecond))
 	})
 }
 
