@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"strings"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // MaxLifetime is the longest lifetime any provider token may state: one
@@ -63,4 +66,56 @@ func clip(s string) string {
 		return s[:20] + "…"
 	}
 	return s
+}
+
+// Absolute turns an absolute expiry t that a provider states (an
+// expires_at, a JWT exp), in an answer with header h received at now, into
+// an ExpiresAt on the local clock, so that a client clock behind or ahead of
+// the provider's neither serves a dead token nor refuses a valid one:
+//
+//   - when token is a JWT whose claims carry both iat and exp, with exp
+//     after iat, the lifetime is exp − iat from receipt (t is not used);
+//   - else, when the answer has a Date header, t is moved by the skew
+//     between the two clocks (now − Date);
+//   - else t is taken on the local clock.
+//
+// The result must be after now; one beyond now + max (MaxLifetime when max
+// is 0 or larger) is clamped to it, as [Deadline] does.
+func Absolute(t time.Time, token string, h http.Header, now time.Time, max time.Duration) (time.Time, error) {
+	if life, ok := ClaimsLifetime(token); ok {
+		return now.Add(min(life, ceiling(max))), nil
+	}
+	return Deadline(t.Add(DateSkew(h, now)), now, max)
+}
+
+// ClaimsLifetime reads exp − iat from a JWT's claims, unverified; ok is
+// false for a token that is not a JWT, lacks either claim, or whose exp is
+// not after its iat.
+func ClaimsLifetime(token string) (time.Duration, bool) {
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+		return 0, false
+	}
+	iat, err1 := claims.GetIssuedAt()
+	exp, err2 := claims.GetExpirationTime()
+	if err1 != nil || err2 != nil || iat == nil || exp == nil || !exp.After(iat.Time) {
+		return 0, false
+	}
+	return exp.Sub(iat.Time), true
+}
+
+// DateSkew is how far the local clock (now) is ahead of the provider's, by
+// the answer's Date header: now − Date, negative when the local clock is
+// behind. It is 0 without a readable Date. Date has a resolution of one
+// second, so a skew under a second is taken as none.
+func DateSkew(h http.Header, now time.Time) time.Duration {
+	d, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return 0
+	}
+	skew := now.Sub(d)
+	if skew > -time.Second && skew < time.Second {
+		return 0
+	}
+	return skew.Truncate(time.Second)
 }
