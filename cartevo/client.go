@@ -67,7 +67,7 @@ func New(clientID, clientKey string, opts ...Option) (*Client, error) {
 	}
 	c := &client{base: base, secrets: &secrets{tokenBody: body}}
 	key := provider.Key(name, base.HTTP.BaseURL().String(), clientID, clientKey)
-	c.src = base.Source(key, provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mint)
+	c.src = base.Source(key, provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mint, c.check)
 	pub := &Client{c: c}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
@@ -97,17 +97,36 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 
 // TokenSource returns the client's access token as a
 // golang.org/x/oauth2 TokenSource (AccessToken, TokenType "Bearer", Expiry
-// the token's real expiry), for code that speaks oauth2: oauth2.NewClient,
-// oauth2.ReuseTokenSource. It shares the client's cache, so it mints no
+// the token's real expiry). It shares the client's cache, so it mints no
 // more often than AccessToken does. Safe for concurrent use.
+//
+// A TokenSource guards nothing about where its token goes:
+// oauth2.NewClient(ctx, c.TokenSource()) attaches the token to every
+// request that client sends, to any host, and to a redirect's next hop.
+// For requests, use [Client.HTTPClient]; for code that must take an
+// oauth2.Transport, [Client.OAuth2Transport], which refuses other hosts.
 func (c *Client) TokenSource() oauth2.TokenSource { return c.c.src.OAuth2() }
 
+// OAuth2Transport returns an http.RoundTripper for code that speaks
+// golang.org/x/oauth2: an oauth2.Transport over next (nil:
+// http.DefaultTransport) with the client's token, behind a guard that
+// refuses, before a token is attached, any request for another scheme or
+// host than the base URL's, or whose Host field names another host; so a
+// redirect to another host fails instead of carrying the token there.
+// Unlike [Client.HTTPClient] it does not refresh on a 401.
+func (c *Client) OAuth2Transport(next http.RoundTripper) http.RoundTripper {
+	return c.c.base.OAuth2Transport(c.c.src, next)
+}
+
 // HTTPClient returns an *http.Client for code that builds its own requests
-// to Cartevo, such as a client generated from Cartevo's OpenAPI spec: its
-// transport adds "Authorization: Bearer <token>" to requests for the base
-// URL's scheme and host and refuses any other request (a token never goes
-// elsewhere); on a 401 it drops exactly that token, mints once and retries
-// once. Redirects are errors, never followed.
+// to Cartevo, such as a client generated from Cartevo's OpenAPI spec, and
+// is the way this SDK recommends to send them: its transport adds
+// "Authorization: Bearer <token>" to requests for the base URL's scheme and
+// host and refuses any other request, and any whose Host field names
+// another host (a token never goes elsewhere); on a 401 it drops exactly
+// that token, mints once and retries once (at most one refresh per
+// provider.RemintWindow, 10 s, for the client: a token refused again is
+// returned as the 401). Redirects are errors, never followed.
 func (c *Client) HTTPClient() *http.Client { return c.c.base.HTTPClient(c.c.src) }
 
 // URL returns the absolute URL of an API path such as "/wallets", for
@@ -135,6 +154,13 @@ func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }
 type tokenRequest struct {
 	ClientID  string `json:"client_id"`
 	ClientKey string `json:"client_key"`
+}
+
+// check vets an access token as every mint is vetted (provider.Base.Check):
+// a Bearer token of bounded size, living no longer than the lifetime
+// ceiling.
+func (c *client) check(tok tokencache.Token) error {
+	return c.base.Check(tok, "Bearer", 0)
 }
 
 // mint calls POST /auth/token. ExpiresAt is the cache's now plus

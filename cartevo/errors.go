@@ -2,6 +2,8 @@ package cartevo
 
 import (
 	"encoding/json"
+	"net/http"
+	"regexp"
 
 	"github.com/checkoutkit/checkoutkit"
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
@@ -34,6 +36,12 @@ var (
 	ErrUnexpectedResponse = checkoutkit.ErrUnexpectedResponse
 	// ErrResponseTooLarge matches a response over the size limit (1 MiB).
 	ErrResponseTooLarge = checkoutkit.ErrResponseTooLarge
+	// ErrEnvironment matches Cartevo's 403 "Access denied: this action is
+	// not allowed in preproduction mode" (or production mode): a guard on
+	// the token's mode claim, not a problem with the token. It does not
+	// match ErrUnauthorized; the token stays cached and no backoff starts.
+	// Use a client of the other mode ([SandboxBaseURL], [DefaultBaseURL]).
+	ErrEnvironment = checkoutkit.ErrEnvironment
 )
 
 // decodeError reads Cartevo's error shapes: {"message": "..." | ["..."],
@@ -51,7 +59,16 @@ func decodeError(e *httpx.APIError, body []byte) {
 	if e.Message == "" {
 		e.Message = v.Error
 	}
+	if e.StatusCode == http.StatusForbidden && modeGuard.MatchString(e.Message) {
+		e.Kind = ErrEnvironment
+	}
 }
+
+// modeGuard matches the message of Cartevo's mode guard, the one 403 that
+// is about the environment rather than the token: "Access denied: this
+// action is not allowed in preproduction mode". Cartevo sends no code for
+// it, so its text is all there is to go by.
+var modeGuard = regexp.MustCompile(`(?i)\bnot allowed in (pre-?production|production|sandbox|live) mode\b`)
 
 // joinMessage reads a message that is a string or an array of strings.
 func joinMessage(raw json.RawMessage) string {
