@@ -131,3 +131,12 @@ func TestParseRetryAfterOutOfRange(t *testing.T) {
 		assert.False(t, ok, bad)
 	}
 }
+
+func TestCheckTokenRefusesInvisibleCharacters(t *testing.T) {
+	for _, bad := range []string{"", "a b", "a\x00b", "a\r\nb", "a\u0085b", "a\u202eb", "a\u200bb", "a\xffb", "a\x7fb"} {
+		assert.Error(t, CheckToken(bad), "%q", bad)
+	}
+	for _, good := range []string{"eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.sig", "tok-é"} {
+		assert.NoError(t, CheckToken(good), good)
+	}
+}
