@@ -34,6 +34,9 @@ var (
 	ErrUnexpectedResponse = checkoutkit.ErrUnexpectedResponse
 	// ErrResponseTooLarge matches a response over the size limit.
 	ErrResponseTooLarge = checkoutkit.ErrResponseTooLarge
+	// ErrEnvironment matches a 403 about the environment a token belongs
+	// to rather than the token (see checkoutkit.ErrEnvironment).
+	ErrEnvironment = checkoutkit.ErrEnvironment
 
 	// ErrTenantNotFound matches Crovver's TENANT_NOT_FOUND (the tenant
 	// never checked out).
