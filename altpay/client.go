@@ -44,8 +44,8 @@ type client struct {
 // (%s, %q, %d) by dereferencing the *client, which would show any string
 // field of client itself.
 type secrets struct {
-	basicAuth string // "Basic base64(id:secret)", built once
-	keyPrefix string
+	basicAuth string   // "Basic base64(id:secret)", built once
+	keyParts  []string // base URL, client id and secret, the first parts of every cache key
 }
 
 // New returns a Client for a client id and secret (per host: demo and
@@ -68,9 +68,9 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 	}
 	c := &client{base: base, secrets: &secrets{
 		basicAuth: "Basic " + basic,
-		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + clientID + "\x00" + clientSecret,
+		keyParts:  []string{base.HTTP.BaseURL().String(), clientID, clientSecret},
 	}}
-	c.src = base.Source(provider.Key(name, c.keyPrefix, "access"), provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mintAccess)
+	c.src = base.Source(c.key("access"), provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mintAccess, c.checkAccess)
 	pub := &Client{c: c}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
@@ -100,17 +100,36 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 
 // TokenSource returns the partner-API access token as a golang.org/x/oauth2
 // TokenSource (AccessToken, TokenType "Bearer", Expiry the token's real
-// expiry), for code that speaks oauth2: oauth2.NewClient,
-// oauth2.ReuseTokenSource. It shares the client's cache, so it mints no
-// more often than AccessToken does. Safe for concurrent use.
+// expiry). It shares the client's cache, so it mints no more often than
+// AccessToken does. Safe for concurrent use.
+//
+// A TokenSource guards nothing about where its token goes:
+// oauth2.NewClient(ctx, c.TokenSource()) attaches the token to every
+// request that client sends, to any host, and to a redirect's next hop.
+// For requests, use [Client.HTTPClient]; for code that must take an
+// oauth2.Transport, [Client.OAuth2Transport], which refuses other hosts.
 func (c *Client) TokenSource() oauth2.TokenSource { return c.c.src.OAuth2() }
 
+// OAuth2Transport returns an http.RoundTripper for code that speaks
+// golang.org/x/oauth2: an oauth2.Transport over next (nil:
+// http.DefaultTransport) with the access token, behind a guard that
+// refuses, before a token is attached, any request for another scheme or
+// host than the base URL's, or whose Host field names another host; so a
+// redirect to another host fails instead of carrying the token there.
+// Unlike [Client.HTTPClient] it does not refresh on a 401.
+func (c *Client) OAuth2Transport(next http.RoundTripper) http.RoundTripper {
+	return c.c.base.OAuth2Transport(c.c.src, next)
+}
+
 // HTTPClient returns an *http.Client for code that builds its own requests
-// to the partner API, such as a client generated from its OpenAPI spec: its
-// transport adds "Authorization: Bearer <access token>" to requests for the
-// base URL's scheme and host and refuses any other request (a token never
-// goes elsewhere); on a 401 it drops exactly that token, mints once and
-// retries once. Redirects are errors, never followed.
+// to the partner API, such as a client generated from its OpenAPI spec, and
+// is the way this SDK recommends to send them: its transport adds
+// "Authorization: Bearer <access token>" to requests for the base URL's
+// scheme and host and refuses any other request, and any whose Host field
+// names another host (a token never goes elsewhere); on a 401 it drops
+// exactly that token, mints once and retries once (at most one refresh per
+// provider.RemintWindow, 10 s, for the client: a token refused again is
+// returned as the 401). Redirects are errors, never followed.
 func (c *Client) HTTPClient() *http.Client { return c.c.base.HTTPClient(c.c.src) }
 
 // Close releases the client's own cache (not one given with WithCache) and
@@ -132,6 +151,19 @@ func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }
 // DefaultAccessTokenLifetime is the lifetime of an access token whose
 // answer has no expires_in, as Alternative Payments' own SDKs assume.
 const DefaultAccessTokenLifetime = time.Hour
+
+// key returns the cache key of scope, under the client's base URL and
+// credentials.
+func (c *client) key(scope ...string) string {
+	return provider.Key(name, append(c.keyParts[:len(c.keyParts):len(c.keyParts)], scope...)...)
+}
+
+// checkAccess vets an access token as every mint is vetted
+// (provider.Base.Check): a Bearer token of bounded size, living no longer
+// than the lifetime ceiling.
+func (c *client) checkAccess(tok tokencache.Token) error {
+	return c.base.Check(tok, "Bearer", 0)
+}
 
 // mintAccess runs the client-credentials exchange. An answer without
 // expires_in lives DefaultAccessTokenLifetime; a token_type other than

@@ -34,6 +34,9 @@ var (
 	ErrUnexpectedResponse = checkoutkit.ErrUnexpectedResponse
 	// ErrResponseTooLarge matches a response over the size limit.
 	ErrResponseTooLarge = checkoutkit.ErrResponseTooLarge
+	// ErrEnvironment matches a 403 about the environment a token belongs
+	// to rather than the token (see checkoutkit.ErrEnvironment).
+	ErrEnvironment = checkoutkit.ErrEnvironment
 )
 
 // decodeError reads the shapes Alternative Payments uses: the OpenAPI
