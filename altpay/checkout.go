@@ -79,8 +79,11 @@ func (t CheckoutToken) LogValue() slog.Value {
 // token. If that path answers 404, the unprefixed /checkout-auth/init is
 // tried once and, if it works, used from then on by this client. The
 // expiry is taken from expires_at (RFC 3339 or unix seconds), else
-// expires_in, else the token's exp claim. A token whose claims name another
-// customer or invoice is refused. A reused token has at least five minutes
+// expires_in, else the token's exp claim; an absolute one is judged by the
+// provider's clock (exp − iat from receipt when the JWT has both, else
+// corrected by the answer's Date header). A token whose claims name
+// another customer or invoice is refused, when minted and when it comes
+// out of the cache (or a shared Store). A reused token has at least five minutes
 // left (half its lifetime, for tokens living under ten), unless the provider
 // is failing and an older one still works.
 func (c *Client) CheckoutToken(ctx context.Context, r CheckoutTokenRequest) (*CheckoutToken, error) {

@@ -88,9 +88,14 @@ func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok)
 // Do sends req (an absolute URL on the client's base host) with
 // "Authorization: Bearer <token>". On a 401 it invalidates that token,
 // fetches a new one (shared by concurrent callers) and retries once,
-// replaying the body; a second 401 is returned as is. Network errors and
-// 5xx are retried for idempotent methods only, unless [WithRetryAllMethods].
-// The caller closes the response body.
+// replaying the body; a second 401 is returned as is. At most one such
+// refresh happens per token and per 10 s for the client (a token refused
+// again soon after a refresh comes back as its 401, without a mint), so an
+// endpoint that refuses every token cannot drive a mint storm. req must
+// target the base URL's scheme and host, with an empty Host field or the
+// URL's own: anything else is refused before a token is attached. Network
+// errors and 5xx are retried for idempotent methods only, unless
+// [WithRetryAllMethods]. The caller closes the response body.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	return c.c.base.HTTP.DoAuth(req, c.c.src, c.c.base.RetryAll)
 }

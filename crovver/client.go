@@ -191,7 +191,8 @@ const maxLifetime = 24 * time.Hour
 // with "success": false is an APIError with the status its code implies.
 // The lifetime is receipt time + meta.expiresIn; data.expiresAt is used
 // only when expiresIn is missing (Crovver's own example has an expiresAt in
-// the past). The page URL is read from meta (as the docs show) or from data
+// the past), judged by Crovver's clock (provider.Absolute: exp − iat, else
+// the Date header). The page URL is read from meta (as the docs show) or from data
 // (as crovver-react's types have it), meta first.
 func (c *client) mint(ctx context.Context, path string, body []byte) (tokencache.Token, error) {
 	hc := c.base.HTTP
