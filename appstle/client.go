@@ -216,7 +216,8 @@ func decodeToken(hc *httpx.Client, resp *httpx.Response, wantID int64, now time.
 // header h, expires from its claims, never later than receipt + 2 h:
 //
 //   - exp with an issue time (iat, else timestamp): exp − issue time from
-//     receipt, whatever either clock says;
+//     receipt, whatever either clock says (no later than exp corrected by
+//     the Date header, when there is one: provider.Expiry);
 //   - exp alone: exp, moved by the clock skew the Date header shows
 //     (provider.Absolute); one in the past is an error;
 //   - timestamp alone: timestamp + 2 h, moved by that skew;
@@ -228,18 +229,15 @@ func expiry(token string, h http.Header, now time.Time) (time.Time, error) {
 	}
 	issued, hasIssued := issuedAt(claims)
 	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
-		if hasIssued && exp.After(issued) {
-			return now.Add(min(exp.Sub(issued), TokenLifetime)), nil
-		}
-		t, err := provider.Deadline(exp.Time.Add(provider.DateSkew(h, now)), now, TokenLifetime)
+		t, err := provider.Expiry(exp.Time, issued, h, now, TokenLifetime)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("exp %v", err)
 		}
 		return t, nil
 	}
 	if hasIssued {
-		issued = issued.Add(provider.DateSkew(h, now))
-		return minTime(issued.Add(TokenLifetime).In(now.Location()), now.Add(TokenLifetime)), nil
+		skew, _ := provider.DateSkew(h, now)
+		return minTime(issued.Add(skew+TokenLifetime).In(now.Location()), now.Add(TokenLifetime)), nil
 	}
 	return now.Add(TokenLifetime), nil
 }

@@ -285,8 +285,23 @@ func TestAbsoluteExpiryAcrossClockSkew(t *testing.T) {
 	got, err = Absolute(server.Add(48*time.Hour), tok, nil, server, time.Hour)
 	require.NoError(t, err)
 	assert.Equal(t, server.Add(time.Hour), got)
-	assert.Zero(t, DateSkew(http.Header{"Date": {"yesterday"}}, server))
-	assert.Equal(t, -time.Hour, DateSkew(date, server.Add(-time.Hour)))
+	skew, dated := DateSkew(http.Header{"Date": {"yesterday"}}, server)
+	assert.Zero(t, skew)
+	assert.False(t, dated)
+	skew, dated = DateSkew(date, server.Add(-time.Hour))
+	assert.Equal(t, -time.Hour, skew)
+	assert.True(t, dated)
+
+	// A token issued long before the answer (iat and exp an hour old, exp
+	// five minutes ahead by the Date header) is not taken as new.
+	old := jwtWith(t, jwt.MapClaims{"iat": server.Add(-time.Hour).Unix(), "exp": server.Add(5 * time.Minute).Unix()})
+	got, err = Absolute(server.Add(5*time.Minute), old, date, server.Add(2*time.Hour), 0)
+	require.NoError(t, err)
+	assert.Equal(t, server.Add(2*time.Hour+5*time.Minute), got)
+	// And one already expired by the provider's clock is refused.
+	dead := jwtWith(t, jwt.MapClaims{"iat": server.Add(-time.Hour).Unix(), "exp": server.Add(-time.Minute).Unix()})
+	_, err = Absolute(server.Add(-time.Minute), dead, date, server.Add(-3*time.Hour), 0)
+	assert.Error(t, err)
 }
 
 // The scoped x/oauth2 path: the token goes to the base URL's host only; a
