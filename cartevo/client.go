@@ -3,10 +3,7 @@ package cartevo
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
-
-	"golang.org/x/oauth2"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
@@ -85,76 +82,11 @@ func (c *Client) AccessToken(ctx context.Context) (tokencache.Token, error) {
 // one refresh.
 func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok) }
 
-// Do sends req (an absolute URL on the client's base host) with
-// "Authorization: Bearer <token>". On a 401 it invalidates that token,
-// fetches a new one (shared by concurrent callers) and retries once,
-// replaying the body; a second 401 is returned as is. At most one such
-// refresh happens per token and per 10 s for the client (a token refused
-// again soon after a refresh comes back as its 401, without a mint), so an
-// endpoint that refuses every token cannot drive a mint storm. req must
-// target the base URL's scheme and host, with an empty Host field or the
-// URL's own: anything else is refused before a token is attached. Network
-// errors and 5xx are retried for idempotent methods only, unless
-// [WithRetryAllMethods]. The caller closes the response body.
-func (c *Client) Do(req *http.Request) (*http.Response, error) {
-	return c.c.base.HTTP.DoAuth(req, c.c.src, c.c.base.RetryAll)
-}
-
-// TokenSource returns the client's access token as a
-// golang.org/x/oauth2 TokenSource (AccessToken, TokenType "Bearer", Expiry
-// the token's real expiry). It shares the client's cache, so it mints no
-// more often than AccessToken does. Safe for concurrent use.
-//
-// A TokenSource guards nothing about where its token goes:
-// oauth2.NewClient(ctx, c.TokenSource()) attaches the token to every
-// request that client sends, to any host, and to a redirect's next hop.
-// For requests, use [Client.HTTPClient]; for code that must take an
-// oauth2.Transport, [Client.OAuth2Transport], which refuses other hosts.
-func (c *Client) TokenSource() oauth2.TokenSource { return c.c.src.OAuth2() }
-
-// OAuth2Transport returns an http.RoundTripper for code that speaks
-// golang.org/x/oauth2: an oauth2.Transport over next (nil:
-// http.DefaultTransport) with the client's token, behind a guard that
-// refuses, before a token is attached, any request for another scheme or
-// host than the base URL's, or whose Host field names another host; so a
-// redirect to another host fails instead of carrying the token there.
-// Unlike [Client.HTTPClient] it does not refresh on a 401.
-func (c *Client) OAuth2Transport(next http.RoundTripper) http.RoundTripper {
-	return c.c.base.OAuth2Transport(c.c.src, next)
-}
-
-// HTTPClient returns an *http.Client for code that builds its own requests
-// to Cartevo, such as a client generated from Cartevo's OpenAPI spec, and
-// is the way this SDK recommends to send them: its transport adds
-// "Authorization: Bearer <token>" to requests for the base URL's scheme and
-// host and refuses any other request, and any whose Host field names
-// another host (a token never goes elsewhere); on a 401 it drops exactly
-// that token, mints once and retries once (at most one refresh per
-// provider.RemintWindow, 10 s, for the client: a token refused again is
-// returned as the 401). Redirects are errors, never followed.
-func (c *Client) HTTPClient() *http.Client { return c.c.base.HTTPClient(c.c.src) }
-
 // URL returns the absolute URL of an API path such as "/wallets", for
 // building requests to pass to Do.
 func (c *Client) URL(path string) string {
 	return c.c.base.HTTP.URL(path, nil).String()
 }
-
-// Close releases the client's own cache (not one given with WithCache) and
-// its background goroutines. A client dropped without Close releases them
-// when it is garbage-collected.
-func (c *Client) Close() error { return c.c.base.Close() }
-
-// String describes the client without its credentials. Its receiver is a
-// value, so a Client printed by value or by pointer, with any verb, shows
-// no credential.
-func (c Client) String() string { return c.c.base.Describe() }
-
-// GoString implements fmt.GoStringer so that %#v shows no credential.
-func (c Client) GoString() string { return c.String() }
-
-// LogValue implements slog.LogValuer: the provider and base URL only.
-func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }
 
 type tokenRequest struct {
 	ClientID  string `json:"client_id"`

@@ -3,7 +3,6 @@ package crovver
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -95,21 +94,6 @@ func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*Portal
 	}
 	return &PortalToken{Token: t.token, ExpiresAt: t.expiresAt, PortalURL: t.url, ExpiresIn: t.expiresIn}, nil
 }
-
-// Close releases the client's own cache (not one given with WithCache) and
-// its background goroutines. A client dropped without Close releases them
-// when it is garbage-collected.
-func (c *Client) Close() error { return c.c.base.Close() }
-
-// String describes the client without its key. Its receiver is a value,
-// so a Client printed by value or by pointer, with any verb, shows no key.
-func (c Client) String() string { return c.c.base.Describe() }
-
-// GoString implements fmt.GoStringer so that %#v shows no key.
-func (c Client) GoString() string { return c.String() }
-
-// LogValue implements slog.LogValuer: the provider and base URL only.
-func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }
 
 // issued is a token as the client hands it out.
 type issued struct {
