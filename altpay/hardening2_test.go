@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,4 +64,32 @@ func TestNewRefusesOptionsThatWouldBeReplaced(t *testing.T) {
 		require.ErrorIs(t, err, altpay.ErrInvalidRequest, opt)
 		assert.Contains(t, err.Error(), opt)
 	}
+}
+
+// No documented path sends the access token to another host: Do,
+// HTTPClient and OAuth2Transport refuse another host, a Host field naming
+// one, and (OAuth2Transport) a redirect's hop to one.
+func TestNoPathSendsTheTokenElsewhere(t *testing.T) {
+	var leaked atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Add(1)
+		}
+	}))
+	defer other.Close()
+	c, srv, _ := fake(t, altpaytest.WithRateLimit(0))
+	oauthClient := &http.Client{Transport: c.OAuth2Transport(nil)}
+	for name, do := range map[string]func(*http.Request) (*http.Response, error){
+		"Do": c.Do, "HTTPClient": c.HTTPClient().Do, "OAuth2Transport": oauthClient.Do,
+	} {
+		req, _ := http.NewRequest(http.MethodGet, other.URL+"/steal", nil)
+		_, err := do(req)
+		assert.ErrorIs(t, err, altpay.ErrInvalidRequest, name)
+		req, _ = http.NewRequest(http.MethodPost, srv.URL()+"/v1/checkout-auth/init", strings.NewReader(`{}`))
+		req.Host = "attacker.example"
+		_, err = do(req)
+		assert.ErrorIs(t, err, altpay.ErrInvalidRequest, name+": Host field")
+	}
+	assert.Zero(t, leaked.Load())
+	assert.Zero(t, srv.InitCalls("/v1/checkout-auth/init"), "nothing went out with another Host")
 }

@@ -307,7 +307,9 @@ func (c *Client) exchange(req *http.Request, body func() (io.ReadCloser, error),
 		if err != nil {
 			return nil, c.transportError(req, err)
 		}
-		rreq.Header = req.Header.Clone()
+		if req.Header != nil {
+			rreq.Header = req.Header.Clone()
+		}
 		rreq.Host = req.Host
 		if rreq.Header.Get("User-Agent") == "" {
 			rreq.Header.Set("User-Agent", UserAgent)

@@ -140,3 +140,16 @@ func TestCheckTokenRefusesInvisibleCharacters(t *testing.T) {
 		assert.NoError(t, CheckToken(good), good)
 	}
 }
+
+// A request built by hand, with no Header map, is sent (with the token)
+// instead of panicking on the nil map.
+func TestRequestWithoutHeaderMap(t *testing.T) {
+	s := newServer(t, status(200, `{}`))
+	c := newClient(t, s.URL)
+	req, _ := http.NewRequest("GET", s.URL+"/api/v1/x", nil)
+	req.Header = nil
+	resp, err := c.DoAuth(req, &staticAuth{tok: "tok-nil-header"}, true)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "Bearer tok-nil-header", s.requests[0].Header.Get("Authorization"))
+}
