@@ -140,6 +140,9 @@ func TestUnauthorizedRefreshesOncePerWindow(t *testing.T) {
 		get()
 	}
 	assert.EqualValues(t, 3, srv.mints.Load(), "one refresh in the next window")
+	clk.Add(-time.Hour) // a clock stepped back does not hold refreshes off for an hour
+	get()
+	assert.EqualValues(t, 4, srv.mints.Load())
 }
 
 // A Source's Reject: a token already dropped by another caller's 401 is
@@ -169,8 +172,12 @@ func TestSourceReject(t *testing.T) {
 // The check every mint passes refuses each rule's violation, naming the
 // rule and never the token; a good token passes.
 func TestCheck(t *testing.T) {
-	b := newBase(t, "https://api.example.com", nil)
-	now := b.Cache.Now()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cache := tokencache.New(tokencache.WithClock(func() time.Time { return now }))
+	defer cache.Close()
+	b, err := Build("test", Settings{BaseURL: "https://api.example.com", Cache: cache}, nil)
+	require.NoError(t, err)
+	defer b.Close()
 	good := tokencache.Token{Value: "tok-good-123", Type: "Bearer", ExpiresAt: now.Add(time.Hour)}
 	require.NoError(t, b.Check(good, "Bearer", 2*time.Hour))
 	bad := map[string]tokencache.Token{
@@ -186,6 +193,17 @@ func TestCheck(t *testing.T) {
 		"ten years":        {Value: "tok-good-123", Type: "Bearer", ExpiresAt: now.AddDate(10, 0, 0)},
 		"huge extra value": {Value: "tok-good-123", Type: "Bearer", ExpiresAt: now.Add(time.Hour), Extra: map[string]string{"u": strings.Repeat("x", 64<<10)}},
 	}
+	edge := map[string]tokencache.Token{
+		"exactly MaxTokenSize": {Value: strings.Repeat("a", MaxTokenSize), Type: "Bearer", ExpiresAt: now.Add(time.Hour)},
+		"exactly the ceiling":  {Value: "tok-good-123", Type: "Bearer", ExpiresAt: now.Add(2 * time.Hour)},
+		"largest extra value":  {Value: "tok-good-123", Type: "Bearer", ExpiresAt: now.Add(time.Hour), Extra: map[string]string{"u": strings.Repeat("x", 2*MaxTokenSize)}},
+	}
+	for name, tok := range edge {
+		assert.NoError(t, b.Check(tok, "Bearer", 2*time.Hour), name)
+	}
+	bad["extra value one over"] = tokencache.Token{Value: "tok-good-123", Type: "Bearer", ExpiresAt: now.Add(time.Hour), Extra: map[string]string{"u": strings.Repeat("x", 2*MaxTokenSize+1)}}
+	bad["a nanosecond past the ceiling"] = tokencache.Token{Value: "tok-good-123", Type: "Bearer", ExpiresAt: now.Add(2*time.Hour + time.Nanosecond)}
+	bad["expires now"] = tokencache.Token{Value: "tok-good-123", Type: "Bearer", ExpiresAt: now}
 	for name, tok := range bad {
 		err := b.Check(tok, "Bearer", 2*time.Hour)
 		require.Error(t, err, name)
@@ -291,6 +309,13 @@ func TestAbsoluteExpiryAcrossClockSkew(t *testing.T) {
 	skew, dated = DateSkew(date, server.Add(-time.Hour))
 	assert.Equal(t, -time.Hour, skew)
 	assert.True(t, dated)
+	skew, dated = DateSkew(date, server.Add(999*time.Millisecond))
+	assert.Zero(t, skew, "under the Date header's resolution")
+	assert.True(t, dated)
+	skew, _ = DateSkew(date, server.Add(-999*time.Millisecond))
+	assert.Zero(t, skew)
+	skew, _ = DateSkew(date, server.Add(1500*time.Millisecond))
+	assert.Equal(t, time.Second, skew)
 
 	// A token issued long before the answer (iat and exp an hour old, exp
 	// five minutes ahead by the Date header) is not taken as new.
