@@ -13,7 +13,7 @@ import (
 // RefreshMinAge is how old a checkout token must be before
 // [Client.RefreshHandler] mints a new one because a browser reports it
 // expired: a younger one is answered again instead.
-const RefreshMinAge = 30 * time.Second
+const RefreshMinAge = 10 * time.Second
 
 // mintedWithin reports whether tok was minted less than d ago by the
 // cache's clock (a token with no readable mint time, or one dated in the
