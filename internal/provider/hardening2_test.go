@@ -143,6 +143,9 @@ func TestUnauthorizedRefreshesOncePerWindow(t *testing.T) {
 	clk.Add(-time.Hour) // a clock stepped back does not hold refreshes off for an hour
 	get()
 	assert.EqualValues(t, 4, srv.mints.Load())
+	clk.Add(-RemintWindow) // nor one stepped back by exactly the window
+	get()
+	assert.EqualValues(t, 5, srv.mints.Load())
 }
 
 // A Source's Reject: a token already dropped by another caller's 401 is
@@ -212,6 +215,9 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	assert.Error(t, b.Check(tokencache.Token{Value: "x", Type: "Bearer", ExpiresAt: now.AddDate(10, 0, 0)}, "Bearer", 0), "MaxLifetime with no ceiling of the provider's own")
+	assert.NoError(t, b.Check(tokencache.Token{Value: "x", Type: "Bearer", ExpiresAt: now.AddDate(0, 0, 300)}, "Bearer", 0), "no ceiling of its own: MaxLifetime")
+	assert.NoError(t, b.Check(tokencache.Token{Value: "x", Type: "Bearer", ExpiresAt: now.Add(MaxLifetime)}, "Bearer", 1000*24*time.Hour), "a ceiling above MaxLifetime is MaxLifetime")
+	assert.Error(t, b.Check(tokencache.Token{Value: "x", Type: "Bearer", ExpiresAt: now.Add(MaxLifetime + time.Second)}, "Bearer", 1000*24*time.Hour))
 }
 
 // A minted token check refuses is an error naming the call, and is not
@@ -316,6 +322,10 @@ func TestAbsoluteExpiryAcrossClockSkew(t *testing.T) {
 	assert.Zero(t, skew)
 	skew, _ = DateSkew(date, server.Add(1500*time.Millisecond))
 	assert.Equal(t, time.Second, skew)
+	skew, _ = DateSkew(date, server.Add(time.Second))
+	assert.Equal(t, time.Second, skew, "a whole second is a skew")
+	skew, _ = DateSkew(date, server.Add(-time.Second))
+	assert.Equal(t, -time.Second, skew)
 
 	// A token issued long before the answer (iat and exp an hour old, exp
 	// five minutes ahead by the Date header) is not taken as new.
@@ -368,4 +378,9 @@ func TestOAuth2TransportIsScoped(t *testing.T) {
 	_, err = hc.Do(req)
 	assert.ErrorIs(t, err, httpx.ErrInvalidRequest)
 	assert.Zero(t, leaked.Load(), "no token reached another host")
+}
+
+func TestClip(t *testing.T) {
+	assert.Equal(t, strings.Repeat("a", 20), clip(strings.Repeat("a", 20)))
+	assert.Equal(t, strings.Repeat("a", 20)+"…", clip(strings.Repeat("a", 21)))
 }
