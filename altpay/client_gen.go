@@ -53,8 +53,8 @@ func (c *Client) OAuth2Transport(next http.RoundTripper) http.RoundTripper {
 // Bearer <access token>" to requests for the base URL's scheme and host and
 // refuses any other request, and any whose Host field names another host (a
 // token never goes elsewhere); on a 401 it drops exactly that token, mints
-// once and retries once (at most one refresh per provider.RemintWindow,
-// 10 s, for the client: a token refused again is returned as the 401).
+// once and retries once (at most one refresh per 10 s for the client: a
+// token refused again soon after a refresh is returned as the 401).
 // Redirects are errors, never followed.
 func (c *Client) HTTPClient() *http.Client { return c.c.base.HTTPClient(c.c.src) }
 
