@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -152,4 +153,22 @@ func TestRequestWithoutHeaderMap(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, "Bearer tok-nil-header", s.requests[0].Header.Get("Authorization"))
+}
+
+// A caller's body of known length goes out with its Content-Length, on the
+// first try and on the retry after a 401, not chunked.
+func TestBodyKeepsItsContentLength(t *testing.T) {
+	var lengths []int64
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		lengths = append(lengths, r.ContentLength)
+		w.WriteHeader(401)
+	}, func(w http.ResponseWriter, r *http.Request) {
+		lengths = append(lengths, r.ContentLength)
+	})
+	c := newClient(t, s.URL)
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/x", strings.NewReader("four"))
+	resp, err := c.DoAuth(req, &staticAuth{tok: "tok-length"}, true)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, []int64{4, 4}, lengths)
 }
