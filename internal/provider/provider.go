@@ -90,22 +90,22 @@ func (b *Base) Close() error {
 // the base URL.
 type Call struct{ Method, Path string }
 
-// fetch wraps a mint so that every token it returns is remembered for
-// redaction and then vetted by check (the same check a token loaded from a
-// Store must pass); a token check refuses is an ErrUnexpectedResponse
-// naming call, and is never cached.
+// fetch wraps a mint so that every token it returns is vetted by check (the
+// same check a token loaded from a Store must pass) and then remembered for
+// redaction; a token check refuses is an ErrUnexpectedResponse naming
+// call, is never cached, and is not kept (it may be megabytes).
 func (b *Base) fetch(call Call, mint tokencache.FetchFunc, check func(tokencache.Token) error) tokencache.FetchFunc {
 	return func(ctx context.Context) (tokencache.Token, error) {
 		tok, err := mint(ctx)
 		if err != nil {
 			return tok, err
 		}
-		b.HTTP.Redactor().Remember(tok.Value)
 		if check != nil {
 			if err := check(tok); err != nil {
 				return tokencache.Token{}, fmt.Errorf("%s: %s %s: %w: token refused: %v", b.Name, call.Method, b.HTTP.URL(call.Path, nil).Path, httpx.ErrUnexpectedResponse, err)
 			}
 		}
+		b.HTTP.Redactor().Remember(tok.Value)
 		return tok, nil
 	}
 }
