@@ -53,6 +53,13 @@ var (
 	// ErrResponseTooLarge matches a response whose body exceeded the size
 	// limit (1 MiB by default); it is never read in full.
 	ErrResponseTooLarge = errors.New("response body too large")
+	// ErrEnvironment matches a 403 answer about the environment the token
+	// belongs to, not about the token itself: Cartevo's "Access denied:
+	// this action is not allowed in preproduction mode", for a sandbox
+	// token calling a production-only action. Such an error does not match
+	// ErrUnauthorized, drops no token and starts no backoff: a new token
+	// would be refused the same way.
+	ErrEnvironment = errors.New("action not allowed in this environment")
 )
 
 // APIError is a non-success answer from a provider. Use errors.As to read
@@ -115,15 +122,19 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is maps the status to the sentinels: 401 and 403 are ErrUnauthorized,
-// 429 ErrRateLimited, 400 and 422 ErrInvalidRequest, 404 ErrNotFound, a
-// 3xx ErrUnexpectedResponse; Kind matches too.
+// Is maps the status to the sentinels: 401 and 403 are ErrUnauthorized
+// (except a 403 of Kind ErrEnvironment, which is not about the token), 429
+// ErrRateLimited, 400 and 422 ErrInvalidRequest, 404 ErrNotFound, a 3xx
+// ErrUnexpectedResponse; Kind matches too.
 func (e *APIError) Is(target error) bool {
 	if e.Kind != nil && target == e.Kind {
 		return true
 	}
 	switch target {
 	case ErrUnauthorized:
+		if e.Kind == ErrEnvironment {
+			return false
+		}
 		return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
@@ -143,9 +154,13 @@ func (e *APIError) RetryAfterHint() time.Duration { return e.RetryAfter }
 
 // SkipBackoff implements tokencache.BackoffSkipper: an answer about the
 // request itself (400, 404, 409, 422) says nothing about the provider's
-// health, so a cache need not hold the key back. Bad credentials (401/403),
+// health, so a cache need not hold the key back; nor does an answer of Kind
+// ErrEnvironment (a 403 about the token's mode). Bad credentials (401/403),
 // rate limits and server errors do start a backoff.
 func (e *APIError) SkipBackoff() bool {
+	if e.Kind == ErrEnvironment {
+		return true
+	}
 	switch e.StatusCode {
 	case http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity:
 		return true

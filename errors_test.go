@@ -82,3 +82,20 @@ func ExampleAPIError() {
 	// retry in 30s
 	// charge: cartevo: POST /api/v1/auth/token: 429 Too Many Requests (retry after 30s)
 }
+
+// A 403 of Kind ErrEnvironment is about the token's environment, not the
+// token: it matches ErrEnvironment, not ErrUnauthorized, and skips backoff;
+// any other 403 still matches ErrUnauthorized and backs off.
+func TestEnvironmentError(t *testing.T) {
+	env := fmt.Errorf("call: %w", &checkoutkit.APIError{StatusCode: 403, Kind: checkoutkit.ErrEnvironment})
+	assert.ErrorIs(t, env, checkoutkit.ErrEnvironment)
+	assert.NotErrorIs(t, env, checkoutkit.ErrUnauthorized)
+	var ae *checkoutkit.APIError
+	assert.True(t, errors.As(env, &ae))
+	assert.True(t, ae.SkipBackoff())
+
+	plain := &checkoutkit.APIError{StatusCode: 403}
+	assert.ErrorIs(t, plain, checkoutkit.ErrUnauthorized)
+	assert.NotErrorIs(t, plain, checkoutkit.ErrEnvironment)
+	assert.False(t, plain.SkipBackoff())
+}

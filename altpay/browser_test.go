@@ -6,21 +6,28 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/checkoutkit/checkoutkit/altpay"
 	"github.com/checkoutkit/checkoutkit/altpay/altpaytest"
+	"github.com/checkoutkit/checkoutkit/internal/fakeclock"
+	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
 // The web SDK's loop, without a browser: a checkout token from
 // RefreshHandler pays on the fake's browser-facing API; once the provider
-// expires it, the page sends it back as expiredToken and gets a new one.
+// expires it, the page sends it back as expiredToken and gets a new one
+// (once the token is older than RefreshMinAge: the cache's clock moves on).
 func TestRefreshHandlerReplacesAnExpiredToken(t *testing.T) {
 	srv := altpaytest.NewServer(altpaytest.WithAllowedOrigin("http://shop.localhost"))
 	defer srv.Close()
-	c, err := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret, altpay.WithBaseURL(srv.URL()))
+	clk := fakeclock.New(time.Now())
+	cache := tokencache.New(tokencache.WithClock(clk.Now))
+	defer cache.Close()
+	c, err := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret, altpay.WithBaseURL(srv.URL()), altpay.WithCache(cache))
 	require.NoError(t, err)
 	defer c.Close()
 	h := c.RefreshHandler(func(*http.Request) (altpay.CheckoutTokenRequest, error) {
@@ -49,6 +56,7 @@ func TestRefreshHandlerReplacesAnExpiredToken(t *testing.T) {
 	assert.Equal(t, 1, srv.CheckoutTokens())
 
 	srv.ExpireCheckoutTokens()
+	clk.Add(altpay.RefreshMinAge)
 	resp := pay(first)
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	assert.Equal(t, "http://shop.localhost", resp.Header.Get("Access-Control-Allow-Origin"))

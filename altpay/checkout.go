@@ -30,6 +30,17 @@ type CheckoutTokenRequest struct {
 	InvoiceID  string
 }
 
+// validate reports a FieldError for a missing customer or invoice id.
+func (r CheckoutTokenRequest) validate() error {
+	switch {
+	case strings.TrimSpace(r.CustomerID) == "":
+		return httpx.Invalid(name, "CustomerID", "must not be empty")
+	case strings.TrimSpace(r.InvoiceID) == "":
+		return httpx.Invalid(name, "InvoiceID", "must not be empty")
+	}
+	return nil
+}
+
 // CheckoutClaims are the checkout token's claims, read without verifying
 // its signature (only Alternative Payments holds the key).
 type CheckoutClaims struct {
@@ -68,28 +79,70 @@ func (t CheckoutToken) LogValue() slog.Value {
 // token. If that path answers 404, the unprefixed /checkout-auth/init is
 // tried once and, if it works, used from then on by this client. The
 // expiry is taken from expires_at (RFC 3339 or unix seconds), else
-// expires_in, else the token's exp claim. A token whose claims name another
-// customer or invoice is refused. A reused token has at least five minutes
+// expires_in, else the token's exp claim; an absolute one is judged by the
+// provider's clock (exp − iat from receipt when the JWT has both, else
+// corrected by the answer's Date header). A token whose claims name
+// another customer or invoice is refused, when minted and when it comes
+// out of the cache (or a shared Store). A reused token has at least five minutes
 // left (half its lifetime, for tokens living under ten), unless the provider
 // is failing and an older one still works.
 func (c *Client) CheckoutToken(ctx context.Context, r CheckoutTokenRequest) (*CheckoutToken, error) {
-	switch {
-	case strings.TrimSpace(r.CustomerID) == "":
-		return nil, httpx.Invalid(name, "CustomerID", "must not be empty")
-	case strings.TrimSpace(r.InvoiceID) == "":
-		return nil, httpx.Invalid(name, "InvoiceID", "must not be empty")
+	if err := r.validate(); err != nil {
+		return nil, err
 	}
-	cc := c.c
-	key := cc.checkoutKey(r)
-	call := provider.Call{Method: http.MethodPost, Path: initPathV1}
-	tok, err := cc.base.Token(ctx, key, call, func(ctx context.Context) (tokencache.Token, error) {
-		return cc.mintCheckout(ctx, r)
-	})
+	tok, err := c.c.checkoutToken(ctx, r)
 	if err != nil {
 		return nil, err
 	}
+	return c.c.public(tok), nil
+}
+
+// checkoutToken returns the cached token for r (minting one if need be),
+// vetted by checker(r) when minted and again here, so that a value from a
+// shared Store is never trusted blindly.
+func (c *client) checkoutToken(ctx context.Context, r CheckoutTokenRequest) (tokencache.Token, error) {
+	key := c.checkoutKey(r)
+	check := c.checker(r)
+	call := provider.Call{Method: http.MethodPost, Path: initPathV1}
+	tok, err := c.base.Token(ctx, key, call, func(ctx context.Context) (tokencache.Token, error) {
+		return c.mintCheckout(ctx, r)
+	}, check)
+	if err != nil {
+		return tokencache.Token{}, err
+	}
+	if err := check(tok); err != nil {
+		c.base.Cache.Invalidate(key, tok)
+		return tokencache.Token{}, fmt.Errorf("%s: %w: cached checkout token refused (%v); dropped it", name, ErrUnexpectedResponse, err)
+	}
+	return tok, nil
+}
+
+func (c *client) public(tok tokencache.Token) *CheckoutToken {
 	claims, _ := readClaims(tok.Value)
-	return &CheckoutToken{Token: tok.Value, ExpiresAt: tok.ExpiresAt, Claims: claims, ExpiresIn: tok.ExpiresAt.Sub(cc.base.Cache.Now())}, nil
+	return &CheckoutToken{Token: tok.Value, ExpiresAt: tok.ExpiresAt, Claims: claims, ExpiresIn: tok.ExpiresAt.Sub(c.base.Cache.Now())}
+}
+
+// checker returns the check a checkout token for r passes, as every mint
+// is vetted (provider.Base.Check): a token of bounded size with no type,
+// living at most maxCheckoutLifetime, whose claims, when it is a JWT that
+// names a customer or invoice, name r's.
+func (c *client) checker(r CheckoutTokenRequest) func(tokencache.Token) error {
+	return func(tok tokencache.Token) error {
+		if err := c.base.Check(tok, "", maxCheckoutLifetime); err != nil {
+			return err
+		}
+		if !claimsMatch(tok.Value, r) {
+			return errors.New("token claims name another customer or invoice")
+		}
+		return nil
+	}
+}
+
+// claimsMatch reports whether a checkout token's claims, if it is a JWT,
+// name r's customer and invoice where they name any.
+func claimsMatch(token string, r CheckoutTokenRequest) bool {
+	claims, isJWT := readClaims(token)
+	return !isJWT || (claims.CustomerID == "" || claims.CustomerID == r.CustomerID) && (claims.InvoiceID == "" || claims.InvoiceID == r.InvoiceID)
 }
 
 // InvalidateCheckoutToken drops tok from the cache if it is still the
@@ -102,7 +155,7 @@ func (c *Client) InvalidateCheckoutToken(r CheckoutTokenRequest, tok string) {
 }
 
 func (c *client) checkoutKey(r CheckoutTokenRequest) string {
-	return provider.Key(name, c.keyPrefix, "checkout", r.CustomerID, r.InvoiceID)
+	return c.key("checkout", r.CustomerID, r.InvoiceID)
 }
 
 // maxCheckoutLifetime bounds a checkout token's stated lifetime.
@@ -152,21 +205,21 @@ func decodeCheckout(hc *httpx.Client, resp *httpx.Response, r CheckoutTokenReque
 	if err := httpx.CheckToken(tok); err != nil {
 		return tokencache.Token{}, hc.Unexpected(resp, "token: %v", err)
 	}
-	claims, isJWT := readClaims(tok)
-	if isJWT && (claims.CustomerID != "" && claims.CustomerID != r.CustomerID || claims.InvoiceID != "" && claims.InvoiceID != r.InvoiceID) {
+	if !claimsMatch(tok, r) {
 		return tokencache.Token{}, hc.Unexpected(resp, "token claims name another customer or invoice")
 	}
+	claims, _ := readClaims(tok)
 	var exp time.Time
 	var err error
 	if t, ok := parseExpiresAt(v.ExpiresAt); ok {
-		exp, err = provider.Deadline(t, now, maxCheckoutLifetime)
+		exp, err = provider.Absolute(t, tok, resp.Header, now, maxCheckoutLifetime)
 		err = wrapf(err, "expires_at %v")
 	} else if v.ExpiresIn != nil {
 		var life time.Duration
 		life, err = provider.Lifetime(*v.ExpiresIn, maxCheckoutLifetime)
 		exp, err = now.Add(life), wrapf(err, "expires_in: %v")
 	} else if !claims.ExpiresAt.IsZero() {
-		exp, err = provider.Deadline(claims.ExpiresAt, now, maxCheckoutLifetime)
+		exp, err = provider.Absolute(claims.ExpiresAt, tok, resp.Header, now, maxCheckoutLifetime)
 		err = wrapf(err, "exp claim %v")
 	} else {
 		err = errors.New("no expires_at, expires_in or exp claim")
@@ -174,8 +227,12 @@ func decodeCheckout(hc *httpx.Client, resp *httpx.Response, r CheckoutTokenReque
 	if err != nil {
 		return tokencache.Token{}, hc.Unexpected(resp, "%v", err)
 	}
-	return tokencache.Token{Value: tok, ExpiresAt: exp}, nil
+	return tokencache.Token{Value: tok, ExpiresAt: exp, Extra: map[string]string{extraMintedAt: now.UTC().Format(time.RFC3339Nano)}}, nil
 }
+
+// extraMintedAt is the Extra key of the time a checkout token was minted
+// (RFC 3339, by the minting cache's clock), which RefreshHandler reads.
+const extraMintedAt = "minted_at"
 
 func wrapf(err error, format string) error {
 	if err == nil {

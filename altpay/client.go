@@ -3,13 +3,10 @@ package altpay
 import (
 	"context"
 	"encoding/base64"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/oauth2"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
@@ -44,8 +41,8 @@ type client struct {
 // (%s, %q, %d) by dereferencing the *client, which would show any string
 // field of client itself.
 type secrets struct {
-	basicAuth string // "Basic base64(id:secret)", built once
-	keyPrefix string
+	basicAuth string   // "Basic base64(id:secret)", built once
+	keyParts  []string // base URL, client id and secret, the first parts of every cache key
 }
 
 // New returns a Client for a client id and secret (per host: demo and
@@ -68,9 +65,9 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 	}
 	c := &client{base: base, secrets: &secrets{
 		basicAuth: "Basic " + basic,
-		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + clientID + "\x00" + clientSecret,
+		keyParts:  []string{base.HTTP.BaseURL().String(), clientID, clientSecret},
 	}}
-	c.src = base.Source(provider.Key(name, c.keyPrefix, "access"), provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mintAccess)
+	c.src = base.Source(c.key("access"), provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mintAccess, c.checkAccess)
 	pub := &Client{c: c}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
@@ -88,50 +85,22 @@ func (c *Client) AccessToken(ctx context.Context) (tokencache.Token, error) {
 // token, so that the next call mints anew.
 func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok) }
 
-// Do sends req (an absolute URL on the client's base host) with
-// "Authorization: Bearer <access token>". On a 401 it invalidates that
-// token, fetches a new one (shared by concurrent callers) and retries once,
-// replaying the body; a second 401 is returned as is. Network errors and
-// 5xx are retried for idempotent methods only, unless [WithRetryAllMethods].
-// The caller closes the response body.
-func (c *Client) Do(req *http.Request) (*http.Response, error) {
-	return c.c.base.HTTP.DoAuth(req, c.c.src, c.c.base.RetryAll)
-}
-
-// TokenSource returns the partner-API access token as a golang.org/x/oauth2
-// TokenSource (AccessToken, TokenType "Bearer", Expiry the token's real
-// expiry), for code that speaks oauth2: oauth2.NewClient,
-// oauth2.ReuseTokenSource. It shares the client's cache, so it mints no
-// more often than AccessToken does. Safe for concurrent use.
-func (c *Client) TokenSource() oauth2.TokenSource { return c.c.src.OAuth2() }
-
-// HTTPClient returns an *http.Client for code that builds its own requests
-// to the partner API, such as a client generated from its OpenAPI spec: its
-// transport adds "Authorization: Bearer <access token>" to requests for the
-// base URL's scheme and host and refuses any other request (a token never
-// goes elsewhere); on a 401 it drops exactly that token, mints once and
-// retries once. Redirects are errors, never followed.
-func (c *Client) HTTPClient() *http.Client { return c.c.base.HTTPClient(c.c.src) }
-
-// Close releases the client's own cache (not one given with WithCache) and
-// its background goroutines. A client dropped without Close releases them
-// when it is garbage-collected.
-func (c *Client) Close() error { return c.c.base.Close() }
-
-// String describes the client without its credentials. Its receiver is a
-// value, so a Client printed by value or by pointer, with any verb, shows
-// no credential.
-func (c Client) String() string { return c.c.base.Describe() }
-
-// GoString implements fmt.GoStringer so that %#v shows no credential.
-func (c Client) GoString() string { return c.String() }
-
-// LogValue implements slog.LogValuer: the provider and base URL only.
-func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }
-
 // DefaultAccessTokenLifetime is the lifetime of an access token whose
 // answer has no expires_in, as Alternative Payments' own SDKs assume.
 const DefaultAccessTokenLifetime = time.Hour
+
+// key returns the cache key of scope, under the client's base URL and
+// credentials.
+func (c *client) key(scope ...string) string {
+	return provider.Key(name, append(c.keyParts[:len(c.keyParts):len(c.keyParts)], scope...)...)
+}
+
+// checkAccess vets an access token as every mint is vetted
+// (provider.Base.Check): a Bearer token of bounded size, living no longer
+// than the lifetime ceiling.
+func (c *client) checkAccess(tok tokencache.Token) error {
+	return c.base.Check(tok, "Bearer", 0)
+}
 
 // mintAccess runs the client-credentials exchange. An answer without
 // expires_in lives DefaultAccessTokenLifetime; a token_type other than

@@ -10,32 +10,6 @@ import (
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 )
 
-// APIError is a non-success answer from Alternative Payments.
-type APIError = checkoutkit.APIError
-
-// FieldError is a local validation failure, returned before any request:
-// Field names the argument or request field (errors.As to read it). It
-// matches ErrInvalidRequest.
-type FieldError = checkoutkit.FieldError
-
-var (
-	// ErrUnauthorized matches 401 and 403: bad client credentials answer
-	// 403 "Invalid credentials" on /oauth/token.
-	ErrUnauthorized = checkoutkit.ErrUnauthorized
-	// ErrRateLimited matches 429 (5 requests per second per key).
-	ErrRateLimited = checkoutkit.ErrRateLimited
-	// ErrInvalidRequest matches local validation failures (which name the
-	// field and send nothing) and 400/422 ("invalid invoice id").
-	ErrInvalidRequest = checkoutkit.ErrInvalidRequest
-	// ErrNotFound matches 404.
-	ErrNotFound = checkoutkit.ErrNotFound
-	// ErrUnexpectedResponse matches a success that is not what Alternative
-	// Payments documents (no token, no expiry, claims for another invoice).
-	ErrUnexpectedResponse = checkoutkit.ErrUnexpectedResponse
-	// ErrResponseTooLarge matches a response over the size limit.
-	ErrResponseTooLarge = checkoutkit.ErrResponseTooLarge
-)
-
 // decodeError reads the shapes Alternative Payments uses: the OpenAPI
 // spec's flat {"code", "message", "validation_errors": {field: message}}
 // (the fields become APIError.Fields), {"error": {"message", "code"}},

@@ -66,9 +66,35 @@ func ExampleClient_TokenSource() {
 	}
 	defer client.Close()
 
-	// Code that speaks golang.org/x/oauth2 gets the cached access token;
-	// it is minted once, shared with the client's own calls.
-	hc := oauth2.NewClient(context.Background(), client.TokenSource())
+	// Code that takes an oauth2.TokenSource gets the cached access token;
+	// it is minted once, shared with the client's own calls. (For
+	// requests, use HTTPClient or OAuth2Transport: oauth2.NewClient would
+	// attach the token to any host.)
+	ts := oauth2.ReuseTokenSource(nil, client.TokenSource())
+	tok, err := ts.Token()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	own, _ := client.AccessToken(context.Background())
+	fmt.Println(tok.TokenType, tok.AccessToken == own.Value, srv.OAuthCalls())
+	// Output:
+	// Bearer true 1
+}
+
+func ExampleClient_OAuth2Transport() {
+	srv := altpaytest.NewServer()
+	defer srv.Close()
+	client, err := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret, altpay.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	// For code that wants an x/oauth2 transport: the access token goes to
+	// the partner API's host only.
+	hc := &http.Client{Transport: client.OAuth2Transport(nil)}
 	resp, err := hc.Post(srv.URL()+"/v1/checkout-auth/init", "application/json",
 		strings.NewReader(`{"customer_id":"cus_123","invoice_id":"inv_456"}`))
 	if err != nil {
@@ -77,8 +103,12 @@ func ExampleClient_TokenSource() {
 	}
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode, srv.OAuthCalls())
+
+	_, err = hc.Get("https://example.com/") // refused, before any token is attached
+	fmt.Println(errors.Is(err, altpay.ErrInvalidRequest))
 	// Output:
 	// 200 1
+	// true
 }
 
 func ExampleClient_HTTPClient() {

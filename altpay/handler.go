@@ -7,7 +7,25 @@ import (
 	"time"
 
 	"github.com/checkoutkit/checkoutkit/internal/provider"
+	"github.com/checkoutkit/checkoutkit/tokencache"
 )
+
+// RefreshMinAge is how old a checkout token must be before
+// [Client.RefreshHandler] mints a new one because a browser reports it
+// expired: a younger one is answered again instead.
+const RefreshMinAge = 10 * time.Second
+
+// mintedWithin reports whether tok was minted less than d ago by the
+// cache's clock (a token with no readable mint time, or one dated in the
+// future, is not).
+func (c *client) mintedWithin(tok tokencache.Token, d time.Duration) bool {
+	at, err := time.Parse(time.RFC3339Nano, tok.Extra[extraMintedAt])
+	if err != nil {
+		return false
+	}
+	age := c.base.Cache.Now().Sub(at)
+	return age >= 0 && age < d
+}
 
 // RefreshHandler is the endpoint a checkout page's onAccessTokenExpired
 // callback calls for a new checkout token. It accepts POST only. authorize
@@ -16,9 +34,13 @@ import (
 // {"token": "…", "expiresAt": "RFC 3339"}.
 //
 // The request body may be JSON {"expiredToken": "…"}: the token the
-// provider just refused. It is dropped from the cache first (only if it is
-// still the one cached for that customer and invoice), so the answer is a
-// new token rather than the one that failed. Any other body is ignored.
+// provider just refused. If it is still the one cached for that customer
+// and invoice, and was minted more than [RefreshMinAge] ago, it is dropped
+// and the answer is a new token rather than the one that failed. A token
+// minted within RefreshMinAge is not re-minted because a browser says it
+// expired: the answer is the current token, so that POSTing one's own
+// fresh token again and again costs the provider nothing. Any other body
+// is ignored.
 //
 // Every answer carries Cache-Control: no-store and Referrer-Policy:
 // no-referrer. Failures answer a short plain-text status, never a
@@ -45,14 +67,23 @@ func (c *Client) RefreshHandler(authorize func(*http.Request) (CheckoutTokenRequ
 		var body struct {
 			ExpiredToken string `json:"expiredToken"`
 		}
-		if json.NewDecoder(io.LimitReader(r.Body, 8<<10)).Decode(&body) == nil && body.ExpiredToken != "" {
-			c.InvalidateCheckoutToken(req, body.ExpiredToken)
+		if json.NewDecoder(io.LimitReader(r.Body, 8<<10)).Decode(&body) != nil {
+			body.ExpiredToken = ""
 		}
-		tok, err := c.CheckoutToken(r.Context(), req)
+		if err := req.validate(); err != nil {
+			h.RefuseToken(w, r, err)
+			return
+		}
+		cur, err := c.c.checkoutToken(r.Context(), req)
+		if err == nil && body.ExpiredToken != "" && body.ExpiredToken == cur.Value && !c.c.mintedWithin(cur, RefreshMinAge) {
+			c.InvalidateCheckoutToken(req, cur.Value)
+			cur, err = c.c.checkoutToken(r.Context(), req)
+		}
 		if err != nil {
 			h.RefuseToken(w, r, err)
 			return
 		}
+		tok := c.c.public(cur)
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(struct {
 			Token     string `json:"token"`

@@ -2,11 +2,12 @@ package appstle
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -46,9 +47,9 @@ type client struct {
 // (%s, %q, %d) by dereferencing the *client, which would show any string
 // field of client itself.
 type secrets struct {
-	apiKey    string
-	appKey    string // X-App-Key (partners), may be empty
-	keyPrefix string
+	apiKey   string
+	appKey   string   // X-App-Key (partners), may be empty
+	keyParts []string // base URL and API key, the first parts of every cache key
 }
 
 // New returns a Client for a store's API key (new keys start apst_). It
@@ -66,9 +67,9 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	pub := &Client{c: &client{base: base, secrets: &secrets{
-		apiKey:    apiKey,
-		appKey:    o.appKey,
-		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + apiKey,
+		apiKey:   apiKey,
+		appKey:   o.appKey,
+		keyParts: []string{base.HTTP.BaseURL().String(), apiKey},
 	}}}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
@@ -87,18 +88,19 @@ func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*Portal
 		return nil, err
 	}
 	cc := c.c
-	key := provider.Key(name, cc.keyPrefix, scope)
+	key := provider.Key(name, append(cc.keyParts[:len(cc.keyParts):len(cc.keyParts)], scope)...)
+	check := cc.checker(wantID)
 	tok, err := cc.base.Token(ctx, key, provider.Call{Method: http.MethodGet, Path: tokenPath}, func(ctx context.Context) (tokencache.Token, error) {
 		return cc.mint(ctx, query, wantID)
-	})
+	}, check)
 	if err != nil {
 		return nil, err
 	}
-	id, err := strconv.ParseInt(tok.Extra[extraCustomerID], 10, 64)
-	if err != nil || id <= 0 || httpx.CheckToken(tok.Value) != nil {
+	if err := check(tok); err != nil {
 		cc.base.Cache.Invalidate(key, tok)
-		return nil, fmt.Errorf("%s: %w: cached token is malformed; dropped it", name, ErrUnexpectedResponse)
+		return nil, fmt.Errorf("%s: %w: cached token refused (%v); dropped it", name, ErrUnexpectedResponse, err)
 	}
+	id, _ := strconv.ParseInt(tok.Extra[extraCustomerID], 10, 64)
 	return &PortalToken{
 		CustomerID:    id,
 		Token:         tok.Value,
@@ -119,6 +121,47 @@ const (
 	extraCustomerID    = "customer_id"
 	extraExternalToken = "external_token"
 )
+
+// checker returns the check a portal token for customer wantID (0 for an
+// e-mail lookup) passes, as every mint is vetted (provider.Base.Check): a
+// token of bounded size with no type, living at most TokenLifetime, minted
+// for a positive customer id in Extra that is wantID (when asked by id) and
+// the token's own customerId claim (when it is a JWT that carries one).
+func (c *client) checker(wantID int64) func(tokencache.Token) error {
+	return func(tok tokencache.Token) error {
+		if err := c.base.Check(tok, "", TokenLifetime); err != nil {
+			return err
+		}
+		id, err := strconv.ParseInt(tok.Extra[extraCustomerID], 10, 64)
+		switch {
+		case err != nil || id <= 0:
+			return errors.New("no customer id beside the token")
+		case wantID != 0 && id != wantID:
+			return errors.New("token is for another customer")
+		}
+		if claim, ok := customerClaim(tok.Value); ok && claim != id {
+			return errors.New("token's customerId claim names another customer")
+		}
+		return nil
+	}
+}
+
+// customerClaim reads a JWT's customerId claim, unverified; ok is false for
+// an opaque token or one without a numeric claim.
+func customerClaim(token string) (int64, bool) {
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+		return 0, false
+	}
+	switch v := claims["customerId"].(type) {
+	case float64:
+		return int64(v), v == float64(int64(v))
+	case string:
+		n, err := strconv.ParseInt(strings.TrimPrefix(v, gidPrefix), 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
 
 type tokenResponse struct {
 	CustomerID    *int64 `json:"customerId"`
@@ -159,7 +202,7 @@ func decodeToken(hc *httpx.Client, resp *httpx.Response, wantID int64, now time.
 	case wantID != 0 && *tr.CustomerID != wantID:
 		return tokencache.Token{}, hc.Unexpected(resp, "token is for another customer")
 	}
-	exp, err := expiry(tr.Token, now)
+	exp, err := expiry(tr.Token, resp.Header, now)
 	if err != nil {
 		return tokencache.Token{}, hc.Unexpected(resp, "token %v", err)
 	}
@@ -170,29 +213,49 @@ func decodeToken(hc *httpx.Client, resp *httpx.Response, wantID int64, now time.
 	return tokencache.Token{Value: tr.Token, ExpiresAt: exp, Extra: extra}, nil
 }
 
-// expiry reads when an Appstle token expires from its claims: exp, else
-// timestamp + 2 h, else (an opaque token) receipt + 2 h; never later than
-// receipt + 2 h, and an exp in the past is an error.
-func expiry(token string, now time.Time) (time.Time, error) {
+// expiry reads when an Appstle token, received at now in an answer with
+// header h, expires from its claims, never later than receipt + 2 h:
+//
+//   - exp with an issue time (iat, else timestamp): exp − issue time from
+//     receipt, whatever either clock says (no later than exp corrected by
+//     the Date header, when there is one: provider.Expiry);
+//   - exp alone: exp, moved by the clock skew the Date header shows
+//     (provider.Absolute); one in the past is an error;
+//   - timestamp alone: timestamp + 2 h, moved by that skew;
+//   - neither, or an opaque token: receipt + 2 h.
+func expiry(token string, h http.Header, now time.Time) (time.Time, error) {
 	claims := jwt.MapClaims{}
 	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
 		return now.Add(TokenLifetime), nil // opaque token
 	}
+	issued, hasIssued := issuedAt(claims)
 	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
-		t, err := provider.Deadline(exp.Time, now, TokenLifetime)
+		t, err := provider.Expiry(exp.Time, issued, h, now, TokenLifetime)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("exp %v", err)
 		}
 		return t, nil
 	}
-	if ts, ok := claims["timestamp"].(float64); ok && ts > 0 && ts < 1e15 {
-		issued := time.Unix(int64(ts), 0)
-		if ts > 1e12 { // milliseconds
-			issued = time.UnixMilli(int64(ts))
-		}
-		return minTime(issued.Add(TokenLifetime).In(now.Location()), now.Add(TokenLifetime)), nil
+	if hasIssued {
+		skew, _ := provider.DateSkew(h, now)
+		return minTime(issued.Add(skew+TokenLifetime).In(now.Location()), now.Add(TokenLifetime)), nil
 	}
 	return now.Add(TokenLifetime), nil
+}
+
+// issuedAt reads a token's issue time: the iat claim, else Appstle's
+// timestamp claim (seconds, or milliseconds above 1e12).
+func issuedAt(claims jwt.MapClaims) (time.Time, bool) {
+	if iat, err := claims.GetIssuedAt(); err == nil && iat != nil {
+		return iat.Time, true
+	}
+	if ts, ok := claims["timestamp"].(float64); ok && ts > 0 && ts < 1e15 {
+		if ts > 1e12 { // milliseconds
+			return time.UnixMilli(int64(ts)), true
+		}
+		return time.Unix(int64(ts), 0), true
+	}
+	return time.Time{}, false
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -201,18 +264,3 @@ func minTime(a, b time.Time) time.Time {
 	}
 	return b
 }
-
-// Close releases the client's own cache (not one given with WithCache) and
-// its background goroutines. A client dropped without Close releases them
-// when it is garbage-collected.
-func (c *Client) Close() error { return c.c.base.Close() }
-
-// String describes the client without its key. Its receiver is a value,
-// so a Client printed by value or by pointer, with any verb, shows no key.
-func (c Client) String() string { return c.c.base.Describe() }
-
-// GoString implements fmt.GoStringer so that %#v shows no key.
-func (c Client) GoString() string { return c.String() }
-
-// LogValue implements slog.LogValuer: the provider and base URL only.
-func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }

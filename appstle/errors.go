@@ -5,34 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/checkoutkit/checkoutkit"
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
-)
-
-// APIError is a non-success answer from Appstle, with the problem's detail
-// (or title) as Message.
-type APIError = checkoutkit.APIError
-
-// FieldError is a local validation failure, returned before any request:
-// Field names the argument or request field (errors.As to read it). It
-// matches ErrInvalidRequest.
-type FieldError = checkoutkit.FieldError
-
-var (
-	// ErrUnauthorized matches 401 and 403 (a wrong or revoked API key).
-	ErrUnauthorized = checkoutkit.ErrUnauthorized
-	// ErrRateLimited matches 429.
-	ErrRateLimited = checkoutkit.ErrRateLimited
-	// ErrInvalidRequest matches local validation failures (which name the
-	// field and send nothing) and 400/422.
-	ErrInvalidRequest = checkoutkit.ErrInvalidRequest
-	// ErrNotFound matches 404 (no such customer).
-	ErrNotFound = checkoutkit.ErrNotFound
-	// ErrUnexpectedResponse matches a success that is not what Appstle
-	// documents (no token, another customer's token).
-	ErrUnexpectedResponse = checkoutkit.ErrUnexpectedResponse
-	// ErrResponseTooLarge matches a response over the size limit.
-	ErrResponseTooLarge = checkoutkit.ErrResponseTooLarge
 )
 
 // decodeError reads Appstle's errors: JHipster problem+json ({"title",

@@ -3,10 +3,7 @@ package cartevo
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
-
-	"golang.org/x/oauth2"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
@@ -67,7 +64,7 @@ func New(clientID, clientKey string, opts ...Option) (*Client, error) {
 	}
 	c := &client{base: base, secrets: &secrets{tokenBody: body}}
 	key := provider.Key(name, base.HTTP.BaseURL().String(), clientID, clientKey)
-	c.src = base.Source(key, provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mint)
+	c.src = base.Source(key, provider.Call{Method: http.MethodPost, Path: tokenPath}, c.mint, c.check)
 	pub := &Client{c: c}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
@@ -85,56 +82,22 @@ func (c *Client) AccessToken(ctx context.Context) (tokencache.Token, error) {
 // one refresh.
 func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok) }
 
-// Do sends req (an absolute URL on the client's base host) with
-// "Authorization: Bearer <token>". On a 401 it invalidates that token,
-// fetches a new one (shared by concurrent callers) and retries once,
-// replaying the body; a second 401 is returned as is. Network errors and
-// 5xx are retried for idempotent methods only, unless [WithRetryAllMethods].
-// The caller closes the response body.
-func (c *Client) Do(req *http.Request) (*http.Response, error) {
-	return c.c.base.HTTP.DoAuth(req, c.c.src, c.c.base.RetryAll)
-}
-
-// TokenSource returns the client's access token as a
-// golang.org/x/oauth2 TokenSource (AccessToken, TokenType "Bearer", Expiry
-// the token's real expiry), for code that speaks oauth2: oauth2.NewClient,
-// oauth2.ReuseTokenSource. It shares the client's cache, so it mints no
-// more often than AccessToken does. Safe for concurrent use.
-func (c *Client) TokenSource() oauth2.TokenSource { return c.c.src.OAuth2() }
-
-// HTTPClient returns an *http.Client for code that builds its own requests
-// to Cartevo, such as a client generated from Cartevo's OpenAPI spec: its
-// transport adds "Authorization: Bearer <token>" to requests for the base
-// URL's scheme and host and refuses any other request (a token never goes
-// elsewhere); on a 401 it drops exactly that token, mints once and retries
-// once. Redirects are errors, never followed.
-func (c *Client) HTTPClient() *http.Client { return c.c.base.HTTPClient(c.c.src) }
-
 // URL returns the absolute URL of an API path such as "/wallets", for
 // building requests to pass to Do.
 func (c *Client) URL(path string) string {
 	return c.c.base.HTTP.URL(path, nil).String()
 }
 
-// Close releases the client's own cache (not one given with WithCache) and
-// its background goroutines. A client dropped without Close releases them
-// when it is garbage-collected.
-func (c *Client) Close() error { return c.c.base.Close() }
-
-// String describes the client without its credentials. Its receiver is a
-// value, so a Client printed by value or by pointer, with any verb, shows
-// no credential.
-func (c Client) String() string { return c.c.base.Describe() }
-
-// GoString implements fmt.GoStringer so that %#v shows no credential.
-func (c Client) GoString() string { return c.String() }
-
-// LogValue implements slog.LogValuer: the provider and base URL only.
-func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }
-
 type tokenRequest struct {
 	ClientID  string `json:"client_id"`
 	ClientKey string `json:"client_key"`
+}
+
+// check vets an access token as every mint is vetted (provider.Base.Check):
+// a Bearer token of bounded size, living no longer than the lifetime
+// ceiling.
+func (c *client) check(tok tokencache.Token) error {
+	return c.base.Check(tok, "Bearer", 0)
 }
 
 // mint calls POST /auth/token. ExpiresAt is the cache's now plus

@@ -24,7 +24,7 @@ type envelope struct {
 // idempotent methods unless [WithRetryAllMethods]. See
 // [Client.DecodeEnvelope] for the shapes it accepts and its errors.
 func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
-	r := httpx.Request{Method: method, Path: path, Auth: c.c.src, Retry: c.c.base.RetryAll || idempotent(method)}
+	r := httpx.Request{Method: method, Path: path, Auth: c.c.src, Retry: c.c.base.RetryAll || httpx.Idempotent(method)}
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
@@ -37,14 +37,6 @@ func (c *Client) Call(ctx context.Context, method, path string, in, out any) err
 		return err
 	}
 	return c.decodeEnvelope(resp, out)
-}
-
-func idempotent(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	return false
 }
 
 // DecodeEnvelope reads and closes resp's body and decodes its data into out

@@ -91,17 +91,48 @@ func ExampleClient_TokenSource() {
 	}
 	defer client.Close()
 
-	// Code that speaks golang.org/x/oauth2 gets the cached token.
-	hc := oauth2.NewClient(context.Background(), client.TokenSource())
+	// Code that takes an oauth2.TokenSource gets the cached token, minted
+	// once and shared with the client's own calls. (For requests, use
+	// HTTPClient or OAuth2Transport: oauth2.NewClient would attach the
+	// token to any host.)
+	ts := oauth2.ReuseTokenSource(nil, client.TokenSource())
+	tok, err := ts.Token()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	own, _ := client.AccessToken(context.Background())
+	fmt.Println(tok.TokenType, tok.AccessToken == own.Value, "mints:", srv.Mints())
+	// Output:
+	// Bearer true mints: 1
+}
+
+func ExampleClient_OAuth2Transport() {
+	srv := cartevotest.NewServer()
+	defer srv.Close()
+	client, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	// For code that wants an x/oauth2 transport: the token goes to
+	// Cartevo's host only.
+	hc := &http.Client{Transport: client.OAuth2Transport(nil)}
 	resp, err := hc.Get(client.URL("/wallets?currency=USD"))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer resp.Body.Close()
+	resp.Body.Close()
 	fmt.Println(resp.StatusCode, "mints:", srv.Mints())
+
+	_, err = hc.Get("https://elsewhere.example/wallets") // refused, before any token is attached
+	fmt.Println(errors.Is(err, cartevo.ErrInvalidRequest))
 	// Output:
 	// 200 mints: 1
+	// true
 }
 
 func ExampleClient_HTTPClient() {

@@ -3,7 +3,6 @@ package crovver
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -38,7 +37,7 @@ type client struct {
 // field of client itself.
 type secrets struct {
 	publicKey string
-	keyPrefix string // base URL and public key, for cache keys
+	keyParts  []string // base URL and public key, the first parts of every cache key
 }
 
 // New returns a Client for an organisation's public key (pk_live_… or
@@ -58,7 +57,7 @@ func New(publicKey string, opts ...Option) (*Client, error) {
 	}
 	pub := &Client{c: &client{base: base, secrets: &secrets{
 		publicKey: publicKey,
-		keyPrefix: base.HTTP.BaseURL().String() + "\x00" + publicKey,
+		keyParts:  []string{base.HTTP.BaseURL().String(), publicKey},
 	}}}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
@@ -96,21 +95,6 @@ func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*Portal
 	return &PortalToken{Token: t.token, ExpiresAt: t.expiresAt, PortalURL: t.url, ExpiresIn: t.expiresIn}, nil
 }
 
-// Close releases the client's own cache (not one given with WithCache) and
-// its background goroutines. A client dropped without Close releases them
-// when it is garbage-collected.
-func (c *Client) Close() error { return c.c.base.Close() }
-
-// String describes the client without its key. Its receiver is a value,
-// so a Client printed by value or by pointer, with any verb, shows no key.
-func (c Client) String() string { return c.c.base.Describe() }
-
-// GoString implements fmt.GoStringer so that %#v shows no key.
-func (c Client) GoString() string { return c.String() }
-
-// LogValue implements slog.LogValuer: the provider and base URL only.
-func (c Client) LogValue() slog.Value { return c.c.base.LogValue() }
-
 // issued is a token as the client hands it out.
 type issued struct {
 	token, url string
@@ -122,21 +106,22 @@ type issued struct {
 const pageURL = "page_url"
 
 // token returns a token for body at path, from the cache unless reuse is
-// off. The page URL travels beside the token in Extra and is checked again
-// on the way out, so a value from a shared Store is never trusted blindly.
+// off. The page URL travels beside the token in Extra; the token passes
+// check when minted and again on the way out, so a value from a shared
+// Store is never trusted blindly.
 func (c *client) token(ctx context.Context, path string, body []byte) (issued, error) {
-	key := provider.Key(name, c.keyPrefix, path, string(body))
+	key := providerKey(c, path, body)
 	call := provider.Call{Method: http.MethodPost, Path: path}
 	tok, err := c.base.Token(ctx, key, call, func(ctx context.Context) (tokencache.Token, error) {
 		return c.mint(ctx, path, body)
-	})
+	}, c.check)
 	if err != nil {
 		return issued{}, err
 	}
 	link := tok.Extra[pageURL]
-	if err := httpx.CheckToken(tok.Value); err != nil || httpx.CheckRedirectURL(link) != nil {
+	if err := c.check(tok); err != nil {
 		c.base.Cache.Invalidate(key, tok)
-		return issued{}, fmt.Errorf("%s: %w: cached token or page URL is malformed; dropped it", name, ErrUnexpectedResponse)
+		return issued{}, fmt.Errorf("%s: %w: cached token refused (%v); dropped it", name, ErrUnexpectedResponse, err)
 	}
 	return issued{
 		token:     tok.Value,
@@ -144,6 +129,25 @@ func (c *client) token(ctx context.Context, path string, body []byte) (issued, e
 		expiresAt: tok.ExpiresAt,
 		expiresIn: tok.ExpiresAt.Sub(c.base.Cache.Now()),
 	}, nil
+}
+
+// check vets a checkout or portal token as every mint is vetted
+// (provider.Base.Check): a token of bounded size with no type, living at
+// most maxLifetime, with a page URL beside it that passes the same URL
+// check as at mint.
+func (c *client) check(tok tokencache.Token) error {
+	if err := c.base.Check(tok, "", maxLifetime); err != nil {
+		return err
+	}
+	if err := httpx.CheckRedirectURL(tok.Extra[pageURL]); err != nil {
+		return fmt.Errorf("page URL is unusable: %v", err)
+	}
+	return nil
+}
+
+// providerKey is the cache key of a token for body at path.
+func providerKey(c *client, path string, body []byte) string {
+	return provider.Key(name, append(c.keyParts[:len(c.keyParts):len(c.keyParts)], path, string(body))...)
 }
 
 type tokenData struct {
@@ -171,7 +175,8 @@ const maxLifetime = 24 * time.Hour
 // with "success": false is an APIError with the status its code implies.
 // The lifetime is receipt time + meta.expiresIn; data.expiresAt is used
 // only when expiresIn is missing (Crovver's own example has an expiresAt in
-// the past). The page URL is read from meta (as the docs show) or from data
+// the past), judged by Crovver's clock (provider.Absolute: exp − iat, else
+// the Date header). The page URL is read from meta (as the docs show) or from data
 // (as crovver-react's types have it), meta first.
 func (c *client) mint(ctx context.Context, path string, body []byte) (tokencache.Token, error) {
 	hc := c.base.HTTP
@@ -226,7 +231,7 @@ func decodeToken(hc *httpx.Client, resp *httpx.Response, path string, now time.T
 		if err != nil {
 			return tokencache.Token{}, hc.Unexpected(resp, "data.expiresAt is not RFC 3339")
 		}
-		if expiresAt, err = provider.Deadline(t, now, maxLifetime); err != nil {
+		if expiresAt, err = provider.Absolute(t, tr.Data.Token, resp.Header, now, maxLifetime); err != nil {
 			return tokencache.Token{}, hc.Unexpected(resp, "data.expiresAt %v and expiresIn is missing", err)
 		}
 	default:

@@ -5,36 +5,10 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/checkoutkit/checkoutkit"
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 )
 
-// APIError is a non-success answer from Crovver, with Crovver's error code
-// (INVALID_PUBLIC_KEY, TENANT_NOT_FOUND, ...) and message.
-type APIError = checkoutkit.APIError
-
-// FieldError is a local validation failure, returned before any request:
-// Field names the argument or request field (errors.As to read it). It
-// matches ErrInvalidRequest.
-type FieldError = checkoutkit.FieldError
-
 var (
-	// ErrUnauthorized matches 401/403, including INVALID_PUBLIC_KEY.
-	ErrUnauthorized = checkoutkit.ErrUnauthorized
-	// ErrRateLimited matches 429.
-	ErrRateLimited = checkoutkit.ErrRateLimited
-	// ErrInvalidRequest matches local validation failures (which name the
-	// field and send nothing) and 400/422, including MISSING_* codes.
-	ErrInvalidRequest = checkoutkit.ErrInvalidRequest
-	// ErrNotFound matches 404, including TENANT_NOT_FOUND and
-	// NO_ACTIVE_SUBSCRIPTION.
-	ErrNotFound = checkoutkit.ErrNotFound
-	// ErrUnexpectedResponse matches a success that is not what Crovver
-	// documents (no token, no lifetime, a checkout URL that is not http(s)).
-	ErrUnexpectedResponse = checkoutkit.ErrUnexpectedResponse
-	// ErrResponseTooLarge matches a response over the size limit.
-	ErrResponseTooLarge = checkoutkit.ErrResponseTooLarge
-
 	// ErrTenantNotFound matches Crovver's TENANT_NOT_FOUND (the tenant
 	// never checked out).
 	ErrTenantNotFound = errors.New("crovver: tenant not found")

@@ -46,8 +46,9 @@ type Cache struct {
 	stat counters       // every other counter
 }
 
-// Fetcher says how a key's token is minted and vetted: what [Cache.GetWith]
-// and [Cache.SourceWith] take where [Cache.Get] takes a bare FetchFunc.
+// Fetcher says how a key's token is minted and for which provider: what
+// [Cache.GetWith] and [Cache.SourceWith] take where [Cache.Get] takes a bare
+// FetchFunc.
 type Fetcher struct {
 	// Provider names the provider, for observers and log lines
 	// ("cartevo"). It must not carry a credential or an id.
@@ -55,14 +56,6 @@ type Fetcher struct {
 
 	// Fetch mints a token.
 	Fetch FetchFunc
-
-	// Check, if set, vets every token loaded from a Store before it is
-	// served, as the provider vets a fresh mint (its lifetime ceiling, its
-	// binding to a customer or an invoice): a token it refuses is a Store
-	// miss, and the cache mints instead. The cache itself refuses, minted
-	// or loaded, a token that is empty, already expired, larger than
-	// [MaxTokenSize] or living longer than [MaxLifetime].
-	Check func(Token) error
 
 	// Fresh, if set, never serves a stale token (see [Cache.GetFresh]).
 	Fresh bool

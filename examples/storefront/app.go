@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -63,9 +64,10 @@ type App struct {
 	shop                        string // the shop domain Appstle's portal lives on
 	payAPI                      string // Alternative Payments' browser-facing API, for the page's script
 	accounts                    *accounts
-	hold                        bool         // the fakes hold their webhooks until flushed (tests)
-	crovverSecret, altpaySecret string       // what the providers sign webhooks with; "" turns them off
-	refreshes                   atomic.Int32 // calls to the checkout-token endpoint
+	hold                        bool             // the fakes hold their webhooks until flushed (tests)
+	clock                       func() time.Time // the token cache's clock; nil: time.Now
+	crovverSecret, altpaySecret string           // what the providers sign webhooks with; "" turns them off
+	refreshes                   atomic.Int32     // calls to the checkout-token endpoint
 
 	// The fakes, when the app runs on them.
 	Crovver *crovvertest.Server
@@ -187,6 +189,10 @@ func (a *App) setupAltpay(getenv func(string) string) error {
 
 // appOption configures an App.
 type appOption func(*App)
+
+// withClock runs the app's token cache on now instead of time.Now, so that
+// a test can let time pass (the refresh handler's minimum token age).
+func withClock(now func() time.Time) appOption { return func(a *App) { a.clock = now } }
 
 // withHeldWebhooks makes the in-process fakes hold their webhooks until a
 // test flushes them, to look at the app before a provider reports.

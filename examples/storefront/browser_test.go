@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/checkoutkit/checkoutkit/altpay"
 	"github.com/checkoutkit/checkoutkit/altpay/altpaytest"
 	"github.com/checkoutkit/checkoutkit/appstle/appstletest"
 	"github.com/checkoutkit/checkoutkit/cartevo/cartevotest"
@@ -65,11 +67,13 @@ func TestBrowserRunsEveryFlow(t *testing.T) {
 	defer cancel()
 
 	var logs syncBuffer
+	var skew atomic.Int64 // how far the app's token cache is ahead of time.Now
+	clock := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	ready := make(chan *App, 1)
 	appCtx, stopApp := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(appCtx, "127.0.0.1:0", func(string) string { return "" }, &logs, func(a *App) { ready <- a }, withHeldWebhooks())
+		done <- serve(appCtx, "127.0.0.1:0", func(string) string { return "" }, &logs, func(a *App) { ready <- a }, withHeldWebhooks(), withClock(clock))
 	}()
 	var app *App
 	select {
@@ -176,6 +180,9 @@ func TestBrowserRunsEveryFlow(t *testing.T) {
 	step("pay-ready", chromedp.Navigate(origin+"/pay"), chromedp.WaitEnabled(css("#pay-button")))
 	assert.Equal(t, 1, app.Altpay.CheckoutTokens())
 	app.Altpay.ExpireCheckoutTokens()
+	// A browser's "expired" is believed only for a token older than
+	// RefreshMinAge: let that much time pass on the app's clock.
+	skew.Store(int64(altpay.RefreshMinAge + time.Second))
 	step("paid", chromedp.Click(css("#pay-button")), chromedp.WaitVisible(css("#status.paid")))
 	assert.Equal(t, "Paid: invoice "+app.user.InvoiceID+".", text("#status"))
 	step("paid-dashboard", chromedp.Navigate(origin+"/dashboard"), chromedp.WaitVisible(css("#invoice")))

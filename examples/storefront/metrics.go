@@ -24,7 +24,7 @@ func (a *App) setupMetrics() error {
 		return err
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
-	a.cache = tokencache.New(tokencache.WithLogger(a.logger))
+	a.cache = tokencache.New(tokencache.WithLogger(a.logger), tokencache.WithClock(a.clock))
 	a.closers = append(a.closers, func() {
 		a.cache.Close()
 		_ = mp.Shutdown(context.Background())

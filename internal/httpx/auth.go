@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // Auth supplies the Bearer token for a request and drops one the provider
@@ -14,10 +15,14 @@ import (
 type Auth interface {
 	// BearerToken returns the token to send.
 	BearerToken(ctx context.Context) (string, error)
-	// Reject drops token if it is still the current one, so that the next
-	// BearerToken mints anew; concurrent rejections of one token cause one
-	// refresh.
-	Reject(token string)
+	// Reject is told that the provider answered 401 to token. It drops
+	// token if it is still the current one, so that the next BearerToken
+	// mints anew, and reports true: the request is then sent once more with
+	// the next token. Concurrent rejections of one token cause one refresh.
+	// It reports false when a refresh must not happen (a token minted
+	// moments ago by a refresh after another 401 is not stale): the 401
+	// then goes back to the caller.
+	Reject(token string) bool
 }
 
 // MaxReplayBody bounds a request body that DoAuth buffers to replay after
@@ -46,7 +51,7 @@ func (c *Client) DoAuth(req *http.Request, auth Auth, retryAll bool) (*http.Resp
 	}
 	req = req.Clone(req.Context())
 	req.Body, req.GetBody = nil, nil
-	return c.exchange(req, getBody, auth, retryAll || idempotent(req.Method))
+	return c.exchange(req, getBody, auth, retryAll || Idempotent(req.Method))
 }
 
 // replayableBody returns a function that yields req's body afresh, or nil
@@ -70,12 +75,25 @@ func replayableBody(req *http.Request) (func() (io.ReadCloser, error), error) {
 	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }, nil
 }
 
-func idempotent(method string) bool {
+// Idempotent reports whether a request with this method may be repeated
+// without changing its effect (RFC 9110 §9.2.2): GET, HEAD, OPTIONS, PUT and
+// DELETE, and "" (which net/http sends as GET).
+func Idempotent(method string) bool {
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete, "":
 		return true
 	}
 	return false
+}
+
+// CheckHost refuses a request whose Host field names another host than its
+// URL: net/http sends the Host field as the Host header, and a front end
+// that routes on Host would pass the request, and its token, to that host.
+func (c *Client) CheckHost(req *http.Request) error {
+	if req.Host != "" && !strings.EqualFold(req.Host, req.URL.Host) {
+		return Invalid(c.provider, "request Host", "must be empty or the URL's host")
+	}
+	return nil
 }
 
 // Transport returns an http.RoundTripper for code that builds its own

@@ -14,6 +14,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -64,8 +65,7 @@ type Client struct {
 	provider      string
 	base          *url.URL
 	hc            *http.Client
-	retrying      *retryablehttp.Client // retries network errors, 5xx and 429
-	careful       *retryablehttp.Client // retries 429 only (refused before any work)
+	rc            *retryablehttp.Client // the retry policy; transientKey in a request's context says what it may retry
 	maxRetryAfter time.Duration
 	maxBody       int64
 	logger        *slog.Logger
@@ -100,38 +100,39 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.hc = c.copyClient(cfg.HTTPClient)
 	c.ownTransport = cfg.HTTPClient == nil || cfg.HTTPClient.Transport == nil
-	policy := func(retryTransient bool) *retryablehttp.Client {
-		return &retryablehttp.Client{
-			HTTPClient:   c.hc,
-			RetryWaitMin: orDefault(cfg.MinWait, DefaultMinWait),
-			RetryWaitMax: orDefault(cfg.MaxWait, DefaultMaxWait),
-			RetryMax:     attempts - 1,
-			CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-				return c.checkRetry(ctx, resp, err, retryTransient)
-			},
-			Backoff:      c.backoff,
-			ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		}
+	c.rc = &retryablehttp.Client{
+		HTTPClient:   c.hc,
+		RetryWaitMin: orDefault(cfg.MinWait, DefaultMinWait),
+		RetryWaitMax: orDefault(cfg.MaxWait, DefaultMaxWait),
+		RetryMax:     attempts - 1,
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			transient, _ := ctx.Value(transientKey{}).(bool)
+			return c.checkRetry(ctx, resp, err, transient)
+		},
+		Backoff:      c.backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	c.retrying, c.careful = policy(true), policy(false)
 	return c, nil
 }
 
+// transientKey marks, in a request's context, a call whose network errors
+// and 5xx may be retried (Request.Retry): one retry policy, chosen per call.
+type transientKey struct{}
+
 // checkConfig refuses negative settings and a retry wait whose minimum
-// exceeds its maximum, naming the option a user set.
+// exceeds its maximum, naming the Config field. Provider packages check
+// their options first and name them (the option names are theirs).
 func checkConfig(cfg Config) error {
+	minWait, maxWait := orDefault(cfg.MinWait, DefaultMinWait), orDefault(cfg.MaxWait, DefaultMaxWait)
 	switch {
 	case cfg.MaxAttempts < 0:
-		return Invalid(cfg.Provider, "WithMaxAttempts", "must not be negative (0 means the default, 3)")
+		return Invalid(cfg.Provider, "MaxAttempts", "must not be negative (0 means the default, 3)")
 	case cfg.MinWait < 0 || cfg.MaxWait < 0:
-		return Invalid(cfg.Provider, "WithRetryWait", "must not be negative")
-	case cfg.MinWait > 0 && cfg.MaxWait > 0 && cfg.MinWait > cfg.MaxWait:
-		return Invalid(cfg.Provider, "WithRetryWait", "min must not exceed max")
-	case cfg.MinWait > 0 && cfg.MaxWait == 0 && cfg.MinWait > DefaultMaxWait,
-		cfg.MaxWait > 0 && cfg.MinWait == 0 && cfg.MaxWait < DefaultMinWait:
-		return Invalid(cfg.Provider, "WithRetryWait", "min must not exceed max")
+		return Invalid(cfg.Provider, "MinWait/MaxWait", "must not be negative")
+	case minWait > maxWait:
+		return Invalid(cfg.Provider, "MinWait/MaxWait", "min must not exceed max")
 	case cfg.MaxRetryAfter < 0:
-		return Invalid(cfg.Provider, "WithMaxRetryAfter", "must not be negative")
+		return Invalid(cfg.Provider, "MaxRetryAfter", "must not be negative")
 	case cfg.MaxBody < 0:
 		return Invalid(cfg.Provider, "MaxBody", "must not be negative")
 	}
@@ -290,33 +291,36 @@ func (c *Client) exchange(req *http.Request, body func() (io.ReadCloser, error),
 	if auth != nil && (req.URL.Scheme != c.base.Scheme || req.URL.Host != c.base.Host) {
 		return nil, Invalid(c.provider, "request URL", "must use the client's base URL scheme and host ("+c.base.Scheme+"://"+c.base.Host+")")
 	}
-	ctx := req.Context()
+	if err := c.CheckHost(req); err != nil {
+		return nil, err
+	}
+	ctx := context.WithValue(req.Context(), transientKey{}, retry)
 	if c.logger != nil {
 		ctx = context.WithValue(ctx, attemptsKey{}, new(atomic.Int32))
 	}
-	rc := c.careful
-	if retry {
-		rc = c.retrying
+	var rbody any // nil, or a ReaderFunc yielding the body afresh for each attempt
+	if body != nil {
+		rbody = retryablehttp.ReaderFunc(func() (io.Reader, error) { return body() })
 	}
 	send := func(tok string) (*http.Response, error) {
-		out := req.Clone(ctx)
-		if out.Header.Get("User-Agent") == "" {
-			out.Header.Set("User-Agent", UserAgent)
-		}
-		if tok != "" {
-			out.Header.Set("Authorization", "Bearer "+tok)
-		}
-		rreq, err := retryablehttp.FromRequest(out)
+		rreq, err := retryablehttp.NewRequestWithContext(ctx, req.Method, req.URL.String(), rbody)
 		if err != nil {
 			return nil, c.transportError(req, err)
 		}
+		if req.Header != nil {
+			rreq.Header = req.Header.Clone()
+		}
+		rreq.Host = req.Host
+		if rreq.Header.Get("User-Agent") == "" {
+			rreq.Header.Set("User-Agent", UserAgent)
+		}
+		if tok != "" {
+			rreq.Header.Set("Authorization", "Bearer "+tok)
+		}
 		if body != nil {
-			if err := rreq.SetBody(retryablehttp.ReaderFunc(func() (io.Reader, error) { return body() })); err != nil {
-				return nil, c.transportError(req, err)
-			}
 			rreq.ContentLength = req.ContentLength
 		}
-		resp, err := rc.Do(rreq)
+		resp, err := c.rc.Do(rreq)
 		if err != nil {
 			if resp != nil {
 				resp.Body.Close()
@@ -343,9 +347,15 @@ func (c *Client) exchange(req *http.Request, body func() (io.ReadCloser, error),
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
+	if !auth.Reject(tok) {
+		// The token was minted moments ago by a refresh after another
+		// 401: a new one would be refused too, so the caller gets this
+		// 401 and the provider is spared a mint storm.
+		c.log(ctx, "bearer token rejected again soon after a refresh; not refreshing", req)
+		return resp, nil
+	}
 	discard(resp)
 	c.log(ctx, "bearer token rejected; refreshing once", req)
-	auth.Reject(tok)
 	if tok, err = c.bearer(req, auth); err != nil {
 		return nil, err
 	}
@@ -493,8 +503,6 @@ func describeJSONError(err error) string {
 		return fmt.Sprintf("syntax error at byte %d", syn.Offset)
 	case errors.As(err, &typ):
 		return fmt.Sprintf("field %q is %s, want %s", typ.Field, typ.Value, typ.Type)
-	case err.Error() == "unexpected end of JSON input":
-		return "truncated"
 	}
 	return "malformed"
 }
@@ -534,21 +542,15 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error,
 }
 
 // isTransient reports whether a transport error is worth another try:
-// anything but a certificate problem, a redirect loop or a bad scheme, which
-// the next try would meet again.
+// anything but a certificate problem, which the next try would meet again.
+// (A redirect loop cannot happen, redirects are never followed, nor can a
+// bad scheme: the base URL is checked to be http or https.)
 func isTransient(err error) bool {
 	var certErr *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalidCert x509.CertificateInvalidError
-	switch {
-	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert):
-		return false
-	case strings.Contains(err.Error(), "stopped after"),
-		strings.Contains(err.Error(), "unsupported protocol scheme"):
-		return false
-	}
-	return true
+	return !errors.As(err, &certErr) && !errors.As(err, &unknownCA) && !errors.As(err, &hostErr) && !errors.As(err, &invalidCert)
 }
 
 // backoff waits full-jitter exponential (random in [0, min(max, min·2^n)]),
@@ -577,11 +579,9 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := parseUint(v); err == nil {
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(secs) * time.Second, true
+	if secs, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		// A value out of range parses as the largest uint64; both are capped.
+		return time.Duration(min(secs, uint64(maxRetryAfterSecs))) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		d := t.Sub(now)
@@ -593,19 +593,5 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-func parseUint(s string) (int64, error) {
-	var n int64
-	if s == "" {
-		return 0, errors.New("empty")
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return 0, errors.New("not a number")
-		}
-		if n > 1<<40 {
-			return n, nil
-		}
-		n = n*10 + int64(r-'0')
-	}
-	return n, nil
-}
+// maxRetryAfterSecs caps a Retry-After in seconds: a day.
+const maxRetryAfterSecs = 24 * 60 * 60

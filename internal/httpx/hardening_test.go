@@ -24,7 +24,7 @@ type staticAuth struct {
 }
 
 func (a *staticAuth) BearerToken(context.Context) (string, error) { return a.tok, nil }
-func (a *staticAuth) Reject(string)                               { a.rejected.Add(1) }
+func (a *staticAuth) Reject(string) bool                          { a.rejected.Add(1); return true }
 
 func TestRedirectsAreNeverFollowed(t *testing.T) {
 	// elsewhere records anything that reaches it: nothing may.
@@ -159,7 +159,7 @@ func TestContextErrorsNameTheCall(t *testing.T) {
 type authFunc func(ctx context.Context) (string, error)
 
 func (f authFunc) BearerToken(ctx context.Context) (string, error) { return f(ctx) }
-func (f authFunc) Reject(string)                                   {}
+func (f authFunc) Reject(string) bool                              { return true }
 
 func TestBearerTokenWithControlCharactersIsRefused(t *testing.T) {
 	s := newServer(t, status(200, `{}`))
@@ -206,9 +206,9 @@ func TestTransportSendsTheTokenToTheProviderOnly(t *testing.T) {
 
 func TestConfigIsValidated(t *testing.T) {
 	for name, mod := range map[string]func(*Config){
-		"WithMaxAttempts":   func(c *Config) { c.MaxAttempts = -1 },
-		"WithRetryWait":     func(c *Config) { c.MinWait, c.MaxWait = time.Second, time.Millisecond },
-		"WithMaxRetryAfter": func(c *Config) { c.MaxRetryAfter = -time.Second },
+		"MaxAttempts":     func(c *Config) { c.MaxAttempts = -1 },
+		"MinWait/MaxWait": func(c *Config) { c.MinWait, c.MaxWait = time.Second, time.Millisecond },
+		"MaxRetryAfter":   func(c *Config) { c.MaxRetryAfter = -time.Second },
 	} {
 		cfg := Config{Provider: "p", BaseURL: "https://api.example.com"}
 		mod(&cfg)

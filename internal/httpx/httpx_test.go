@@ -379,7 +379,7 @@ func (a sourceAuth) BearerToken(ctx context.Context) (string, error) {
 	return t.Value, err
 }
 
-func (a sourceAuth) Reject(v string) { a.Invalidate(tokencache.Token{Value: v}) }
+func (a sourceAuth) Reject(v string) bool { a.Invalidate(tokencache.Token{Value: v}); return true }
 
 func newSource(t *testing.T, mint func(n int) string) (sourceAuth, *atomic.Int64) {
 	t.Helper()

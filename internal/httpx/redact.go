@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // maxMessage bounds a provider message kept in an APIError.
@@ -119,13 +120,18 @@ func Redact(s string, secrets []string) string {
 }
 
 // CheckToken refuses a token that cannot be sent or packed safely: empty,
-// or holding whitespace or control characters (a NUL, a newline).
+// not valid UTF-8, or holding whitespace, control characters (a NUL, a
+// newline, C1 controls) or invisible format characters (U+202E, which
+// reverses the text around it, a zero-width space).
 func CheckToken(tok string) error {
 	if tok == "" {
 		return errEmptyToken
 	}
+	if !utf8.ValidString(tok) {
+		return errTokenChars
+	}
 	for _, r := range tok {
-		if unicode.IsControl(r) || unicode.IsSpace(r) {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
 			return errTokenChars
 		}
 	}
@@ -134,7 +140,7 @@ func CheckToken(tok string) error {
 
 var (
 	errEmptyToken = tokenError("empty token")
-	errTokenChars = tokenError("token contains whitespace or control characters")
+	errTokenChars = tokenError("token contains whitespace, control or format characters, or invalid UTF-8")
 )
 
 type tokenError string

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"strings"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // MaxLifetime is the longest lifetime any provider token may state: one
@@ -63,4 +66,75 @@ func clip(s string) string {
 		return s[:20] + "…"
 	}
 	return s
+}
+
+// Absolute turns an absolute expiry t that a provider states (an
+// expires_at, a JWT exp), in an answer with header h received at now, into
+// an ExpiresAt on the local clock, so that a client clock behind or ahead of
+// the provider's neither serves a dead token nor refuses a valid one: it is
+// [Expiry] with the iat claim of token, when token is a JWT that has one.
+func Absolute(t time.Time, token string, h http.Header, now time.Time, max time.Duration) (time.Time, error) {
+	iat, _ := issuedAt(token)
+	return Expiry(t, iat, h, now, max)
+}
+
+// Expiry turns an absolute expiry t, for a token issued at iat (zero if
+// unknown) by the provider's clock, received at now in an answer with
+// header h, into an ExpiresAt on the local clock:
+//
+//   - with an iat before t, the lifetime is t − iat from receipt, whatever
+//     either clock says (and, when the answer has a Date header, no later
+//     than t corrected by it, so that a token issued long before the
+//     answer is not taken as new);
+//   - else, with a Date header, t moved by the skew between the two clocks
+//     (now − Date);
+//   - else t on the local clock.
+//
+// The result must be after now; one beyond now + max (MaxLifetime when max
+// is 0 or larger) is clamped to it, as [Deadline] does.
+func Expiry(t, iat time.Time, h http.Header, now time.Time, max time.Duration) (time.Time, error) {
+	skew, dated := DateSkew(h, now)
+	corrected := t.Add(skew)
+	if !iat.IsZero() && t.After(iat) {
+		exp := now.Add(min(t.Sub(iat), ceiling(max)))
+		if dated && corrected.Before(exp) {
+			exp = corrected
+		}
+		if !exp.After(now) {
+			return time.Time{}, errors.New("is not in the future by the provider's clock")
+		}
+		return exp.In(now.Location()), nil
+	}
+	return Deadline(corrected, now, max)
+}
+
+// issuedAt reads a JWT's iat claim, unverified; ok is false for a token
+// that is not a JWT or has none.
+func issuedAt(token string) (time.Time, bool) {
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+		return time.Time{}, false
+	}
+	iat, err := claims.GetIssuedAt()
+	if err != nil || iat == nil {
+		return time.Time{}, false
+	}
+	return iat.Time, true
+}
+
+// DateSkew is how far the local clock (now) is ahead of the provider's, by
+// the answer's Date header: now − Date, negative when the local clock is
+// behind; dated is false without a readable Date (the skew is then 0).
+// Date has a resolution of one second, so a skew under a second is taken
+// as none.
+func DateSkew(h http.Header, now time.Time) (skew time.Duration, dated bool) {
+	d, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return 0, false
+	}
+	skew = now.Sub(d)
+	if skew > -time.Second && skew < time.Second {
+		return 0, true
+	}
+	return skew.Truncate(time.Second), true
 }

@@ -7,10 +7,13 @@ package provider
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
@@ -43,9 +46,12 @@ type Base struct {
 	ownsCache bool
 }
 
-// Build validates s and returns the HTTP client and cache for one provider.
+// Build validates s ([CheckSettings]) and returns the HTTP client and cache for one provider.
 // A client that was given no cache gets its own, which Close closes.
 func Build(name string, s Settings, decode httpx.ErrorDecoder, secrets ...string) (*Base, error) {
+	if err := CheckSettings(name, s); err != nil {
+		return nil, err
+	}
 	hc, err := httpx.New(httpx.Config{
 		Provider:      name,
 		BaseURL:       s.BaseURL,
@@ -84,13 +90,20 @@ func (b *Base) Close() error {
 // the base URL.
 type Call struct{ Method, Path string }
 
-// fetch wraps a mint so that every token it returns is checked and
-// remembered for redaction.
-func (b *Base) fetch(call Call, mint tokencache.FetchFunc) tokencache.FetchFunc {
+// fetch wraps a mint so that every token it returns is vetted by check (the
+// same check a token loaded from a Store must pass) and then remembered for
+// redaction; a token check refuses is an ErrUnexpectedResponse naming
+// call, is never cached, and is not kept (it may be megabytes).
+func (b *Base) fetch(call Call, mint tokencache.FetchFunc, check func(tokencache.Token) error) tokencache.FetchFunc {
 	return func(ctx context.Context) (tokencache.Token, error) {
 		tok, err := mint(ctx)
 		if err != nil {
 			return tok, err
+		}
+		if check != nil {
+			if err := check(tok); err != nil {
+				return tokencache.Token{}, fmt.Errorf("%s: %s %s: %w: token refused: %v", b.Name, call.Method, b.HTTP.URL(call.Path, nil).Path, httpx.ErrUnexpectedResponse, err)
+			}
 		}
 		b.HTTP.Redactor().Remember(tok.Value)
 		return tok, nil
@@ -99,10 +112,11 @@ func (b *Base) fetch(call Call, mint tokencache.FetchFunc) tokencache.FetchFunc 
 
 // Token returns key's token from the cache, minting it with mint when there
 // is none that is fresh (GetFresh: tokens bound for a browser). With
-// NoReuse set it mints on every call. A caller's context ending while it
-// waits is wrapped with call.
-func (b *Base) Token(ctx context.Context, key string, call Call, mint tokencache.FetchFunc) (tokencache.Token, error) {
-	f := b.fetch(call, mint)
+// NoReuse set it mints on every call. check vets every token (see
+// [Base.Check]). A caller's context ending while it waits is wrapped with
+// call.
+func (b *Base) Token(ctx context.Context, key string, call Call, mint tokencache.FetchFunc, check func(tokencache.Token) error) (tokencache.Token, error) {
+	f := b.fetch(call, mint, check)
 	var tok tokencache.Token
 	var err error
 	if b.NoReuse {
@@ -120,17 +134,30 @@ func (b *Base) wrap(err error, call Call) error {
 	return b.HTTP.WrapContextError(err, call.Method, b.HTTP.URL(call.Path, nil).Path)
 }
 
+// RemintWindow is the shortest time between two refreshes of one key that
+// a 401 can force: a token refused again within it, after a refresh that
+// another 401 caused, goes back to the caller as that 401 instead of
+// minting once more. So an endpoint that refuses every token costs at most
+// one mint per RemintWindow, however many requests meet it.
+const RemintWindow = 10 * time.Second
+
 // Source is a fixed-key token (a server-to-server access token) with the
 // token path's checks, redaction and context errors. It is an httpx.Auth.
 type Source struct {
 	b    *Base
 	call Call
 	src  *tokencache.Source
+
+	mu       sync.Mutex
+	rejected string    // the last token a 401 dropped
+	remintAt time.Time // when, by the cache's clock
 }
 
-// Source returns the Source for key, minted by mint at call.
-func (b *Base) Source(key string, call Call, mint tokencache.FetchFunc) *Source {
-	return &Source{b: b, call: call, src: b.Cache.SourceWith(key, tokencache.Fetcher{Provider: b.Name, Fetch: b.fetch(call, mint)})}
+// Source returns the Source for key, minted by mint at call; check vets
+// every token (see [Base.Check]).
+func (b *Base) Source(key string, call Call, mint tokencache.FetchFunc, check func(tokencache.Token) error) *Source {
+	f := tokencache.Fetcher{Provider: b.Name, Fetch: b.fetch(call, mint, check)}
+	return &Source{b: b, call: call, src: b.Cache.SourceWith(key, f)}
 }
 
 // Token returns the cached token, minting one when none is fresh.
@@ -148,17 +175,37 @@ func (s *Source) BearerToken(ctx context.Context) (string, error) {
 	return tok.Value, err
 }
 
-// Reject implements httpx.Auth.
-func (s *Source) Reject(tok string) { s.src.Invalidate(tokencache.Token{Value: tok}) }
+// Reject implements httpx.Auth: a 401 for tok drops it and lets the
+// request go once more with a new token, at most once per token and once
+// per [RemintWindow] for the key (shared by every concurrent caller). A
+// caller whose token was already dropped by another caller's 401 retries
+// with the token that replaced it, which costs no mint.
+func (s *Source) Reject(tok string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if tok == s.rejected {
+		return true
+	}
+	now := s.b.Cache.Now()
+	if !s.remintAt.IsZero() && now.Sub(s.remintAt) < RemintWindow && now.Sub(s.remintAt) > -RemintWindow {
+		return false
+	}
+	s.rejected, s.remintAt = tok, now
+	s.src.Invalidate(tokencache.Token{Value: tok})
+	return true
+}
 
 // Key returns a cache key for provider: its name and a hash of parts
 // (base URL, credentials, request scope), so that keys never reveal what
-// they are made of and different credentials never share a token.
+// they are made of and different credentials never share a token. Each
+// part is length-prefixed before it is hashed, so no two lists of parts
+// encode alike, whatever bytes (NUL included) the parts hold.
 func Key(provider string, parts ...string) string {
 	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
 	for _, p := range parts {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(p)))])
 		h.Write([]byte(p))
-		h.Write([]byte{0})
 	}
 	return provider + ":" + hex.EncodeToString(h.Sum(nil)[:16])
 }

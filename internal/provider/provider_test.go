@@ -189,7 +189,7 @@ func TestSourceWrapsCallerContextErrors(t *testing.T) {
 	s := b.Source("k", Call{Method: "POST", Path: "/auth/token"}, func(ctx context.Context) (tokencache.Token, error) {
 		<-release
 		return tokencache.Token{}, errors.New("never")
-	})
+	}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
 	_, err := s.Token(ctx)
@@ -201,7 +201,7 @@ func TestMintedTokensAreRemembered(t *testing.T) {
 	b := newBase(t, "https://api.example.com", nil)
 	_, err := b.Token(context.Background(), "k", Call{Method: "GET", Path: "/t"}, func(context.Context) (tokencache.Token, error) {
 		return tokencache.Token{Value: "minted-abcdef", ExpiresAt: time.Now().Add(time.Hour)}, nil
-	})
+	}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "x [redacted]", b.HTTP.Redactor().Clean("x minted-abcdef"))
 }
@@ -215,7 +215,7 @@ func TestNoReuseMintsEveryTime(t *testing.T) {
 		_, err := b.Token(context.Background(), "k", Call{}, func(context.Context) (tokencache.Token, error) {
 			n++
 			return tokencache.Token{Value: fmt.Sprint("tok-", n), ExpiresAt: time.Now().Add(time.Hour)}, nil
-		})
+		}, nil)
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 3, n)

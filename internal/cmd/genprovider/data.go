@@ -1,0 +1,96 @@
+package main
+
+// packages holds what differs between the provider packages; everything
+// else in the generated files comes from the templates.
+var packages = []pkg{
+	{
+		Pkg: "cartevo", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and [Client.Call]", ReuseCalls: "",
+		Bearer: &bearer{API: "Cartevo", Token: "token"},
+		BaseURLDoc: `// WithBaseURL sets the API root (default [DefaultBaseURL]; [SandboxBaseURL]
+// for preproduction). It must be https, or http for a loopback host; an
+// empty or bad one is an error from [New].`,
+		APIErrorDoc: `// APIError is a non-success answer from Cartevo: status, Cartevo's message
+// (joined when it sends several), request id and RetryAfter. Use errors.As
+// to inspect it and errors.Is with the sentinels below.`,
+		Sentinels: []sentinel{
+			{"ErrUnauthorized", `	// ErrUnauthorized matches 401 and 403 answers ("Invalid client
+	// credentials", or a token Cartevo no longer accepts).`},
+			{"ErrRateLimited", `	// ErrRateLimited matches 429 (Cartevo allows about 10 token requests
+	// per 60 s per IP).`},
+			{"ErrInvalidRequest", `	// ErrInvalidRequest matches 400 and 422 answers and local validation
+	// failures, which name the field and happen before any request.`},
+			{"ErrNotFound", `	// ErrNotFound matches 404.`},
+			{"ErrUnexpectedResponse", `	// ErrUnexpectedResponse matches a 2xx answer that is not what Cartevo
+	// documents: not JSON, no token, no positive lifetime.`},
+			{"ErrResponseTooLarge", `	// ErrResponseTooLarge matches a response over the size limit (1 MiB).`},
+			{"ErrEnvironment", `	// ErrEnvironment matches Cartevo's 403 "Access denied: this action is
+	// not allowed in preproduction mode" (or production mode): a guard on
+	// the token's mode claim, not a problem with the token. It does not
+	// match ErrUnauthorized; the token stays cached and no backoff starts.
+	// Use a client of the other mode ([SandboxBaseURL], [DefaultBaseURL]).`},
+		},
+	},
+	{
+		Pkg: "crovver", Cred: "key", RetryAllCalls: "", ReuseCalls: "CheckoutToken and PortalToken",
+		BaseURLDoc: `// WithBaseURL sets Crovver's host (default [DefaultBaseURL]; self-hosted
+// instances use their own). It must be https, or http for a loopback host;
+// an empty or bad one is an error from [New].`,
+		APIErrorDoc: `// APIError is a non-success answer from Crovver, with Crovver's error code
+// (INVALID_PUBLIC_KEY, TENANT_NOT_FOUND, ...) and message.`,
+		Sentinels: []sentinel{
+			{"ErrUnauthorized", `	// ErrUnauthorized matches 401/403, including INVALID_PUBLIC_KEY.`},
+			{"ErrRateLimited", `	// ErrRateLimited matches 429.`},
+			{"ErrInvalidRequest", `	// ErrInvalidRequest matches local validation failures (which name the
+	// field and send nothing) and 400/422, including MISSING_* codes.`},
+			{"ErrNotFound", `	// ErrNotFound matches 404, including TENANT_NOT_FOUND and
+	// NO_ACTIVE_SUBSCRIPTION.`},
+			{"ErrUnexpectedResponse", `	// ErrUnexpectedResponse matches a success that is not what Crovver
+	// documents (no token, no lifetime, a checkout URL that is not http(s)).`},
+			{"ErrResponseTooLarge", `	// ErrResponseTooLarge matches a response over the size limit.`},
+			{"ErrEnvironment", `	// ErrEnvironment matches a 403 about the environment a token belongs
+	// to rather than the token (see checkoutkit.ErrEnvironment).`},
+		},
+	},
+	{
+		Pkg: "appstle", Cred: "key", RetryAllCalls: "", ReuseCalls: "PortalToken",
+		OptionFields: "\tappKey string // X-App-Key, see WithAppKey",
+		BaseURLDoc: `// WithBaseURL sets Appstle's API host (default [DefaultBaseURL]). It must
+// be https, or http for a loopback host; an empty or bad one is an error
+// from [New].`,
+		APIErrorDoc: `// APIError is a non-success answer from Appstle, with the problem's detail
+// (or title) as Message.`,
+		Sentinels: []sentinel{
+			{"ErrUnauthorized", `	// ErrUnauthorized matches 401 and 403 (a wrong or revoked API key).`},
+			{"ErrRateLimited", `	// ErrRateLimited matches 429.`},
+			{"ErrInvalidRequest", `	// ErrInvalidRequest matches local validation failures (which name the
+	// field and send nothing) and 400/422.`},
+			{"ErrNotFound", `	// ErrNotFound matches 404 (no such customer).`},
+			{"ErrUnexpectedResponse", `	// ErrUnexpectedResponse matches a success that is not what Appstle
+	// documents (no token, another customer's token).`},
+			{"ErrResponseTooLarge", `	// ErrResponseTooLarge matches a response over the size limit.`},
+			{"ErrEnvironment", `	// ErrEnvironment matches a 403 about the environment a token belongs
+	// to rather than the token (see checkoutkit.ErrEnvironment).`},
+		},
+	},
+	{
+		Pkg: "altpay", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and other authenticated calls", ReuseCalls: "CheckoutToken",
+		Bearer: &bearer{API: "the partner API", Token: "access token"},
+		BaseURLDoc: `// WithBaseURL sets the API host (default [DefaultBaseURL]; [DemoBaseURL]
+// for the demo environment, whose credentials differ). It must be https, or
+// http for a loopback host; an empty or bad one is an error from [New].`,
+		APIErrorDoc: `// APIError is a non-success answer from Alternative Payments.`,
+		Sentinels: []sentinel{
+			{"ErrUnauthorized", `	// ErrUnauthorized matches 401 and 403: bad client credentials answer
+	// 403 "Invalid credentials" on /oauth/token.`},
+			{"ErrRateLimited", `	// ErrRateLimited matches 429 (5 requests per second per key).`},
+			{"ErrInvalidRequest", `	// ErrInvalidRequest matches local validation failures (which name the
+	// field and send nothing) and 400/422 ("invalid invoice id").`},
+			{"ErrNotFound", `	// ErrNotFound matches 404.`},
+			{"ErrUnexpectedResponse", `	// ErrUnexpectedResponse matches a success that is not what Alternative
+	// Payments documents (no token, no expiry, claims for another invoice).`},
+			{"ErrResponseTooLarge", `	// ErrResponseTooLarge matches a response over the size limit.`},
+			{"ErrEnvironment", `	// ErrEnvironment matches a 403 about the environment a token belongs
+	// to rather than the token (see checkoutkit.ErrEnvironment).`},
+		},
+	},
+}
