@@ -125,16 +125,12 @@ func issuedAt(token string) (time.Time, bool) {
 // DateSkew is how far the local clock (now) is ahead of the provider's, by
 // the answer's Date header: now − Date, negative when the local clock is
 // behind; dated is false without a readable Date (the skew is then 0).
-// Date has a resolution of one second, so a skew under a second is taken
-// as none.
+// Date has a resolution of one second, so the skew is truncated to whole
+// seconds (one under a second is none).
 func DateSkew(h http.Header, now time.Time) (skew time.Duration, dated bool) {
 	d, err := http.ParseTime(h.Get("Date"))
 	if err != nil {
 		return 0, false
 	}
-	skew = now.Sub(d)
-	if skew > -time.Second && skew < time.Second {
-		return 0, true
-	}
-	return skew.Truncate(time.Second), true
+	return now.Sub(d).Truncate(time.Second), true
 }
