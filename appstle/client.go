@@ -206,8 +206,7 @@ func decodeToken(hc *httpx.Client, resp *httpx.Response, wantID int64, now time.
 // header h, expires from its claims, never later than receipt + 2 h:
 //
 //   - exp with an issue time (iat, else timestamp): exp − issue time from
-//     receipt, whatever either clock says (no later than exp corrected by
-//     the Date header, when there is one: provider.Expiry);
+//     receipt, whatever either clock says (provider.Expiry);
 //   - exp alone: exp, moved by the clock skew the Date header shows
 //     (provider.Absolute); one in the past is an error;
 //   - timestamp alone: timestamp + 2 h, moved by that skew;
