@@ -148,8 +148,10 @@ func claimsMatch(token string, r CheckoutTokenRequest) bool {
 // InvalidateCheckoutToken drops tok from the cache if it is still the
 // checkout token cached for r, so that the next CheckoutToken for r mints a
 // new one. Call it when the browser SDK reports tok expired or refused
-// ([Client.RefreshHandler] does, for an "expiredToken" it is sent).
-// Concurrent calls for one token cause one new mint.
+// ([Client.RefreshHandler] does, for an "expiredToken" it is sent, once
+// the token is older than [RefreshMinAge]; this method applies no such
+// limit, so do not call it on every report a browser sends). Concurrent
+// calls for one token cause one new mint.
 func (c *Client) InvalidateCheckoutToken(r CheckoutTokenRequest, tok string) {
 	c.c.base.Cache.Invalidate(c.c.checkoutKey(r), tokencache.Token{Value: tok})
 }

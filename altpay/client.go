@@ -23,12 +23,6 @@ const (
 	tokenPath = "/oauth/token"
 )
 
-// Client holds one partner's client credentials. It is safe for concurrent
-// use. Printing a Client shows no credential.
-type Client struct {
-	c *client // behind a pointer so that %v of a Client shows no field
-}
-
 type client struct {
 	base     *provider.Base
 	src      *provider.Source
@@ -36,10 +30,7 @@ type client struct {
 	*secrets
 }
 
-// secrets sits behind a pointer of its own: fmt prints a struct holding a
-// Client in an unexported field with a verb that does not fit a pointer
-// (%s, %q, %d) by dereferencing the *client, which would show any string
-// field of client itself.
+// secrets holds the credentials behind a pointer of its own (see Client).
 type secrets struct {
 	basicAuth string   // "Basic base64(id:secret)", built once
 	keyParts  []string // base URL, client id and secret, the first parts of every cache key

@@ -6,14 +6,18 @@
 // with HTTP Basic auth and caches the token; an answer without expires_in
 // lives [DefaultAccessTokenLifetime] (3600 s, as the provider's own SDKs
 // assume), and a token_type other than Bearer (any case) is refused.
-// [Client.TokenSource] and [Client.HTTPClient] hand that token to code that
-// speaks golang.org/x/oauth2 or builds its own requests (a client generated
-// from the OpenAPI spec); [Client.Do] sends one request with it.
+// [Client.HTTPClient] sends it with requests you build yourself (a client
+// generated from the OpenAPI spec), to the API host only, and [Client.Do]
+// sends one request with it; [Client.OAuth2Transport] is the same guard for
+// code that wants a golang.org/x/oauth2 transport, while
+// [Client.TokenSource] hands out the token itself and guards nothing
+// (oauth2.NewClient would send it to any host).
 // [Client.CheckoutToken] calls /v1/checkout-auth/init for one customer and
 // invoice with that token (one refresh-and-retry on 401), accepts the
 // checkout JWT under "token" or "access_token", and reuses it while it is
 // fresh. [Client.RefreshHandler] is the endpoint a page's
-// onAccessTokenExpired callback calls for a new one.
+// onAccessTokenExpired callback calls for a new one (it does not re-mint a
+// token younger than [RefreshMinAge]).
 //
 // # Errors
 //

@@ -31,21 +31,12 @@ const (
 	magicPath  = "/api/external/v2/subscription-contracts-email-magic-link"
 )
 
-// Client mints Appstle customer-portal tokens for one store's API key. It is
-// safe for concurrent use. Printing a Client shows no key.
-type Client struct {
-	c *client // behind a pointer so that %v of a Client shows no field
-}
-
 type client struct {
 	base *provider.Base
 	*secrets
 }
 
-// secrets sits behind a pointer of its own: fmt prints a struct holding a
-// Client in an unexported field with a verb that does not fit a pointer
-// (%s, %q, %d) by dereferencing the *client, which would show any string
-// field of client itself.
+// secrets holds the credentials behind a pointer of its own (see Client).
 type secrets struct {
 	apiKey   string
 	appKey   string   // X-App-Key (partners), may be empty
@@ -217,8 +208,7 @@ func decodeToken(hc *httpx.Client, resp *httpx.Response, wantID int64, now time.
 // header h, expires from its claims, never later than receipt + 2 h:
 //
 //   - exp with an issue time (iat, else timestamp): exp − issue time from
-//     receipt, whatever either clock says (no later than exp corrected by
-//     the Date header, when there is one: provider.Expiry);
+//     receipt, whatever either clock says (provider.Expiry);
 //   - exp alone: exp, moved by the clock skew the Date header shows
 //     (provider.Absolute); one in the past is an error;
 //   - timestamp alone: timestamp + 2 h, moved by that skew;

@@ -21,22 +21,13 @@ const (
 	tokenPath = "/auth/token"
 )
 
-// Client mints Cartevo access tokens and sends authenticated calls. It is
-// safe for concurrent use. Printing a Client shows no credential.
-type Client struct {
-	c *client // behind a pointer so that %v of a Client shows no field
-}
-
 type client struct {
 	base *provider.Base
 	src  *provider.Source
 	*secrets
 }
 
-// secrets sits behind a pointer of its own: fmt prints a struct holding a
-// Client in an unexported field with a verb that does not fit a pointer
-// (%s, %q, %d) by dereferencing the *client, which would show any field of
-// client itself.
+// secrets holds the credentials behind a pointer of its own (see Client).
 type secrets struct {
 	tokenBody []byte // {"client_id", "client_key"}, encoded once
 }

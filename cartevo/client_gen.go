@@ -9,6 +9,17 @@ import (
 	"golang.org/x/oauth2"
 )
 
+// Client mints Cartevo access tokens and sends authenticated calls. It is
+// safe for concurrent use. Printing a Client shows no credential.
+type Client struct {
+	// c is behind a pointer so that %v of a Client shows no field. The
+	// client's credentials sit behind a pointer of their own (secrets):
+	// fmt prints a struct holding a Client in an unexported field with a
+	// verb that does not fit a pointer (%s, %q, %d) by dereferencing the
+	// *client, which would show any string field of client itself.
+	c *client
+}
+
 // Do sends req (an absolute URL on the client's base host) with
 // "Authorization: Bearer <token>". On a 401 it invalidates that
 // token, fetches a new one (shared by concurrent callers) and retries once,

@@ -20,21 +20,12 @@ const (
 	portalPath   = "/api/public/auth/portal-token"
 )
 
-// Client mints Crovver checkout and portal tokens. It is safe for concurrent
-// use. Printing a Client shows no key.
-type Client struct {
-	c *client // behind a pointer so that %v of a Client shows no field
-}
-
 type client struct {
 	base *provider.Base
 	*secrets
 }
 
-// secrets sits behind a pointer of its own: fmt prints a struct holding a
-// Client in an unexported field with a verb that does not fit a pointer
-// (%s, %q, %d) by dereferencing the *client, which would show any string
-// field of client itself.
+// secrets holds the credentials behind a pointer of its own (see Client).
 type secrets struct {
 	publicKey string
 	keyParts  []string // base URL and public key, the first parts of every cache key

@@ -6,6 +6,17 @@ import (
 	"log/slog"
 )
 
+// Client mints Crovver checkout and portal tokens. It is safe for concurrent
+// use. Printing a Client shows no key.
+type Client struct {
+	// c is behind a pointer so that %v of a Client shows no field. The
+	// client's credentials sit behind a pointer of their own (secrets):
+	// fmt prints a struct holding a Client in an unexported field with a
+	// verb that does not fit a pointer (%s, %q, %d) by dereferencing the
+	// *client, which would show any string field of client itself.
+	c *client
+}
+
 // Close releases the client's own cache (not one given with WithCache) and
 // its background goroutines. A client dropped without Close releases them
 // when it is garbage-collected.

@@ -83,9 +83,7 @@ func Absolute(t time.Time, token string, h http.Header, now time.Time, max time.
 // header h, into an ExpiresAt on the local clock:
 //
 //   - with an iat before t, the lifetime is t − iat from receipt, whatever
-//     either clock says (and, when the answer has a Date header, no later
-//     than t corrected by it, so that a token issued long before the
-//     answer is not taken as new);
+//     either clock says;
 //   - else, with a Date header, t moved by the skew between the two clocks
 //     (now − Date);
 //   - else t on the local clock.
@@ -93,19 +91,11 @@ func Absolute(t time.Time, token string, h http.Header, now time.Time, max time.
 // The result must be after now; one beyond now + max (MaxLifetime when max
 // is 0 or larger) is clamped to it, as [Deadline] does.
 func Expiry(t, iat time.Time, h http.Header, now time.Time, max time.Duration) (time.Time, error) {
-	skew, dated := DateSkew(h, now)
-	corrected := t.Add(skew)
 	if !iat.IsZero() && t.After(iat) {
-		exp := now.Add(min(t.Sub(iat), ceiling(max)))
-		if dated && corrected.Before(exp) {
-			exp = corrected
-		}
-		if !exp.After(now) {
-			return time.Time{}, errors.New("is not in the future by the provider's clock")
-		}
-		return exp.In(now.Location()), nil
+		return now.Add(min(t.Sub(iat), ceiling(max))), nil
 	}
-	return Deadline(corrected, now, max)
+	skew, _ := DateSkew(h, now)
+	return Deadline(t.Add(skew), now, max)
 }
 
 // issuedAt reads a JWT's iat claim, unverified; ok is false for a token
@@ -125,16 +115,12 @@ func issuedAt(token string) (time.Time, bool) {
 // DateSkew is how far the local clock (now) is ahead of the provider's, by
 // the answer's Date header: now − Date, negative when the local clock is
 // behind; dated is false without a readable Date (the skew is then 0).
-// Date has a resolution of one second, so a skew under a second is taken
-// as none.
+// Date has a resolution of one second, so the skew is truncated to whole
+// seconds (one under a second is none).
 func DateSkew(h http.Header, now time.Time) (skew time.Duration, dated bool) {
 	d, err := http.ParseTime(h.Get("Date"))
 	if err != nil {
 		return 0, false
 	}
-	skew = now.Sub(d)
-	if skew > -time.Second && skew < time.Second {
-		return 0, true
-	}
-	return skew.Truncate(time.Second), true
+	return now.Sub(d).Truncate(time.Second), true
 }

@@ -46,8 +46,9 @@ type Base struct {
 	ownsCache bool
 }
 
-// Build validates s ([CheckSettings]) and returns the HTTP client and cache for one provider.
-// A client that was given no cache gets its own, which Close closes.
+// Build validates s ([CheckSettings]) and returns the HTTP client and cache
+// for one provider. A client that was given no cache gets its own, which
+// Close closes.
 func Build(name string, s Settings, decode httpx.ErrorDecoder, secrets ...string) (*Base, error) {
 	if err := CheckSettings(name, s); err != nil {
 		return nil, err

@@ -4,6 +4,8 @@ package main
 // else in the generated files comes from the templates.
 var packages = []pkg{
 	{
+		ClientDoc: `// Client mints Cartevo access tokens and sends authenticated calls. It is
+// safe for concurrent use. Printing a Client shows no credential.`,
 		Pkg: "cartevo", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and [Client.Call]", ReuseCalls: "",
 		Bearer: &bearer{API: "Cartevo", Token: "token"},
 		BaseURLDoc: `// WithBaseURL sets the API root (default [DefaultBaseURL]; [SandboxBaseURL]
@@ -31,6 +33,8 @@ var packages = []pkg{
 		},
 	},
 	{
+		ClientDoc: `// Client mints Crovver checkout and portal tokens. It is safe for concurrent
+// use. Printing a Client shows no key.`,
 		Pkg: "crovver", Cred: "key", RetryAllCalls: "", ReuseCalls: "CheckoutToken and PortalToken",
 		BaseURLDoc: `// WithBaseURL sets Crovver's host (default [DefaultBaseURL]; self-hosted
 // instances use their own). It must be https, or http for a loopback host;
@@ -52,6 +56,8 @@ var packages = []pkg{
 		},
 	},
 	{
+		ClientDoc: `// Client mints Appstle customer-portal tokens for one store's API key. It is
+// safe for concurrent use. Printing a Client shows no key.`,
 		Pkg: "appstle", Cred: "key", RetryAllCalls: "", ReuseCalls: "PortalToken",
 		OptionFields: "\tappKey string // X-App-Key, see WithAppKey",
 		BaseURLDoc: `// WithBaseURL sets Appstle's API host (default [DefaultBaseURL]). It must
@@ -73,6 +79,8 @@ var packages = []pkg{
 		},
 	},
 	{
+		ClientDoc: `// Client holds one partner's client credentials. It is safe for concurrent
+// use. Printing a Client shows no credential.`,
 		Pkg: "altpay", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and other authenticated calls", ReuseCalls: "CheckoutToken",
 		Bearer: &bearer{API: "the partner API", Token: "access token"},
 		BaseURLDoc: `// WithBaseURL sets the API host (default [DefaultBaseURL]; [DemoBaseURL]

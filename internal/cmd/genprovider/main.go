@@ -1,7 +1,7 @@
 // Command genprovider writes the code the four provider packages share
 // word for word: options.go (the shared options), aliases.go (the error
 // types and sentinels of package checkoutkit under the package's name) and
-// client_gen.go (the Close, String, GoString and LogValue methods, and for
+// client_gen.go (the Client type and its Close, String, GoString and LogValue methods, and for
 // the server-to-server clients Do, TokenSource, OAuth2Transport and
 // HTTPClient). One template per file, and data.go for what differs, are the
 // single source; the per-package godoc stays in the output.
@@ -29,6 +29,7 @@ var templates embed.FS
 // pkg is one provider package's data.
 type pkg struct {
 	Pkg           string  // package name and directory
+	ClientDoc     string  // Client's doc comment
 	Cred          string  // what String hides: "key", "credentials"
 	RetryAllCalls string  // the calls WithRetryAllMethods affects; "" for no such option
 	ReuseCalls    string  // the calls WithoutReuse affects; "" for no such option
