@@ -57,6 +57,14 @@ type Fetcher struct {
 	// Fetch mints a token.
 	Fetch FetchFunc
 
+	// Check, if set, vets every token loaded from a Store before it is
+	// served, as the provider vets a fresh mint (its lifetime ceiling, its
+	// type, its binding to a customer): a token it refuses is a logged
+	// Store miss, and the cache mints instead. The cache itself refuses,
+	// minted or loaded, a token that is empty, already expired, larger
+	// than [MaxTokenSize] or living longer than [MaxLifetime].
+	Check func(Token) error
+
 	// Fresh, if set, never serves a stale token (see [Cache.GetFresh]).
 	Fresh bool
 }

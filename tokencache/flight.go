@@ -106,7 +106,7 @@ func (c *Cache) obtain(ctx context.Context, e *entry, f Fetcher) (Entry, string,
 		ent, err := c.mint(ctx, f.Fetch)
 		return ent, SourceProvider, err
 	}
-	if ent, ok, _ := c.loadShared(ctx, e); ok {
+	if ent, ok, _ := c.loadShared(ctx, e, f); ok {
 		return ent, SourceStore, nil
 	}
 	var release func(context.Context) error
@@ -124,11 +124,11 @@ func (c *Cache) obtain(ctx context.Context, e *entry, f Fetcher) (Entry, string,
 			_ = c.storeOp(e, OpLock, func() error { return release(rctx) })
 		}()
 		// Another process may have saved a token between our load and lock.
-		if ent, ok, _ := c.loadShared(ctx, e); ok {
+		if ent, ok, _ := c.loadShared(ctx, e, f); ok {
 			return ent, SourceStore, nil
 		}
 	default:
-		if ent, ok := c.awaitShared(ctx, e); ok {
+		if ent, ok := c.awaitShared(ctx, e, f); ok {
 			return ent, SourceStore, nil
 		}
 	}
@@ -213,10 +213,9 @@ func (c *Cache) random(f func() float64) float64 {
 }
 
 // loadShared returns the Store's entry for e if it is fresh, passes every
-// check a fresh mint passes (see valid), and is not the token this cache
-// last invalidated; and the Store's error if it failed. Provider clients
-// check what they are served again, their own way (a customer binding).
-func (c *Cache) loadShared(ctx context.Context, e *entry) (Entry, bool, error) {
+// check a fresh mint passes (valid and f.Check), and is not the token this
+// cache last invalidated; and the Store's error if it failed.
+func (c *Cache) loadShared(ctx context.Context, e *entry, f Fetcher) (Entry, bool, error) {
 	var ent Entry
 	var ok bool
 	err := c.storeOp(e, OpLoad, func() (err error) {
@@ -230,7 +229,11 @@ func (c *Cache) loadShared(ctx context.Context, e *entry) (Entry, bool, error) {
 	if !now.Before(ent.RefreshAt) || !ent.RefreshAt.Before(ent.Token.ExpiresAt) {
 		return Entry{}, false, nil
 	}
-	if verr := valid(ent.Token, now); verr != nil {
+	verr := valid(ent.Token, now)
+	if verr == nil && f.Check != nil {
+		verr = f.Check(ent.Token)
+	}
+	if verr != nil {
 		c.log(slog.LevelWarn, "store entry refused", e.provider, e.key, slog.String("error", verr.Error()))
 		return Entry{}, false, nil
 	}
@@ -247,7 +250,7 @@ func (c *Cache) loadShared(ctx context.Context, e *entry) (Entry, bool, error) {
 // awaitShared polls the Store while another process holds the refresh lock,
 // for at most the lock wait. The first Store error ends the wait: the
 // caller mints itself rather than spend the wait on a Store in trouble.
-func (c *Cache) awaitShared(ctx context.Context, e *entry) (Entry, bool) {
+func (c *Cache) awaitShared(ctx context.Context, e *entry, f Fetcher) (Entry, bool) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.lockWait)
 	defer cancel()
 	wait := 10 * time.Millisecond
@@ -259,7 +262,7 @@ func (c *Cache) awaitShared(ctx context.Context, e *entry) (Entry, bool) {
 			return Entry{}, false
 		case <-t.C:
 		}
-		ent, ok, err := c.loadShared(ctx, e)
+		ent, ok, err := c.loadShared(ctx, e, f)
 		if ok || err != nil {
 			return ent, ok
 		}

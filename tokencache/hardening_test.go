@@ -2,6 +2,7 @@ package tokencache
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -119,6 +120,35 @@ func TestStoreEntriesAreChecked(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A Fetcher's Check vets what the Store hands back: a token bound to
+// another customer is a miss; one that passes is served as it is.
+func TestStoreEntriesPassTheFetchersCheck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		c, clk := newTestCache(t, WithStore(st))
+		check := func(tok Token) error {
+			if tok.Extra["customer"] != "12345" {
+				return errors.New("minted for another customer")
+			}
+			return nil
+		}
+		m := &minter{now: clk.Now, life: time.Hour}
+		entry := func(customer string) Entry {
+			return Entry{Token: Token{Value: "from-" + customer, ExpiresAt: clk.Now().Add(time.Hour), Extra: map[string]string{"customer": customer}}, RefreshAt: clk.Now().Add(50 * time.Minute)}
+		}
+		require.NoError(t, st.Save(bg, "a", entry("999")))
+		tok, err := c.SourceWith("a", Fetcher{Fetch: m.fetch, Check: check}).Token(bg)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-1", tok.Value, "999's token is not served for 12345: minted instead")
+
+		require.NoError(t, st.Save(bg, "b", entry("12345")))
+		tok, err = c.GetWith(bg, "b", Fetcher{Fetch: m.fetch, Check: check})
+		require.NoError(t, err)
+		assert.Equal(t, "from-12345", tok.Value)
+		assert.EqualValues(t, 1, c.Stats().StoreHits)
+	})
 }
 
 // A clock given to WithClock drives the hit path too: a jump of it is seen

@@ -157,7 +157,7 @@ type Source struct {
 // Source returns the Source for key, minted by mint at call; check vets
 // every token (see [Base.Check]).
 func (b *Base) Source(key string, call Call, mint tokencache.FetchFunc, check func(tokencache.Token) error) *Source {
-	f := tokencache.Fetcher{Provider: b.Name, Fetch: b.fetch(call, mint, check)}
+	f := tokencache.Fetcher{Provider: b.Name, Fetch: b.fetch(call, mint, check), Check: check}
 	return &Source{b: b, call: call, src: b.Cache.SourceWith(key, f)}
 }
 
