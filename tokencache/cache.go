@@ -42,7 +42,7 @@ type Cache struct {
 	obs         []Observer   // read only off the hit path
 	obsPanicked atomic.Bool
 
-	hits *xsync.Counter // fresh hits: striped, so parallel hits share no line
+	hits atomic.Uint64 // fresh hits
 	stat counters       // every other counter
 }
 
@@ -72,7 +72,7 @@ type Fetcher struct {
 // New returns a Cache configured by opts. Call [Cache.Close] when done with
 // it to stop its background work.
 func New(opts ...Option) *Cache {
-	c := &Cache{cfg: defaults(), entries: xsync.NewMap[string, *entry](), hits: xsync.NewCounter()}
+	c := &Cache{cfg: defaults(), entries: xsync.NewMap[string, *entry]()}
 	for _, o := range opts {
 		if o != nil {
 			o(&c.cfg)
@@ -128,7 +128,7 @@ func (c *Cache) GetFresh(ctx context.Context, key string, fetch FetchFunc) (Toke
 func (c *Cache) GetWith(ctx context.Context, key string, f Fetcher) (Token, error) {
 	if e, ok := c.entries.Load(key); ok {
 		if it := c.hit(e); it != nil {
-			c.hits.Inc()
+			c.hits.Add(1)
 			return it.tok, nil
 		}
 	}
@@ -181,7 +181,7 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher) (To
 			switch {
 			case it.fresh(now):
 				e.used.Store(c.cfg.clock.tick())
-				c.hits.Inc()
+				c.hits.Add(1)
 				return it.tok, nil
 			case it.usable(now) && (!f.Fresh || backingOff):
 				e.used.Store(c.cfg.clock.tick())

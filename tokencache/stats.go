@@ -22,7 +22,7 @@ func (c *Cache) Stats() Stats {
 	n := len(c.all)
 	c.mu.Unlock()
 	return Stats{
-		Hits:      uint64(c.hits.Value()),
+		Hits:      c.hits.Load(),
 		StaleHits: c.stat.staleHits.Load(),
 		Misses:    c.stat.misses.Load(),
 		Fetches:   c.stat.fetches.Load(),
