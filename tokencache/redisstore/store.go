@@ -87,6 +87,7 @@ type Store struct {
 	warnDown  storekit.Warner
 	warnKey   storekit.Warner
 	warnValue storekit.Warner
+	warnOpen  storekit.Warner
 }
 
 var _ tokencache.Store = (*Store)(nil)
@@ -271,7 +272,7 @@ func (s *Store) scope(ctx context.Context, redisKey string) *storekit.Cooldown {
 // refused logs (rate-limited) a stored value that Load treats as a miss.
 func (s *Store) refused(err error) {
 	if errors.Is(err, storekit.ErrUnseal) {
-		s.warnValue.Warn(s.logger, "redisstore: a stored token does not open with this replica's encryption key; "+
+		s.warnOpen.Warn(s.logger, "redisstore: a stored token does not open with this replica's encryption key; "+
 			"replicas must share one WithEncryptionKey to share tokens")
 		return
 	}
