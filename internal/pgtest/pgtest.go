@@ -104,7 +104,11 @@ func Launch() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pgtest")
+	base := "" // os.TempDir()
+	if os.Geteuid() == 0 {
+		base = "/tmp" // the postgres user must reach it: not under root's own TMPDIR
+	}
+	dir, err := os.MkdirTemp(base, "pgtest")
 	if err != nil {
 		return nil, err
 	}
