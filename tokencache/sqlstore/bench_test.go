@@ -206,3 +206,31 @@ func (c *countingConn) ResetSession(ctx context.Context) error {
 	}
 	return nil
 }
+
+// BenchmarkLoadParallel is the Store's Load from 8 connections at once on
+// one Postgres: the statement rate at which the database, not the fleet,
+// becomes the limit. Its ns/op is the inverse of that rate.
+func BenchmarkLoadParallel(b *testing.B) {
+	db := openDB(b, "pgx", sharedPG(b).DSN)
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	st, err := sqlstore.New(db, sqlstore.WithTable("bench_parallel"), sqlstore.WithTimeout(5*time.Second))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Save(bg, "k", entry("value", time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	b.SetParallelism(4) // 8 goroutines on 2 cores, one per connection
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, ok, err := st.Load(bg, "k"); err != nil || !ok {
+				b.Error(ok, err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "loads/s")
+}

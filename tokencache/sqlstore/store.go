@@ -223,9 +223,9 @@ type querier interface {
 // holds while it writes.
 var writers sync.Map // *sql.DB -> chan struct{}
 
-// withConn runs fn on the database. On Postgres fn runs on the pool, each
-// statement on its own. On SQLite it runs on one connection with the busy
-// timeout set, and, when write is true, inside BEGIN IMMEDIATE … COMMIT
+// withConn runs fn on the database. On Postgres, and for SQLite's reads, fn
+// runs on the pool, each statement on its own. SQLite's writes run on one
+// connection with the busy timeout set, inside BEGIN IMMEDIATE … COMMIT
 // (the write lock is taken first, so that a busy file is waited for, up to
 // the timeout, instead of failing a read-then-write transaction). Writers
 // of one process queue for their turn in Go, in order, rather than in
@@ -233,16 +233,14 @@ var writers sync.Map // *sql.DB -> chan struct{}
 // a herd of writers in one process wait past any timeout; the busy timeout
 // is left to arbitrate between processes.
 func (s *Store) withConn(ctx context.Context, write bool, fn func(context.Context, querier) error) (err error) {
-	if s.d.name != SQLite {
+	if s.d.name != SQLite || !write { // a WAL reader never waits for a writer
 		return fn(ctx, s.db)
 	}
-	if write {
-		select {
-		case s.writer <- struct{}{}:
-			defer func() { <-s.writer }()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	select {
+	case s.writer <- struct{}{}:
+		defer func() { <-s.writer }()
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -256,9 +254,6 @@ func (s *Store) withConn(ctx context.Context, write bool, fn func(context.Contex
 		if _, err := conn.ExecContext(ctx, pragma); err != nil {
 			return err
 		}
-	}
-	if !write {
-		return fn(ctx, conn)
 	}
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return err
