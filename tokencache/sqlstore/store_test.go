@@ -6,9 +6,11 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -423,6 +425,7 @@ func TestDroppedTable(t *testing.T) {
 		db := b.open()
 		var logs lockedLog
 		st := b.store(t, db, sqlstore.WithCooldown(50*time.Millisecond), sqlstore.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		other := b.store(t, b.open()) // another replica, started before the drop
 		m := &counter{now: time.Now}
 		a := newCache(t, tokencache.WithStore(st))
 		_, err := db.Exec("DROP TABLE " + b.table)
@@ -432,7 +435,7 @@ func TestDroppedTable(t *testing.T) {
 		assert.Contains(t, logs.String(), "database unavailable")
 
 		time.Sleep(60 * time.Millisecond)
-		c := newCache(t, tokencache.WithStore(b.store(t, b.open())))
+		c := newCache(t, tokencache.WithStore(other))
 		_, err = a.Get(bg, "k2", m.fetch)
 		require.NoError(t, err)
 		_, err = c.Get(bg, "k2", m.fetch)
@@ -461,4 +464,90 @@ func TestLockedSQLiteFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 800*time.Millisecond)
 	assert.EqualValues(t, 1, m.n.Load())
+}
+
+// A Postgres that accepts connections and never answers costs a cold Get
+// about one timeout: the first statement's timeout starts the cooldown, and
+// the lock and the save skip the database.
+func TestStalledPostgresCostsOneTimeout(t *testing.T) {
+	proxy := newStallingProxy(t, sharedPG(t).Port)
+	dsn := fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable", proxy.addr)
+	st, err := sqlstore.New(openDB(t, "pgx", dsn), sqlstore.WithTable(tableFor(t)),
+		sqlstore.WithTimeout(200*time.Millisecond), sqlstore.WithCooldown(time.Minute))
+	require.NoError(t, err)
+	c := newCache(t, tokencache.WithStore(st))
+	m := &counter{now: time.Now}
+	_, err = c.Get(bg, "warm", m.fetch)
+	require.NoError(t, err)
+
+	proxy.stall.Store(true)
+	start := time.Now()
+	_, err = c.Get(bg, "cold", m.fetch)
+	require.NoError(t, err)
+	took := time.Since(start)
+	assert.GreaterOrEqual(t, took, 150*time.Millisecond, "it did wait for the database")
+	assert.Less(t, took, 450*time.Millisecond, "one timeout, not one per statement")
+}
+
+// stallingProxy forwards TCP to a local port until stall is set; then it
+// holds every byte, as a hung server or a black-holed route would.
+type stallingProxy struct {
+	addr  string
+	stall atomic.Bool
+}
+
+func newStallingProxy(t *testing.T, port int) *stallingProxy {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &stallingProxy{addr: l.Addr().String()}
+	var mu sync.Mutex
+	var conns []net.Conn
+	var wg sync.WaitGroup
+	pipe := func(dst, src net.Conn) {
+		defer wg.Done()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if err != nil {
+				return
+			}
+			if p.stall.Load() {
+				continue // swallowed
+			}
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", fmt.Sprint("127.0.0.1:", port))
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, up)
+			mu.Unlock()
+			wg.Add(2)
+			go pipe(up, c)
+			go pipe(c, up)
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return p
 }
