@@ -209,7 +209,7 @@ type result[T any] struct {
 // own goroutine, and a call that outlives the timeout is abandoned. An
 // error that belongs to the key (WRONGTYPE) is returned as it is; any
 // other Redis error, or the timeout, starts a cooldown of the scope.
-func call[T any](s *Store, ctx context.Context, redisKey string, op func(ctx context.Context) (T, error)) (T, error) {
+func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx context.Context) (T, error)) (T, error) {
 	var zero T
 	down := s.scope(ctx, redisKey)
 	if down.Active() {
@@ -285,7 +285,7 @@ func (s *Store) refused(err error) {
 // is a miss (logged, rate-limited); Redis reads at most MaxValueBytes of it.
 func (s *Store) Load(ctx context.Context, key string) (tokencache.Entry, bool, error) {
 	hash, tk, _ := s.keys(key)
-	raw, err := call(s, ctx, tk, func(ctx context.Context) ([]byte, error) {
+	raw, err := call(ctx, s, tk, func(ctx context.Context) ([]byte, error) {
 		// One byte past the cap tells a value over it from one at it.
 		return s.rdb.GetRange(ctx, tk, 0, storekit.FingerprintLen+MaxValueBytes).Bytes()
 	})
@@ -313,7 +313,7 @@ func (s *Store) Save(ctx context.Context, key string, e tokencache.Entry) error 
 	if err != nil {
 		return fmt.Errorf("redisstore: %w", err)
 	}
-	_, err = call(s, ctx, tk, func(ctx context.Context) (struct{}, error) {
+	_, err = call(ctx, s, tk, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, s.rdb.Set(ctx, tk, raw, ttl).Err()
 	})
 	return err
@@ -329,7 +329,7 @@ return 0`)
 // fingerprint of its value, inside Redis).
 func (s *Store) Delete(ctx context.Context, key string, tok tokencache.Token) error {
 	_, tk, _ := s.keys(key)
-	_, err := call(s, ctx, tk, func(ctx context.Context) (struct{}, error) {
+	_, err := call(ctx, s, tk, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, compareAndDelete.Run(ctx, s.rdb, []string{tk}, s.codec.Fingerprint(tok.Value)).Err()
 	})
 	return err
@@ -348,14 +348,14 @@ func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (fun
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	owner := hex.EncodeToString(b)
-	ok, err := call(s, ctx, lk, func(ctx context.Context) (bool, error) {
+	ok, err := call(ctx, s, lk, func(ctx context.Context) (bool, error) {
 		return s.rdb.SetNX(ctx, lk, owner, ttl).Result()
 	})
 	if err != nil || !ok {
 		return nil, false, err
 	}
 	release := func(ctx context.Context) error {
-		_, err := call(s, ctx, lk, func(ctx context.Context) (struct{}, error) {
+		_, err := call(ctx, s, lk, func(ctx context.Context) (struct{}, error) {
 			return struct{}{}, releaseLock.Run(ctx, s.rdb, []string{lk}, owner).Err()
 		})
 		return err
