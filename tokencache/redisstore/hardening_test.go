@@ -218,3 +218,31 @@ func TestOversizedValueIsALoggedMiss(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n, "nothing stored")
 }
+
+// A lock key that no lock of the Store's can have left (a hash, or a
+// string without an expiry) does not hold the lock forever: the key's
+// refreshes mint at once instead of waiting out the lock wait each time.
+func TestBadLockKeyIsReplaced(t *testing.T) {
+	srv := redistest.Start(t)
+	admin := client(t, srv.Addr)
+	lockKey := func(key string) string { return redisstore.DefaultPrefix + "lock:{" + storekit.KeyHash(key) + "}" }
+	require.NoError(t, admin.HSet(bg, lockKey("hashed"), "f", "v").Err())
+	require.NoError(t, admin.Set(bg, lockKey("forever"), "someone", 0).Err())
+	c := newCache(t, tokencache.WithStore(mustStore(t, client(t, srv.Addr))), tokencache.WithLockWait(2*time.Second))
+	for _, key := range []string{"hashed", "forever"} {
+		m := &counter{now: time.Now}
+		start := time.Now()
+		_, err := c.Get(bg, key, m.fetch)
+		require.NoError(t, err)
+		assert.Less(t, time.Since(start), time.Second, "%s: minted without waiting out the lock wait", key)
+		assert.EqualValues(t, 1, m.n.Load())
+	}
+	// A live lock (a string with a TTL) is still respected.
+	st := mustStore(t, client(t, srv.Addr))
+	_, ok, err := st.TryLock(bg, "live", time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	_, ok, err = st.TryLock(bg, "live", time.Minute)
+	require.NoError(t, err)
+	assert.False(t, ok)
+}

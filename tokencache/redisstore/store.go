@@ -341,15 +341,31 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`)
 
+// takeLock is SET NX PX, after clearing a lock key that no lock of ours
+// can have left: a value of another type, or one without an expiry. Such a
+// key (written by hand or by a buggy tool) would otherwise hold the lock
+// forever, and every refresh of that key would wait out the lock wait.
+var takeLock = redis.NewScript(`
+local t = redis.call('TYPE', KEYS[1]).ok
+if t ~= 'none' and (t ~= 'string' or redis.call('PTTL', KEYS[1]) < 0) then
+	redis.call('DEL', KEYS[1])
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+	return 1
+end
+return 0`)
+
 // TryLock takes key's refresh lock with SET NX PX and a random owner;
-// release deletes it only while this owner still holds it.
+// release deletes it only while this owner still holds it. A lock key of
+// the wrong type or without an expiry is replaced.
 func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (func(context.Context) error, bool, error) {
 	_, _, lk := s.keys(key)
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	owner := hex.EncodeToString(b)
 	ok, err := call(ctx, s, lk, func(ctx context.Context) (bool, error) {
-		return s.rdb.SetNX(ctx, lk, owner, ttl).Result()
+		n, err := takeLock.Run(ctx, s.rdb, []string{lk}, owner, max(ttl.Milliseconds(), 1)).Int()
+		return n == 1, err
 	})
 	if err != nil || !ok {
 		return nil, false, err
