@@ -341,23 +341,27 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`)
 
-// takeLock is SET NX PX, after clearing a lock key that no lock of ours
-// can have left: a value of another type, or one without an expiry. Such a
-// key (written by hand or by a buggy tool) would otherwise hold the lock
-// forever, and every refresh of that key would wait out the lock wait.
+// takeLock is SET NX PX; when the key is there but has no expiry (a
+// value of another type, or one written by hand or by a buggy tool: no lock
+// of ours lacks one), it is replaced, since it would otherwise hold the
+// lock forever and every refresh of that key would wait out the lock wait.
+// A free lock costs Redis one SET, a held one a SET and a PTTL.
 var takeLock = redis.NewScript(`
-local t = redis.call('TYPE', KEYS[1]).ok
-if t ~= 'none' and (t ~= 'string' or redis.call('PTTL', KEYS[1]) < 0) then
-	redis.call('DEL', KEYS[1])
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+	return 1
 end
+if redis.call('PTTL', KEYS[1]) ~= -1 then
+	return 0
+end
+redis.call('DEL', KEYS[1])
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
 	return 1
 end
 return 0`)
 
 // TryLock takes key's refresh lock with SET NX PX and a random owner;
-// release deletes it only while this owner still holds it. A lock key of
-// the wrong type or without an expiry is replaced.
+// release deletes it only while this owner still holds it. A lock key
+// without an expiry (of another type, or written by hand) is replaced.
 func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (func(context.Context) error, bool, error) {
 	_, _, lk := s.keys(key)
 	b := make([]byte, 16)
