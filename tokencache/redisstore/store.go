@@ -64,7 +64,7 @@ const (
 
 // MaxValueBytes is the largest token value (sealed or not) a Store saves or
 // loads; a larger one in Redis is a miss.
-const MaxValueBytes = storekit.MaxValueBytes
+const MaxValueBytes = 64 << 10
 
 // ErrUnavailable is returned, without touching Redis, during the cooldown
 // after a Redis error.
@@ -382,3 +382,7 @@ func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (fun
 	}
 	return release, true, nil
 }
+
+// MaxValueBytes is storekit's cap, spelled out for godoc: this fails to
+// compile if the two differ.
+var _ = [1]struct{}{}[MaxValueBytes-storekit.MaxValueBytes]

@@ -28,7 +28,7 @@ const (
 
 // MaxValueBytes is the largest stored value (sealed or not) a Store saves
 // or loads; a larger one is a miss, and is not even read.
-const MaxValueBytes = storekit.MaxValueBytes
+const MaxValueBytes = 64 << 10
 
 const (
 	cleanEvery = 30 * time.Second // how often a Save deletes expired rows
@@ -430,3 +430,7 @@ func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (fun
 	}
 	return release, true, nil
 }
+
+// MaxValueBytes is storekit's cap, spelled out for godoc: this fails to
+// compile if the two differ.
+var _ = [1]struct{}{}[MaxValueBytes-storekit.MaxValueBytes]
