@@ -400,7 +400,7 @@ func TestPostgresStoppedMidRun(t *testing.T) {
 		time.Sleep(30 * time.Millisecond)
 	}
 	assert.Zero(t, failed, "no Get failed")
-	assert.Contains(t, logs.String(), "database unavailable")
+	assert.Equal(t, 2, strings.Count(logs.String(), "database unavailable"), "one warning per Store, rate-limited: %s", logs.String())
 	assert.NotContains(t, logs.String(), "secretvalue")
 
 	require.NoError(t, srv.Restart())
