@@ -246,3 +246,22 @@ func TestBadLockKeyIsReplaced(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok)
 }
+
+// On a Cluster client whose nodes accept and never answer, the slot map
+// cannot load: the lookup that picks a node's cooldown is bounded by the
+// timeout too, and the next call stands aside at once.
+func TestStalledClusterCostsOneTimeout(t *testing.T) {
+	addr := stalledListener(t)
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}}) // the defaults
+	t.Cleanup(func() { rdb.Close() })
+	store := mustStore(t, rdb, redisstore.WithTimeout(200*time.Millisecond))
+	start := time.Now()
+	_, ok, err := store.Load(bg, "k")
+	assert.Error(t, err)
+	assert.False(t, ok)
+	assert.Less(t, time.Since(start), 700*time.Millisecond, "the slot lookup held the timeout")
+	start = time.Now()
+	_, _, err = store.Load(bg, "k2")
+	assert.ErrorIs(t, err, redisstore.ErrUnavailable)
+	assert.Less(t, time.Since(start), 50*time.Millisecond, "cooling down")
+}

@@ -205,31 +205,50 @@ type result[T any] struct {
 }
 
 // call runs op on redisKey against Redis unless its scope is cooling down,
-// within the Store's timeout whatever the client's options: op runs on its
-// own goroutine, and a call that outlives the timeout is abandoned. An
-// error that belongs to the key (WRONGTYPE) is returned as it is; any
-// other Redis error, or the timeout, starts a cooldown of the scope.
+// within the Store's timeout whatever the client's options: the scope's
+// lookup (a Cluster's slot map may need loading) and op run on their own
+// goroutine, and a call that outlives the timeout is abandoned. An error
+// that belongs to the key (WRONGTYPE) is returned as it is; any other Redis
+// error, or the timeout, starts a cooldown of the scope.
 func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx context.Context) (T, error)) (T, error) {
 	var zero T
-	down := s.scope(ctx, redisKey)
-	if down.Active() {
+	// The Store-wide scope: a standalone or failover client's, or a
+	// Cluster's whose slot lookup hung. No lookup, no goroutine.
+	if s.cooldownOf("").Active() {
 		return zero, ErrUnavailable
 	}
 	octx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	done := make(chan result[T], 1) // buffered: an abandoned op still finishes
+	scope := make(chan *storekit.Cooldown, 1) // buffered: an abandoned call still finishes
+	done := make(chan result[T], 1)
 	go func() {
+		down := s.scope(octx, redisKey)
+		scope <- down
+		if down.Active() {
+			done <- result[T]{err: ErrUnavailable}
+			return
+		}
 		v, err := op(octx)
 		done <- result[T]{v, err}
 	}()
 	var r result[T]
+	var down *storekit.Cooldown
 	select {
 	case r = <-done:
+		down = <-scope // sent before done
+		if errors.Is(r.err, ErrUnavailable) {
+			return zero, ErrUnavailable
+		}
 	case <-octx.Done():
 		if ctx.Err() != nil { // the caller gave up: not Redis's fault
 			return zero, ctx.Err()
 		}
 		r.err = fmt.Errorf("no answer within %v: %w", s.timeout, octx.Err())
+		select {
+		case down = <-scope:
+		default: // the lookup itself hung: cool down the Store as a whole
+			down = s.cooldownOf("")
+		}
 	}
 	switch {
 	case r.err == nil || errors.Is(r.err, redis.Nil):
@@ -262,6 +281,12 @@ func (s *Store) scope(ctx context.Context, redisKey string) *storekit.Cooldown {
 			name = node.Options().Addr
 		}
 	}
+	return s.cooldownOf(name)
+}
+
+// cooldownOf returns the cooldown clock of a scope ("" for the Store as a
+// whole, else a Cluster master's address).
+func (s *Store) cooldownOf(name string) *storekit.Cooldown {
 	if v, ok := s.downUntil.Load(name); ok {
 		return v.(*storekit.Cooldown)
 	}
