@@ -1,79 +1,161 @@
 // Command shared-cache shows two replicas of a backend sharing one Cartevo
-// access token through Redis: the second replica reads the token the first
-// minted instead of minting its own, and a refresh is minted once for both.
+// access token through a shared Store: the second replica reads the token
+// the first minted instead of minting its own, and a refresh is minted once
+// for both.
 //
-//	go run ./examples/shared-cache
+//	go run ./examples/shared-cache                  # Redis
+//	go run ./examples/shared-cache -store postgres  # Postgres
+//	go run ./examples/shared-cache -store sqlite    # SQLite (replicas on one host)
 //
-// It uses REDIS_ADDR if set, else starts a throwaway redis-server from PATH
-// on a free loopback port. Cartevo is the in-process fake.
+// Redis is REDIS_ADDR if set, else a throwaway redis-server from PATH on a
+// free loopback port. Postgres is DATABASE_URL if set, else a throwaway
+// server from the machine's initdb and postgres binaries. SQLite is a file
+// in a temporary directory. Cartevo is the in-process fake.
 package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"github.com/redis/go-redis/v9"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 
 	"github.com/checkoutkit/checkoutkit/cartevo"
 	"github.com/checkoutkit/checkoutkit/cartevo/cartevotest"
+	"github.com/checkoutkit/checkoutkit/internal/pgtest"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 	"github.com/checkoutkit/checkoutkit/tokencache/redisstore"
+	"github.com/checkoutkit/checkoutkit/tokencache/sqlstore"
 )
 
 func main() {
-	addr := os.Getenv("REDIS_ADDR")
-	if addr == "" {
-		var stop func()
-		var err error
-		if addr, stop, err = startRedis(); err != nil {
-			fmt.Fprintln(os.Stderr, "shared-cache:", err)
-			os.Exit(1)
-		}
-		defer stop()
-	}
-	if err := run(context.Background(), os.Stdout, addr); err != nil {
+	kind := flag.String("store", "redis", "the shared Store: redis, postgres or sqlite")
+	flag.Parse()
+	if err := start(*kind); err != nil {
 		fmt.Fprintln(os.Stderr, "shared-cache:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, w io.Writer, redisAddr string) error {
+// start finds or starts the store's server and runs the demo on it.
+func start(kind string) error {
+	switch kind {
+	case "redis":
+		addr := os.Getenv("REDIS_ADDR")
+		if addr == "" {
+			var stop func()
+			var err error
+			if addr, stop, err = startRedis(); err != nil {
+				return err
+			}
+			defer stop()
+		}
+		return run(context.Background(), os.Stdout, RedisReplicas(addr))
+	case "postgres":
+		dsn := os.Getenv("DATABASE_URL")
+		if dsn == "" {
+			srv, err := pgtest.Launch()
+			if err != nil {
+				return fmt.Errorf("set DATABASE_URL, or install postgresql: %w", err)
+			}
+			defer srv.Close()
+			dsn = srv.DSN
+		}
+		return run(context.Background(), os.Stdout, SQLReplicas("pgx", dsn))
+	case "sqlite":
+		dir, err := os.MkdirTemp("", "shared-cache-sqlite")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		return run(context.Background(), os.Stdout, SQLReplicas("sqlite", filepath.Join(dir, "tokens.db")))
+	}
+	return fmt.Errorf("-store %q: want redis, postgres or sqlite", kind)
+}
+
+// Replicas opens the Store one replica uses (its own connection pool on
+// the shared server) and says where it keeps tokens.
+type Replicas struct {
+	Name string
+	Open func(ctx context.Context) (tokencache.Store, io.Closer, error)
+}
+
+// RedisReplicas: each replica its own go-redis client on addr.
+func RedisReplicas(addr string) Replicas {
+	return Replicas{Name: "Redis", Open: func(ctx context.Context) (tokencache.Store, io.Closer, error) {
+		rdb := redis.NewClient(&redis.Options{Addr: addr})
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			rdb.Close()
+			return nil, nil, fmt.Errorf("redis at %s: %w", addr, err)
+		}
+		st, err := redisstore.New(rdb, redisstore.WithPrefix("shared-cache-example:"))
+		if err != nil {
+			rdb.Close()
+			return nil, nil, err
+		}
+		return st, rdb, nil
+	}}
+}
+
+// SQLReplicas: each replica its own *sql.DB on dsn, through driver ("pgx"
+// or "sqlite").
+func SQLReplicas(driver, dsn string) Replicas {
+	name := map[string]string{"pgx": "Postgres", "sqlite": "SQLite"}[driver]
+	return Replicas{Name: name, Open: func(ctx context.Context) (tokencache.Store, io.Closer, error) {
+		db, err := sql.Open(driver, dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := sqlstore.New(db, sqlstore.WithTable("shared_cache_example"))
+		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		return st, db, nil
+	}}
+}
+
+func run(ctx context.Context, w io.Writer, r Replicas) error {
 	srv := cartevotest.NewServer()
 	defer srv.Close()
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
-	defer rdb.Close()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis at %s: %w", redisAddr, err)
-	}
-	store, err := redisstore.New(rdb, redisstore.WithPrefix("shared-cache-example:"))
-	if err != nil {
-		return err
-	}
 
-	// Two replicas: each has its own in-memory cache and client, the Store
-	// in common.
-	replica := func() (*cartevo.Client, *tokencache.Cache, error) {
+	// Two replicas: each has its own in-memory cache, client and
+	// connections, the Store's server in common.
+	replica := func() (*cartevo.Client, *tokencache.Cache, func(), error) {
+		store, conn, err := r.Open(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
 		cache := tokencache.New(tokencache.WithStore(store))
+		closeAll := func() { cache.Close(); conn.Close() }
 		c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()), cartevo.WithCache(cache))
-		return c, cache, err
+		if err != nil {
+			closeAll()
+			return nil, nil, nil, err
+		}
+		return c, cache, func() { c.Close(); closeAll() }, nil
 	}
-	a, cacheA, err := replica()
+	a, _, closeA, err := replica()
 	if err != nil {
 		return err
 	}
-	defer cacheA.Close()
-	b, cacheB, err := replica()
+	defer closeA()
+	b, cacheB, closeB, err := replica()
 	if err != nil {
 		return err
 	}
-	defer cacheB.Close()
+	defer closeB()
 
 	ta, err := a.AccessToken(ctx)
 	if err != nil {
@@ -84,8 +166,8 @@ func run(ctx context.Context, w io.Writer, redisAddr string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "replica B got it     same token: %t, from Redis: %t (mints: %d)\n",
-		ta.Value == tb.Value, cacheB.Stats().StoreHits == 1, srv.Mints())
+	fmt.Fprintf(w, "replica B got it     same token: %t, from %s: %t (mints: %d)\n",
+		ta.Value == tb.Value, r.Name, cacheB.Stats().StoreHits == 1, srv.Mints())
 
 	// Cartevo rejects the token; A refreshes, B picks the new one up.
 	srv.RevokeTokens(cartevotest.ClientID)

@@ -12,12 +12,23 @@
 // tag, so one Cluster slot), so standalone, Sentinel and Cluster clients all
 // work; the tests run on a real 3-master Cluster. Key names are a prefix (default "checkoutkit:")
 // and a hash of the cache key: no email, client id or credential appears in
-// Redis. Entries expire in Redis at the token's ExpiresAt. With
-// [WithEncryptionKey], values are sealed with AES-GCM.
+// Redis. Entries expire in Redis at the token's ExpiresAt. Every value is
+// bound to its key: it names the key's hash, checked on every Load, so a
+// value copied to another key is a miss, and with [WithEncryptionKey] it is
+// sealed with AES-GCM whose additional data names the key too. A value over
+// 64 KiB is refused (a logged miss), so that write access to Redis cannot
+// make a replica read and serve megabytes.
+//
+// [WithTimeout] bounds every operation whatever the options of the go-redis
+// client (a Redis that accepts connections and never answers costs one
+// timeout, even with ContextTimeoutEnabled off, when go-redis itself would
+// wait its own ReadTimeout).
 //
 // Redis trouble never fails a Get: the cache treats every Store error as a
-// miss and carries on from memory and the provider. After an error the
-// Store stays out of the way for a short cooldown (so a down Redis costs no
+// miss and carries on from memory and the provider. An error that belongs
+// to one key (WRONGTYPE: someone wrote a hash there) stays with that key:
+// it is a miss for that key alone, and the next Save replaces the value.
+// After any other error the Store stays out of the way for a short cooldown (so a down Redis costs no
 // latency), logs a rate-limited warning, and shares again once Redis
 // answers. On a Cluster the cooldown is scoped to the master node that
 // failed: keys on the healthy masters go on being shared, provided the
@@ -30,32 +41,30 @@ package redisstore
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/checkoutkit/checkoutkit/internal/storekit"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
 // Defaults for the options.
 const (
-	DefaultPrefix    = "checkoutkit:"
-	DefaultTimeout   = 500 * time.Millisecond
-	DefaultCooldown  = 2 * time.Second
-	warnEvery        = 30 * time.Second
-	fingerprintBytes = 16 // hex-encoded at the start of every value
+	DefaultPrefix   = "checkoutkit:"
+	DefaultTimeout  = 500 * time.Millisecond
+	DefaultCooldown = 2 * time.Second
 )
+
+// MaxValueBytes is the largest token value (sealed or not) a Store saves or
+// loads; a larger one in Redis is a miss.
+const MaxValueBytes = 64 << 10
 
 // ErrUnavailable is returned, without touching Redis, during the cooldown
 // after a Redis error.
@@ -69,13 +78,16 @@ type Store struct {
 	prefix   string
 	timeout  time.Duration
 	cooldown time.Duration
-	aead     cipher.AEAD
+	encKey   []byte
+	codec    *storekit.Codec
 	err      error // from an option; New returns it
 	logger   *slog.Logger
 
-	downUntil  sync.Map // scope ("" or a Cluster master's address) -> *atomic.Int64, unix nanos
-	lastWarn   atomic.Int64
-	lastUnseal atomic.Int64
+	downUntil sync.Map // scope ("" or a Cluster master's address) -> *storekit.Cooldown
+	warnDown  storekit.Warner
+	warnKey   storekit.Warner
+	warnValue storekit.Warner
+	warnOpen  storekit.Warner
 }
 
 var _ tokencache.Store = (*Store)(nil)
@@ -86,7 +98,10 @@ type Option func(*Store)
 // WithPrefix sets the prefix of every Redis key (default "checkoutkit:").
 func WithPrefix(p string) Option { return func(s *Store) { s.prefix = p } }
 
-// WithTimeout bounds each Redis operation (default 500 ms).
+// WithTimeout bounds each Redis operation (default 500 ms), whatever the
+// go-redis client's own timeouts: an operation still running then is
+// abandoned (its goroutine ends when go-redis gives up) and starts the
+// cooldown.
 func WithTimeout(d time.Duration) Option {
 	return func(s *Store) {
 		if d > 0 {
@@ -106,26 +121,20 @@ func WithCooldown(d time.Duration) Option {
 }
 
 // WithEncryptionKey seals stored values with AES-256-GCM under a key
-// derived from key (SHA-256), bound to the Redis key they are stored at.
-// key must hold at least 16 bytes of secret: a shorter one is an error from
-// [New], rather than tokens stored under a weak key. The key is never
-// logged. A value that does not open (another replica's key, tampering,
+// derived from key (SHA-256), bound to the cache key they are stored at
+// (its hash is the additional data). key must hold at least 16 bytes of
+// secret: a shorter one is an error from [New], rather than tokens stored
+// under a weak key. The key is never logged. A value that does not open
+// (another replica's key, tampering, a value moved from another key,
 // garbage) is a miss, and is logged (at most every 30 s) so that replicas
 // configured with different keys do not silently stop sharing.
 func WithEncryptionKey(key []byte) Option {
 	return func(s *Store) {
-		if len(key) < 16 {
-			s.err = errors.New("redisstore: WithEncryptionKey: the key must hold at least 16 bytes")
+		if len(key) < storekit.MinKeyBytes {
+			s.err = fmt.Errorf("redisstore: WithEncryptionKey: the key must hold at least %d bytes", storekit.MinKeyBytes)
 			return
 		}
-		k := sha256.Sum256(key)
-		block, err := aes.NewCipher(k[:])
-		if err == nil {
-			s.aead, err = cipher.NewGCM(block)
-		}
-		if err != nil {
-			s.err = fmt.Errorf("redisstore: WithEncryptionKey: %w", err)
-		}
+		s.encKey = key
 	}
 }
 
@@ -134,8 +143,9 @@ func WithEncryptionKey(key []byte) Option {
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.logger = l } }
 
 // New returns a Store on rdb (a *redis.Client, *redis.ClusterClient or
-// failover client). It fails, without touching Redis, on a nil client or a
-// bad option (an encryption key under 16 bytes).
+// failover client), with any go-redis options: the Store bounds its own
+// operations. It fails, without touching Redis, on a nil client or a bad
+// option (an encryption key under 16 bytes).
 func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
 	if rdb == nil {
 		return nil, errors.New("redisstore: nil Redis client")
@@ -150,170 +160,188 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
+	codec, err := storekit.NewCodec(s.prefix, s.encKey)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: WithEncryptionKey: %w", err)
+	}
+	s.codec, s.encKey = codec, nil
 	return s, nil
 }
 
-// keys returns the token and lock keys for a cache key. The hash tag keeps
-// both in one Cluster slot.
-func (s *Store) keys(key string) (tok, lock string) {
-	sum := sha256.Sum256([]byte(key))
-	h := hex.EncodeToString(sum[:16])
-	return s.prefix + "tok:{" + h + "}", s.prefix + "lock:{" + h + "}"
+// keys returns the key hash and the token and lock keys for a cache key.
+// The hash tag keeps both in one Cluster slot.
+func (s *Store) keys(key string) (hash, tok, lock string) {
+	h := storekit.KeyHash(key)
+	return h, s.prefix + "tok:{" + h + "}", s.prefix + "lock:{" + h + "}"
 }
 
-// stored is the JSON form of an entry.
-type stored struct {
-	Value     string            `json:"v"`
-	Type      string            `json:"t,omitempty"`
-	ExpiresAt int64             `json:"e"` // unix nanos
-	RefreshAt int64             `json:"r"`
-	Extra     map[string]string `json:"x,omitempty"`
-}
-
-func (s *Store) fingerprint(value string) string {
-	sum := sha256.Sum256([]byte(s.prefix + "\x00" + value))
-	return hex.EncodeToString(sum[:fingerprintBytes])
-}
-
-// encode lays a value out as fingerprint + payload, the payload sealed when
-// encryption is on.
-func (s *Store) encode(redisKey string, e tokencache.Entry) ([]byte, error) {
-	payload, err := json.Marshal(stored{
-		Value: e.Token.Value, Type: e.Token.Type, Extra: e.Token.Extra,
-		ExpiresAt: e.Token.ExpiresAt.UnixNano(), RefreshAt: e.RefreshAt.UnixNano(),
-	})
+// A Redis value is the token's fingerprint (for compare-and-delete inside
+// Redis) followed by the entry as storekit encodes it for the key.
+func (s *Store) encode(hash string, e tokencache.Entry) ([]byte, error) {
+	body, err := s.codec.Encode(hash, e)
 	if err != nil {
 		return nil, err
 	}
-	out := []byte(s.fingerprint(e.Token.Value))
-	if s.aead == nil {
-		return append(out, payload...), nil
-	}
-	nonce := make([]byte, s.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	out = append(out, nonce...)
-	return s.aead.Seal(out, nonce, payload, []byte(redisKey)), nil
+	return append([]byte(s.codec.Fingerprint(e.Token.Value)), body...), nil
 }
 
-func (s *Store) decode(redisKey string, raw []byte) (tokencache.Entry, bool) {
-	if len(raw) < 2*fingerprintBytes {
+func (s *Store) decode(hash string, raw []byte) (tokencache.Entry, bool) {
+	if len(raw) < storekit.FingerprintLen {
+		s.refused(storekit.ErrGarbage)
 		return tokencache.Entry{}, false
 	}
-	payload := raw[2*fingerprintBytes:]
-	if s.aead != nil {
-		n := s.aead.NonceSize()
-		if len(payload) < n {
-			return tokencache.Entry{}, false
-		}
-		var err error
-		if payload, err = s.aead.Open(nil, payload[:n], payload[n:], []byte(redisKey)); err != nil {
-			s.warnUnseal()
-			return tokencache.Entry{}, false
-		}
-	}
-	var v stored
-	if json.Unmarshal(payload, &v) != nil || v.Value == "" {
+	e, err := s.codec.Decode(hash, raw[storekit.FingerprintLen:])
+	if err != nil {
+		s.refused(err)
 		return tokencache.Entry{}, false
 	}
-	return tokencache.Entry{
-		Token:     tokencache.Token{Value: v.Value, Type: v.Type, ExpiresAt: time.Unix(0, v.ExpiresAt), Extra: v.Extra},
-		RefreshAt: time.Unix(0, v.RefreshAt),
-	}, true
+	return e, true
 }
 
-// do runs op on redisKey against Redis unless its scope is cooling down,
-// with the per-operation timeout, and starts a cooldown of that scope on a
-// Redis error.
-func (s *Store) do(ctx context.Context, redisKey string, op func(ctx context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+// result is what one Redis operation returns.
+type result[T any] struct {
+	v   T
+	err error
+}
+
+// call runs op on redisKey against Redis unless its scope is cooling down,
+// within the Store's timeout whatever the client's options: the scope's
+// lookup (a Cluster's slot map may need loading) and op run on their own
+// goroutine, and a call that outlives the timeout is abandoned. An error
+// that belongs to the key (WRONGTYPE) is returned as it is; any other Redis
+// error, or the timeout, starts a cooldown of the scope.
+func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx context.Context) (T, error)) (T, error) {
+	var zero T
+	// The Store-wide scope: a standalone or failover client's, or a
+	// Cluster's whose slot lookup hung. No lookup, no goroutine.
+	if s.cooldownOf("").Active() {
+		return zero, ErrUnavailable
+	}
+	octx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	down := s.scope(ctx, redisKey)
-	if time.Now().UnixNano() < down.Load() {
-		return ErrUnavailable
+	scope := make(chan *storekit.Cooldown, 1) // buffered: an abandoned call still finishes
+	done := make(chan result[T], 1)
+	go func() {
+		down := s.scope(octx, redisKey)
+		scope <- down
+		if down.Active() {
+			done <- result[T]{err: ErrUnavailable}
+			return
+		}
+		v, err := op(octx)
+		done <- result[T]{v, err}
+	}()
+	var r result[T]
+	var down *storekit.Cooldown
+	select {
+	case r = <-done:
+		down = <-scope // sent before done
+		if errors.Is(r.err, ErrUnavailable) {
+			return zero, ErrUnavailable
+		}
+	case <-octx.Done():
+		if ctx.Err() != nil { // the caller gave up: not Redis's fault
+			return zero, ctx.Err()
+		}
+		r.err = fmt.Errorf("no answer within %v: %w", s.timeout, octx.Err())
+		select {
+		case down = <-scope:
+		default: // the lookup itself hung: cool down the Store as a whole
+			down = s.cooldownOf("")
+		}
 	}
-	err := op(ctx)
-	if err != nil && !errors.Is(err, redis.Nil) {
-		down.Store(time.Now().Add(s.cooldown).UnixNano())
-		s.warn(err)
-		return fmt.Errorf("redisstore: %w", err)
+	switch {
+	case r.err == nil || errors.Is(r.err, redis.Nil):
+		return r.v, nil
+	case keyError(r.err):
+		s.warnKey.Warn(s.logger, "redisstore: a key holds a value of the wrong type; treated as a miss and replaced on the next save",
+			slog.String("error", r.err.Error()))
+		return zero, fmt.Errorf("redisstore: %w", r.err)
 	}
-	return nil
+	down.Start(s.cooldown)
+	s.warnDown.Warn(s.logger, "redisstore: redis unavailable; serving from memory and the provider",
+		slog.String("error", r.err.Error()), slog.Duration("cooldown", s.cooldown))
+	return zero, fmt.Errorf("redisstore: %w", r.err)
+}
+
+// keyError reports whether err is about one key rather than Redis: such an
+// error must not put the whole Store (or node) into cooldown.
+func keyError(err error) bool {
+	return redis.HasErrorPrefix(err, "WRONGTYPE")
 }
 
 // scope returns the cooldown clock for redisKey: one for a standalone or
 // failover client, one per master node for a Cluster, so that a failing
 // node costs only the keys it holds. The node comes from the client's
 // cached slot map (no round trip once it has one).
-func (s *Store) scope(ctx context.Context, redisKey string) *atomic.Int64 {
+func (s *Store) scope(ctx context.Context, redisKey string) *storekit.Cooldown {
 	name := ""
 	if s.cluster != nil {
 		if node, err := s.cluster.MasterForKey(ctx, redisKey); err == nil {
 			name = node.Options().Addr
 		}
 	}
+	return s.cooldownOf(name)
+}
+
+// cooldownOf returns the cooldown clock of a scope ("" for the Store as a
+// whole, else a Cluster master's address).
+func (s *Store) cooldownOf(name string) *storekit.Cooldown {
 	if v, ok := s.downUntil.Load(name); ok {
-		return v.(*atomic.Int64)
+		return v.(*storekit.Cooldown)
 	}
-	v, _ := s.downUntil.LoadOrStore(name, new(atomic.Int64))
-	return v.(*atomic.Int64)
+	v, _ := s.downUntil.LoadOrStore(name, new(storekit.Cooldown))
+	return v.(*storekit.Cooldown)
 }
 
-func (s *Store) warn(err error) {
-	if s.logger == nil || !every(&s.lastWarn) {
+// refused logs (rate-limited) a stored value that Load treats as a miss.
+func (s *Store) refused(err error) {
+	if errors.Is(err, storekit.ErrUnseal) {
+		s.warnOpen.Warn(s.logger, "redisstore: a stored token does not open with this replica's encryption key; "+
+			"replicas must share one WithEncryptionKey to share tokens")
 		return
 	}
-	s.logger.Warn("redisstore: redis unavailable; serving from memory and the provider",
-		slog.String("error", err.Error()), slog.Duration("cooldown", s.cooldown))
+	s.warnValue.Warn(s.logger, "redisstore: a stored value was refused and treated as a miss",
+		slog.String("reason", err.Error()))
 }
 
-// warnUnseal reports a stored value this replica's key cannot open.
-func (s *Store) warnUnseal() {
-	if s.logger == nil || !every(&s.lastUnseal) {
-		return
-	}
-	s.logger.Warn("redisstore: a stored token does not open with this replica's encryption key; " +
-		"replicas must share one WithEncryptionKey to share tokens")
-}
-
-// every reports whether warnEvery has passed since *last, and if so moves
-// *last to now; concurrent callers see true once.
-func every(last *atomic.Int64) bool {
-	now := time.Now().UnixNano()
-	prev := last.Load()
-	return now-prev >= int64(warnEvery) && last.CompareAndSwap(prev, now)
-}
-
-// Load returns the entry stored for key; a value that does not decode or
-// open is a miss.
+// Load returns the entry stored for key. A value that is over
+// MaxValueBytes, does not open, belongs to another key or does not decode
+// is a miss (logged, rate-limited); Redis reads at most MaxValueBytes of it.
 func (s *Store) Load(ctx context.Context, key string) (tokencache.Entry, bool, error) {
-	tk, _ := s.keys(key)
-	var raw []byte
-	err := s.do(ctx, tk, func(ctx context.Context) error {
-		var err error
-		raw, err = s.rdb.Get(ctx, tk).Bytes()
-		return err
+	hash, tk, _ := s.keys(key)
+	raw, err := call(ctx, s, tk, func(ctx context.Context) ([]byte, error) {
+		// One byte past the cap tells a value over it from one at it.
+		return s.rdb.GetRange(ctx, tk, 0, storekit.FingerprintLen+MaxValueBytes).Bytes()
 	})
-	if err != nil || raw == nil {
+	if err != nil || len(raw) == 0 {
 		return tokencache.Entry{}, false, err
 	}
-	e, ok := s.decode(tk, raw)
+	if len(raw) > storekit.FingerprintLen+MaxValueBytes {
+		s.refused(storekit.ErrTooLarge)
+		return tokencache.Entry{}, false, nil
+	}
+	e, ok := s.decode(hash, raw)
 	return e, ok, nil
 }
 
-// Save stores e until its token's ExpiresAt.
+// Save stores e until its token's ExpiresAt, replacing whatever the key
+// held (a value of another type too). A value over MaxValueBytes is an
+// error and is not stored.
 func (s *Store) Save(ctx context.Context, key string, e tokencache.Entry) error {
 	ttl := time.Until(e.Token.ExpiresAt)
 	if ttl < time.Millisecond {
 		return nil
 	}
-	tk, _ := s.keys(key)
-	raw, err := s.encode(tk, e)
+	hash, tk, _ := s.keys(key)
+	raw, err := s.encode(hash, e)
 	if err != nil {
-		return err
+		return fmt.Errorf("redisstore: %w", err)
 	}
-	return s.do(ctx, tk, func(ctx context.Context) error { return s.rdb.Set(ctx, tk, raw, ttl).Err() })
+	_, err = call(ctx, s, tk, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.rdb.Set(ctx, tk, raw, ttl).Err()
+	})
+	return err
 }
 
 var compareAndDelete = redis.NewScript(`
@@ -325,10 +353,11 @@ return 0`)
 // Delete removes key's entry only if it holds tok (compared by a
 // fingerprint of its value, inside Redis).
 func (s *Store) Delete(ctx context.Context, key string, tok tokencache.Token) error {
-	tk, _ := s.keys(key)
-	return s.do(ctx, tk, func(ctx context.Context) error {
-		return compareAndDelete.Run(ctx, s.rdb, []string{tk}, s.fingerprint(tok.Value)).Err()
+	_, tk, _ := s.keys(key)
+	_, err := call(ctx, s, tk, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, compareAndDelete.Run(ctx, s.rdb, []string{tk}, s.codec.Fingerprint(tok.Value)).Err()
 	})
+	return err
 }
 
 var releaseLock = redis.NewScript(`
@@ -337,26 +366,48 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`)
 
+// takeLock is SET NX PX; when the key is there but has no expiry (a
+// value of another type, or one written by hand or by a buggy tool: no lock
+// of ours lacks one), it is replaced, since it would otherwise hold the
+// lock forever and every refresh of that key would wait out the lock wait.
+// A free lock costs Redis one SET, a held one a SET and a PTTL.
+var takeLock = redis.NewScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+	return 1
+end
+if redis.call('PTTL', KEYS[1]) ~= -1 then
+	return 0
+end
+redis.call('DEL', KEYS[1])
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+	return 1
+end
+return 0`)
+
 // TryLock takes key's refresh lock with SET NX PX and a random owner;
-// release deletes it only while this owner still holds it.
+// release deletes it only while this owner still holds it. A lock key
+// without an expiry (of another type, or written by hand) is replaced.
 func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (func(context.Context) error, bool, error) {
-	_, lk := s.keys(key)
+	_, _, lk := s.keys(key)
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	owner := hex.EncodeToString(b)
-	var ok bool
-	err := s.do(ctx, lk, func(ctx context.Context) error {
-		var err error
-		ok, err = s.rdb.SetNX(ctx, lk, owner, ttl).Result()
-		return err
+	ok, err := call(ctx, s, lk, func(ctx context.Context) (bool, error) {
+		n, err := takeLock.Run(ctx, s.rdb, []string{lk}, owner, max(ttl.Milliseconds(), 1)).Int()
+		return n == 1, err
 	})
 	if err != nil || !ok {
 		return nil, false, err
 	}
 	release := func(ctx context.Context) error {
-		return s.do(ctx, lk, func(ctx context.Context) error {
-			return releaseLock.Run(ctx, s.rdb, []string{lk}, owner).Err()
+		_, err := call(ctx, s, lk, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, releaseLock.Run(ctx, s.rdb, []string{lk}, owner).Err()
 		})
+		return err
 	}
 	return release, true, nil
 }
+
+// MaxValueBytes is storekit's cap, spelled out for godoc: this fails to
+// compile if the two differ.
+var _ = [1]struct{}{}[MaxValueBytes-storekit.MaxValueBytes]
