@@ -43,7 +43,7 @@ type Cache struct {
 	obsPanicked atomic.Bool
 
 	hits atomic.Uint64 // fresh hits
-	stat counters       // every other counter
+	stat counters      // every other counter
 }
 
 // Fetcher says how a key's token is minted and for which provider: what
