@@ -6,7 +6,7 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Cartevo access tokens and sends authenticated calls. It is
 // safe for concurrent use. Printing a Client shows no credential.`,
-		Pkg: "cartevo", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and [Client.Call]", ReuseCalls: "",
+		Pkg: "cartevo", WebhookTimeout: "9 s (Cartevo's delivery times out at 10 s)", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and [Client.Call]", ReuseCalls: "",
 		Bearer: &bearer{API: "Cartevo", Token: "token"},
 		BaseURLDoc: `// WithBaseURL sets the API root (default [DefaultBaseURL]; [SandboxBaseURL]
 // for preproduction). It must be https, or http for a loopback host; an
@@ -35,7 +35,7 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Crovver checkout and portal tokens. It is safe for concurrent
 // use. Printing a Client shows no key.`,
-		Pkg: "crovver", Cred: "key", RetryAllCalls: "", ReuseCalls: "CheckoutToken and PortalToken",
+		Pkg: "crovver", WebhookTimeout: "4 s (Crovver wants an answer within 5 s)", Cred: "key", RetryAllCalls: "", ReuseCalls: "CheckoutToken and PortalToken",
 		BaseURLDoc: `// WithBaseURL sets Crovver's host (default [DefaultBaseURL]; self-hosted
 // instances use their own). It must be https, or http for a loopback host;
 // an empty or bad one is an error from [New].`,
@@ -58,7 +58,7 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Appstle customer-portal tokens for one store's API key. It is
 // safe for concurrent use. Printing a Client shows no key.`,
-		Pkg: "appstle", Cred: "key", RetryAllCalls: "", ReuseCalls: "PortalToken",
+		Pkg: "appstle", WebhookTimeout: "14 s (Svix waits 15 s)", Cred: "key", RetryAllCalls: "", ReuseCalls: "PortalToken",
 		OptionFields: "\tappKey string // X-App-Key, see WithAppKey",
 		BaseURLDoc: `// WithBaseURL sets Appstle's API host (default [DefaultBaseURL]). It must
 // be https, or http for a loopback host; an empty or bad one is an error
@@ -81,7 +81,7 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client holds one partner's client credentials. It is safe for concurrent
 // use. Printing a Client shows no credential.`,
-		Pkg: "altpay", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and other authenticated calls", ReuseCalls: "CheckoutToken",
+		Pkg: "altpay", WebhookTimeout: "10 s", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and other authenticated calls", ReuseCalls: "CheckoutToken",
 		Bearer: &bearer{API: "the partner API", Token: "access token"},
 		BaseURLDoc: `// WithBaseURL sets the API host (default [DefaultBaseURL]; [DemoBaseURL]
 // for the demo environment, whose credentials differ). It must be https, or

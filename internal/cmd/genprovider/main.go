@@ -3,7 +3,7 @@
 // types and sentinels of package checkoutkit under the package's name) and
 // client_gen.go (the Client type and its Close, String, GoString and LogValue methods, and for
 // the server-to-server clients Do, TokenSource, OAuth2Transport and
-// HTTPClient). One template per file, and data.go for what differs, are the
+// HTTPClient), and webhook_options.go (the webhook receiver's options). One template per file, and data.go for what differs, are the
 // single source; the per-package godoc stays in the output.
 //
 // Run it from the module root with go generate ./internal/provider/ (or go
@@ -28,16 +28,17 @@ var templates embed.FS
 
 // pkg is one provider package's data.
 type pkg struct {
-	Pkg           string  // package name and directory
-	ClientDoc     string  // Client's doc comment
-	Cred          string  // what String hides: "key", "credentials"
-	RetryAllCalls string  // the calls WithRetryAllMethods affects; "" for no such option
-	ReuseCalls    string  // the calls WithoutReuse affects; "" for no such option
-	Bearer        *bearer // the server-to-server token's methods; nil for none
-	BaseURLDoc    string  // WithBaseURL's doc comment
-	APIErrorDoc   string  // APIError's doc comment
-	Sentinels     []sentinel
-	OptionFields  string // extra fields of the options struct, for the package's own options (in a file of its own)
+	Pkg            string  // package name and directory
+	ClientDoc      string  // Client's doc comment
+	Cred           string  // what String hides: "key", "credentials"
+	RetryAllCalls  string  // the calls WithRetryAllMethods affects; "" for no such option
+	ReuseCalls     string  // the calls WithoutReuse affects; "" for no such option
+	Bearer         *bearer // the server-to-server token's methods; nil for none
+	BaseURLDoc     string  // WithBaseURL's doc comment
+	APIErrorDoc    string  // APIError's doc comment
+	Sentinels      []sentinel
+	OptionFields   string // extra fields of the options struct, for the package's own options (in a file of its own)
+	WebhookTimeout string // WithWebhookTimeout's default, as its doc says it
 }
 
 // bearer names a server-to-server token in the docs of its methods.
@@ -56,6 +57,8 @@ var outputs = map[string]string{
 	"options.go.tmpl": "options.go",
 	"aliases.go.tmpl": "aliases.go",
 	"client.go.tmpl":  "client_gen.go",
+
+	"webhook_options.go.tmpl": "webhook_options.go",
 }
 
 // generate returns every generated file's path below root and contents.
