@@ -25,7 +25,18 @@
 // say), [Cache.Source] returns a handle whose hit path reads no map and no
 // wall clock.
 //
+// After [Cache.Invalidate] drops a token (a 401), the next Get fetches a
+// new one; should that fetch fail, the dropped token is served as a last
+// resort until it expires, while the key backs off.
+//
 // A [Store] adds an optional second level shared between processes (see
-// package redisstore), so that a fleet of replicas mints one token per
-// refresh between them.
+// packages redisstore and sqlstore), so that a fleet of replicas mints one
+// token per refresh between them. Every token, minted or loaded from a
+// Store, is refused if it is empty, already expired, larger than
+// [MaxTokenSize] or living longer than [MaxLifetime]; a [Fetcher]'s Check
+// vets a Store's entries further.
+//
+// An [Observer] (see package checkoutkitotel) is told of every fetch,
+// backoff, eviction, invalidation and Store operation, off the hit path;
+// a [Fetcher] names the provider a key belongs to.
 package tokencache
