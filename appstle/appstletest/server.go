@@ -26,15 +26,18 @@
 package appstletest
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -328,7 +331,7 @@ func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "This link has expired.", http.StatusUnauthorized)
 			return
 		}
-		portalHTML(w, ot.customerID)
+		s.portalHTML(w, r, ot.customerID)
 		return
 	}
 	claims := jwt.MapClaims{}
@@ -346,14 +349,89 @@ func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, _ := claims["customerId"].(float64)
-	portalHTML(w, int64(id))
+	s.portalHTML(w, r, int64(id))
 }
 
-func portalHTML(w http.ResponseWriter, id int64) {
+// portalSubscription is one row of the portal page.
+type portalSubscription struct {
+	ID     int64
+	Status string
+}
+
+// portalTmpl is the fake's customer portal: it looks like a provider's
+// page, says plainly that it is a fake, lists the customer's subscription
+// contracts and links back to the app. Tests find its parts by id: #fake,
+// #customer, #subscriptions, #return.
+var portalTmpl = template.Must(template.New("portal").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Subscriptions · Appstle (FAKE)</title>
+<style>
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f1f6f4;color:#17302a}
+.fake{margin:0;padding:8px 16px;background:#ffd24d;color:#3b2a00;font:600 13px/1.4 ui-monospace,Menlo,monospace;text-align:center;letter-spacing:.02em}
+.bar{display:flex;align-items:center;gap:10px;padding:14px 28px;background:#0b5c4a;color:#fff}
+.logo{width:26px;height:26px;border-radius:50%;background:#5fe0b7}
+.brand{font-weight:700;font-size:18px}.brand small{font-weight:400;opacity:.8;margin-left:8px}
+main{max-width:620px;margin:40px auto;padding:0 16px}
+.card{background:#fff;border:1px solid #d5e6e0;border-radius:12px;padding:26px 30px;box-shadow:0 6px 24px rgba(11,92,74,.08)}
+h1{margin:0 0 6px;font-size:24px}.who{margin:0 0 20px;color:#4f6b63}
+ul{list-style:none;margin:0 0 22px;padding:0}
+li{display:flex;justify-content:space-between;align-items:center;padding:12px 14px;border:1px solid #d5e6e0;border-radius:10px;margin-bottom:8px}
+.status{font-size:12px;font-weight:700;padding:3px 9px;border-radius:999px;background:#d8f5ea;color:#0b5c4a}
+.status.CANCELLED{background:#fde7e5;color:#a3271b}
+.none{color:#4f6b63;font-style:italic}
+a{color:#0b7a60;font-weight:600}
+.foot{margin-top:18px;font-size:13px;color:#4f6b63}
+</style></head><body>
+<p class="fake" id="fake">FAKE Appstle customer portal (appstletest): not a real shop, no money moves</p>
+<header class="bar"><span class="logo"></span><span class="brand">Appstle Subscriptions<small>customer portal</small></span></header>
+<main><section class="card">
+<h1>Your subscriptions</h1>
+<p class="who">Signed in as Shopify customer <span id="customer">{{.Customer}}</span></p>
+{{if .Subscriptions}}<ul id="subscriptions">{{range .Subscriptions}}
+<li class="subscription"><span>Subscription <strong>#{{.ID}}</strong></span><span class="status {{.Status}}">{{.Status}}</span></li>{{end}}
+</ul>{{else}}<p class="none" id="subscriptions">No subscriptions yet.</p>{{end}}
+{{if .Return}}<p><a id="return" href="{{.Return}}">← Back to the store</a></p>{{end}}
+</section>
+<p class="foot">Served by checkoutkit's Appstle fake. The real portal lives on the shop's domain.</p></main>
+</body></html>
+`))
+
+// portalHTML renders the portal page of customer id. Its Back link goes to
+// the page's return_url parameter, and only when that is an http(s) URL on
+// a loopback host: the fake serves loopback apps, and a link anywhere else
+// would make it an open redirect.
+func (s *Server) portalHTML(w http.ResponseWriter, r *http.Request, id int64) {
+	s.mu.Lock()
+	var subs []portalSubscription
+	for cid, c := range s.contracts {
+		if c.customerID == id {
+			subs = append(subs, portalSubscription{cid, c.status})
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(subs, func(a, b portalSubscription) int { return cmp.Compare(a.ID, b.ID) })
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, "<!doctype html><title>Subscriptions (fake Appstle)</title>"+
-		"<p id=\"fake\" style=\"background:#fff3cd;padding:6px 10px;font:14px monospace\">FAKE Appstle customer portal (appstletest)</p>"+
-		"<h1>Your subscriptions</h1><p>Signed in as Shopify customer <span id=\"customer\">%d</span></p>\n", id)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer") // the URL carries the token
+	_ = portalTmpl.Execute(w, map[string]any{
+		"Customer": id, "Subscriptions": subs, "Return": loopbackReturn(r.URL.Query().Get("return_url")),
+	})
+}
+
+// loopbackReturn is raw if it is an absolute http(s) URL whose host is a
+// loopback address or localhost, else "".
+func loopbackReturn(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil {
+		return ""
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return ""
+	}
+	return u.String()
 }
 
 func problem(w http.ResponseWriter, status int, title, detail string) {

@@ -33,6 +33,9 @@ const (
 	// for (the Alternative Payments fake accepts any ids).
 	demoCustomer = "cus_demo"
 	demoInvoice  = "inv_demo"
+	// demoContract is the Appstle customer's active subscription contract,
+	// which the fake's customer portal lists.
+	demoContract = 1001
 )
 
 // defaultPort is -port's default without $CHECKOUTKIT_FAKES_PORT.
@@ -73,7 +76,7 @@ func startFakeServer(name string, l net.Listener, wh webhookFlags) fake {
 			{"CROVVER_TENANT_ID", demoTenant},
 		}, s.URL()}
 	case "appstle":
-		s := appstletest.NewServer(appstletest.WithListener(l), wh.appstle())
+		s := appstletest.NewServer(appstletest.WithListener(l), appstletest.WithContract(appstletest.CustomerID, demoContract), wh.appstle())
 		// The fake serves the customer portal itself: its loopback origin
 		// stands in for the shop's domain.
 		return fake{name, s.Close, [][2]string{

@@ -194,9 +194,19 @@ func webhookFakeVars(name, url, secret string) [][2]string {
 // webhookFlags are fakes' -webhook-url and -webhook-secret.
 type webhookFlags struct{ url, secret string }
 
+// providerPlaceholder in -webhook-url is replaced by each fake's provider
+// name, so that one flag serves an app with a receiver per provider.
+const providerPlaceholder = "{provider}"
+
+// urlFor is the webhook URL of provider's fake.
+func (wh webhookFlags) urlFor(provider string) string {
+	return strings.ReplaceAll(wh.url, providerPlaceholder, provider)
+}
+
 func webhookFlagsOf(fs *flag.FlagSet) *webhookFlags {
 	wh := &webhookFlags{}
-	fs.StringVar(&wh.url, "webhook-url", "", "deliver the fakes' webhooks (checkout completed, invoice paid, …) to this URL")
+	fs.StringVar(&wh.url, "webhook-url", "", "deliver the fakes' webhooks (checkout completed, invoice paid, …) to this `URL`; "+
+		providerPlaceholder+" in it becomes each fake's name (cartevo, crovver, appstle, altpay), e.g. http://127.0.0.1:8080/webhooks/"+providerPlaceholder)
 	fs.StringVar(&wh.secret, "webhook-secret", "", "sign them with this secret (default $"+webhookSecretEnv+")")
 	return wh
 }
@@ -209,8 +219,10 @@ func (wh *webhookFlags) check(e env) error {
 		}
 		return nil
 	}
-	if u, err := url.Parse(wh.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if u, err := url.Parse(wh.urlFor("crovver")); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return usagef("-webhook-url: want an http or https URL")
+	} else if v, err := url.Parse(wh.urlFor("altpay")); err != nil || v.Host != u.Host {
+		return usagef("-webhook-url: %s goes in the path or query, not the host", providerPlaceholder)
 	}
 	if wh.secret == "" {
 		wh.secret = e.getenv(webhookSecretEnv)
@@ -225,26 +237,26 @@ func (wh webhookFlags) crovver() crovvertest.Option {
 	if wh.url == "" {
 		return nil
 	}
-	return crovvertest.WithWebhook(wh.url, wh.secret)
+	return crovvertest.WithWebhook(wh.urlFor("crovver"), wh.secret)
 }
 
 func (wh webhookFlags) appstle() appstletest.Option {
 	if wh.url == "" {
 		return nil
 	}
-	return appstletest.WithWebhook(wh.url, appstleSecret(wh.secret))
+	return appstletest.WithWebhook(wh.urlFor("appstle"), appstleSecret(wh.secret))
 }
 
 func (wh webhookFlags) altpay() altpaytest.Option {
 	if wh.url == "" {
 		return nil
 	}
-	return altpaytest.WithWebhook(wh.url, wh.secret)
+	return altpaytest.WithWebhook(wh.urlFor("altpay"), wh.secret)
 }
 
 func (wh webhookFlags) cartevo() cartevotest.Option {
 	if wh.url == "" {
 		return nil
 	}
-	return cartevotest.WithWebhook(wh.url, wh.secret)
+	return cartevotest.WithWebhook(wh.urlFor("cartevo"), wh.secret)
 }

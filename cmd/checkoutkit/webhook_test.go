@@ -151,3 +151,64 @@ func TestFakesWebhookFlags(t *testing.T) {
 		assert.Equal(t, exitUsage, code, args)
 	}
 }
+
+// TestFakesWebhookURLPerProvider: {provider} in -webhook-url becomes each
+// fake's name, so one flag serves an app with a receiver per provider (the
+// storefront's /webhooks/crovver and /webhooks/altpay).
+func TestFakesWebhookURLPerProvider(t *testing.T) {
+	const secret = "fakes-webhook-secret-per-provider"
+	srv, got := receivers(t, secret)
+	env, _, stop := startFakes(t, "-port", "0", "-webhook-url", srv.URL+"/{provider}", "-webhook-secret", secret)
+	ctx := context.Background()
+	wait := func(want string) {
+		t.Helper()
+		select {
+		case e := <-got:
+			assert.Equal(t, want, e)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no webhook from the fake, want %s", want)
+		}
+	}
+
+	// crovver's checkout lands on /crovver
+	c, err := crovver.New(env["CROVVER_PUBLIC_KEY"], crovver.WithBaseURL(env["CROVVER_BASE_URL"]))
+	require.NoError(t, err)
+	defer c.Close()
+	tok, err := c.CheckoutToken(ctx, crovver.CheckoutTokenRequest{ExternalTenantID: "acme", ReturnURL: "http://127.0.0.1:1/back"})
+	require.NoError(t, err)
+	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := browser.PostForm(env["CROVVER_BASE_URL"]+"/pricing/subscribe", url.Values{"token": {tok.Token}, "plan": {"pro"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	wait("crovver subscription.created")
+	wait("crovver subscription.activated")
+
+	// altpay's payment lands on /altpay
+	ap, err := altpay.New(env["ALTPAY_CLIENT_ID"], env["ALTPAY_CLIENT_SECRET"], altpay.WithBaseURL(env["ALTPAY_BASE_URL"]))
+	require.NoError(t, err)
+	defer ap.Close()
+	ct, err := ap.CheckoutToken(ctx, altpay.CheckoutTokenRequest{CustomerID: env["ALTPAY_CUSTOMER_ID"], InvoiceID: env["ALTPAY_INVOICE_ID"]})
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, env["ALTPAY_BASE_URL"]+"/v1/checkout/pay", strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+ct.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	wait("altpay invoice_paid")
+	assert.Equal(t, exitOK, stop())
+
+	// every fake gets its own name; a URL without the placeholder is used as is
+	wh := webhookFlags{url: "http://127.0.0.1:8080/webhooks/{provider}?from={provider}"}
+	for _, p := range providers {
+		assert.Equal(t, "http://127.0.0.1:8080/webhooks/"+p+"?from="+p, wh.urlFor(p))
+	}
+	assert.Equal(t, "http://127.0.0.1:8080/hooks", webhookFlags{url: "http://127.0.0.1:8080/hooks"}.urlFor("appstle"))
+	code, out, _ := cli(t, nil, "", "fakes", "-h")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "{provider}", "the flag's help says so")
+	code, _, _ = cli(t, nil, "", "fakes", "-webhook-url", "http://{provider}/x", "-webhook-secret", "s")
+	assert.Equal(t, exitUsage, code, "the placeholder is for the path, not the host")
+}

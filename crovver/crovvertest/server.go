@@ -255,21 +255,53 @@ func (s *Server) claims(raw, kind string) (jwt.MapClaims, bool) {
 	return claims, err == nil && claims["kind"] == kind
 }
 
+// page is the fake's pricing and billing page: it looks like a provider's
+// hosted page (a brand bar, a card) and says plainly that it is a fake.
+// Tests find its parts by id: #fake, #tenant, #plan, #cancel, #return and
+// button[name="plan"].
 var page = template.Must(template.New("page").Parse(`<!doctype html>
-<html><head><title>{{.Title}} (fake Crovver)</title></head><body>
-<p id="fake" style="background:#fff3cd;padding:6px 10px;font:14px monospace">FAKE Crovver (crovvertest): not a real checkout</p>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} · Crovver (FAKE)</title>
+<style>
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f2fb;color:#1f1b2e}
+.fake{margin:0;padding:8px 16px;background:#ffd24d;color:#3b2a00;font:600 13px/1.4 ui-monospace,Menlo,monospace;text-align:center;letter-spacing:.02em}
+.bar{display:flex;align-items:center;gap:10px;padding:14px 28px;background:#fff;border-bottom:1px solid #e4e0f2}
+.logo{width:28px;height:28px;border-radius:8px;background:linear-gradient(135deg,#6d4aff,#b44aff)}
+.brand{font-weight:700;font-size:18px;color:#3a2a8c}
+.brand small{font-weight:500;color:#7d76a0;margin-left:6px}
+main{max-width:560px;margin:40px auto;padding:0 16px}
+.card{background:#fff;border:1px solid #e4e0f2;border-radius:14px;padding:28px 32px;box-shadow:0 6px 24px rgba(58,42,140,.08)}
+h1{margin:0 0 18px;font-size:24px}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 18px;margin:0 0 22px}
+dt{color:#7d76a0}dd{margin:0;font-weight:600}
+.plan{border:2px solid #6d4aff;border-radius:12px;padding:16px 18px;margin:0 0 20px}
+.plan strong{font-size:18px;text-transform:capitalize}.plan p{margin:4px 0 0;color:#5b5577}
+button{font:inherit;font-weight:600;border:0;border-radius:10px;padding:11px 20px;cursor:pointer;background:#6d4aff;color:#fff}
+button.danger{background:#fff;color:#b42318;border:1px solid #f0b8b3}
+form{margin:0 0 18px}
+a{color:#5a3df0}
+.foot{margin-top:18px;font-size:13px;color:#7d76a0}
+</style></head><body>
+<p class="fake" id="fake">FAKE Crovver (crovvertest): not a real checkout, no money moves</p>
+<header class="bar"><span class="logo"></span><span class="brand">Crovver<small>{{.Title}}</small></span></header>
+<main><section class="card">
 <h1>{{.Title}}</h1>
-<p>Tenant: <span id="tenant">{{.Tenant}}</span></p>
-{{if .Plan}}<p>Plan: <span id="plan">{{.Plan}}</span></p>
-{{if .Token}}<form method="post" action="/billing/cancel">
+<dl><dt>Tenant</dt><dd><span id="tenant">{{.Tenant}}</span></dd>
+{{if .Plan}}<dt>Plan</dt><dd><span id="plan">{{.Plan}}</span></dd>{{end}}</dl>
+{{if .Plan}}{{if .Token}}<form method="post" action="/billing/cancel">
 <input type="hidden" name="token" value="{{.Token}}">
-<button id="cancel">Cancel subscription</button>
+<button class="danger" id="cancel">Cancel subscription</button>
 </form>{{end}}{{end}}
-{{if .Subscribe}}<form method="post" action="/pricing/subscribe">
+{{if .Subscribe}}<div class="plan"><strong>{{.Subscribe}}</strong><p>Everything in free, plus more seats and priority support. Billed monthly.</p></div>
+<form method="post" action="/pricing/subscribe">
 <input type="hidden" name="token" value="{{.Token}}">
 <button name="plan" value="{{.Subscribe}}">Subscribe to {{.Subscribe}}</button>
 </form>{{end}}
-<p><a id="return" href="{{.ReturnURL}}">Back</a></p>
+<p><a id="return" href="{{.ReturnURL}}">← Back to the app</a></p>
+</section>
+<p class="foot">Served by checkoutkit's Crovver fake. The real pages live on Crovver's domain.</p></main>
 </body></html>
 `))
 

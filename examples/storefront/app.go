@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,6 +39,10 @@ type User struct {
 	Amount     string
 }
 
+// demoContract is the demo customer's Appstle subscription contract on the
+// in-process fake.
+const demoContract = 1001
+
 var demoUser = User{
 	Name: "ada", Tenant: "acme", ShopifyID: strconv.Itoa(appstletest.CustomerID),
 	CustomerID: "cus_ada", InvoiceID: "inv_1001", Amount: "€49.00",
@@ -62,6 +67,7 @@ type App struct {
 	apst                        *appstle.Client
 	ap                          *altpay.Client
 	shop                        string // the shop domain Appstle's portal lives on
+	crovverBase                 string // CROVVER_BASE_URL, "" for Crovver's own
 	payAPI                      string // Alternative Payments' browser-facing API, for the page's script
 	accounts                    *accounts
 	hold                        bool             // the fakes hold their webhooks until flushed (tests)
@@ -114,6 +120,7 @@ func NewApp(origin string, getenv func(string) string, logw io.Writer, opts ...a
 
 func (a *App) setupCrovver(getenv func(string) string) error {
 	key, base := getenv("CROVVER_PUBLIC_KEY"), getenv("CROVVER_BASE_URL")
+	a.crovverBase = base
 	a.crovverSecret = webhookSecret(getenv, "CROVVER_WEBHOOK_SECRET", key == "")
 	if key == "" {
 		a.Crovver = crovvertest.NewServer(heldIf(a, crovvertest.WithWebhooksHeld()))
@@ -140,7 +147,8 @@ func (a *App) setupAppstle(getenv func(string) string) error {
 		a.user.ShopifyID = id
 	}
 	if key == "" {
-		a.Appstle = appstletest.NewServer()
+		// The demo customer has a subscription, for the portal to list.
+		a.Appstle = appstletest.NewServer(appstletest.WithContract(appstletest.CustomerID, demoContract))
 		a.closers = append(a.closers, a.Appstle.Close)
 		// The fake serves the portal page itself: a loopback origin stands
 		// in for the shop's domain (plain http is refused for any other).
@@ -208,17 +216,37 @@ func heldIf[O any](a *App, o O) O {
 	return none
 }
 
-// providers says, for the footer, where each provider runs.
+// providers says, for the footer, where each provider runs: an in-process
+// fake, a fake on loopback (what `checkoutkit fakes` serves), or the real
+// provider.
 func (a *App) providers() string {
-	where := func(name string, fake bool) string {
-		if fake {
+	where := func(name string, inProcess bool, base string) string {
+		switch {
+		case inProcess:
 			return name + " (in-process fake)"
+		case isLoopback(base):
+			return name + " (fake at " + origin(base) + ")"
 		}
 		return name
 	}
 	return strings.Join([]string{
-		where("Crovver", a.Crovver != nil), where("Appstle", a.Appstle != nil), where("Alternative Payments", a.Altpay != nil),
+		where("Crovver", a.Crovver != nil, a.crovverBase), where("Appstle", a.Appstle != nil, a.shop),
+		where("Alternative Payments", a.Altpay != nil, a.payAPI),
 	}, ", ")
+}
+
+// isLoopback reports whether raw is a URL on a loopback host: a fake, since
+// no real provider serves there.
+func isLoopback(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
 }
 
 // Close stops the clients and the fakes.
@@ -298,10 +326,16 @@ func (a *App) routes() {
 		billing.ServeHTTP(w, r)
 	})))
 	a.webhookRoutes()
-	a.mux.Handle("GET /subscription", a.signedIn(a.apst.PortalRedirectHandler(a.shop, func(r *http.Request) (appstle.PortalTokenRequest, error) {
+	portal := a.apst.PortalRedirectHandler(a.shop, func(r *http.Request) (appstle.PortalTokenRequest, error) {
 		u, err := a.user0(r)
 		return appstle.PortalTokenRequest{CustomerID: u.ShopifyID}, err
-	})))
+	})
+	if isLoopback(a.shop) {
+		// A fake's portal links back to a loopback return_url; Appstle's
+		// own portal has its own way back to the shop.
+		portal = withReturnURL(portal, a.origin+"/dashboard")
+	}
+	a.mux.Handle("GET /subscription", a.signedIn(portal))
 	refresh := a.ap.RefreshHandler(func(r *http.Request) (altpay.CheckoutTokenRequest, error) {
 		u, err := a.user0(r)
 		return altpay.CheckoutTokenRequest{CustomerID: u.CustomerID, InvoiceID: u.InvoiceID}, err
@@ -375,4 +409,30 @@ func (a *App) session(r *http.Request) (User, bool) {
 		return a.user, true
 	}
 	return User{}, false
+}
+
+// withReturnURL adds return_url=back to the redirect next answers with.
+func withReturnURL(next http.Handler, back string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&returnURLWriter{ResponseWriter: w, back: back}, r)
+	})
+}
+
+type returnURLWriter struct {
+	http.ResponseWriter
+	back string
+}
+
+func (w *returnURLWriter) WriteHeader(status int) {
+	if loc := w.Header().Get("Location"); status/100 == 3 && loc != "" {
+		if u, err := url.Parse(loc); err == nil {
+			// Appended, so the provider's own URL stays as it built it.
+			if u.RawQuery != "" {
+				u.RawQuery += "&"
+			}
+			u.RawQuery += "return_url=" + url.QueryEscape(w.back)
+			w.Header().Set("Location", u.String())
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
 }

@@ -22,7 +22,10 @@
 // APPSTLE_CUSTOMER_ID, ALTPAY_CLIENT_ID and ALTPAY_CLIENT_SECRET with
 // ALTPAY_CUSTOMER_ID and ALTPAY_INVOICE_ID) it uses the real provider, and
 // the *_BASE_URL variables (what `checkoutkit fakes` prints) point it at
-// another host.
+// another host. On `checkoutkit fakes -webhook-url
+// 'http://127.0.0.1:8080/webhooks/{provider}' -webhook-secret S` the
+// fakes' webhooks reach its receivers, checked with the
+// CROVVER_WEBHOOK_SECRET and ALTPAY_WEBHOOK_SECRET the fakes export.
 package main
 
 import (

@@ -92,6 +92,9 @@ func TestFlowsWithoutABrowser(t *testing.T) {
 	resp, body = get("/subscription")
 	assert.True(t, strings.HasPrefix(resp.Request.URL.String(), app.Appstle.URL()+"/tools/recurring/customer_portal?token="))
 	assert.Contains(t, body, "12345")
+	assert.True(t, strings.HasSuffix(resp.Request.URL.String(), "&return_url="+url.QueryEscape(app.origin+"/dashboard")), resp.Request.URL.String())
+	assert.Contains(t, body, `<a id="return" href="`+app.origin+`/dashboard">`, "the fake's portal links back")
+	assert.Contains(t, body, "#1001", "and lists the demo contract")
 
 	resp, body = get("/pay")
 	assert.Contains(t, body, `data-api="`+app.Altpay.URL()+`"`)
@@ -235,4 +238,16 @@ func TestOnlySignedWebhooksChangeThePlan(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	assert.False(t, app.accounts.isPaid("inv_1001"))
+}
+
+// The footer says where each provider runs: in process, a fake on
+// loopback (checkoutkit fakes), or the provider itself.
+func TestFooterSaysWhichProvidersAreFakes(t *testing.T) {
+	a := &App{crovverBase: "http://127.0.0.1:7401", shop: "https://mystore.myshopify.com", payAPI: "http://localhost:7403/"}
+	assert.Equal(t, "Crovver (fake at http://127.0.0.1:7401), Appstle, Alternative Payments (fake at http://localhost:7403)", a.providers())
+	a = &App{crovverBase: "", shop: "http://[::1]:7402", payAPI: "https://api.alternativepayments.io"}
+	assert.Equal(t, "Crovver, Appstle (fake at http://[::1]:7402), Alternative Payments", a.providers())
+	for _, raw := range []string{"", "http://127.0.0.1.example.com", "https://10.0.0.1", "not a url"} {
+		assert.False(t, isLoopback(raw), raw)
+	}
 }
