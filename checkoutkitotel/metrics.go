@@ -62,7 +62,7 @@ func InstrumentMetrics(c *tokencache.Cache, opts ...Option) error {
 		ob.ObserveInt64(requests, int64(s.Hits), fresh)
 		ob.ObserveInt64(requests, int64(s.StaleHits), stale)
 		ob.ObserveInt64(requests, int64(s.Misses), miss)
-		ob.ObserveInt64(fetches, int64(s.Fetches-s.Failures-s.StoreHits), mintOK)
+		ob.ObserveInt64(fetches, int64(s.Mints), mintOK)
 		ob.ObserveInt64(fetches, int64(s.StoreHits), storeOK)
 		ob.ObserveInt64(fetches, int64(s.Failures), mintErr)
 		ob.ObserveInt64(entries, int64(s.Entries), plain)

@@ -80,9 +80,10 @@ var errNilCache = errors.New("checkoutkitotel: nil *tokencache.Cache")
 // ErrorType is the error.type a failed fetch or Store operation is
 // reported with: "unauthorized", "rate_limited", "timeout",
 // "context_canceled", "unexpected_response", "not_found",
-// "invalid_request", "response_too_large", "invalid_token", "backoff",
-// "closed", "server_error" (a 5xx) or "_OTHER". It never includes the
-// error's message.
+// "invalid_request", "response_too_large", "environment" (a token's mode
+// does not allow the action, see checkoutkit.ErrEnvironment),
+// "invalid_token", "closed", "server_error" (a 5xx) or "_OTHER". It never
+// includes the error's message.
 func ErrorType(err error) string {
 	var api *checkoutkit.APIError
 	switch {
@@ -94,10 +95,10 @@ func ErrorType(err error) string {
 		return "context_canceled"
 	case errors.Is(err, tokencache.ErrClosed):
 		return "closed"
-	case errors.Is(err, tokencache.ErrBackoff):
-		return "backoff"
 	case errors.Is(err, tokencache.ErrInvalidToken):
 		return "invalid_token"
+	case errors.Is(err, checkoutkit.ErrEnvironment):
+		return "environment"
 	case errors.Is(err, checkoutkit.ErrUnauthorized):
 		return "unauthorized"
 	case errors.Is(err, checkoutkit.ErrRateLimited):

@@ -313,8 +313,12 @@ func TestWaitersLinkToTheFetch(t *testing.T) {
 	h := newHarness(t)
 	gate := make(chan struct{})
 	var calls sync.WaitGroup
-	fetch := func(context.Context) (tokencache.Token, error) {
-		<-gate
+	fetch := func(ctx context.Context) (tokencache.Token, error) {
+		select {
+		case <-gate:
+		case <-ctx.Done(): // a failed assertion below must not hang Close
+			return tokencache.Token{}, ctx.Err()
+		}
 		return tokencache.Token{Value: "v", ExpiresAt: time.Now().Add(time.Hour)}, nil
 	}
 	tracer := h.tp.Tracer("app")
@@ -330,7 +334,7 @@ func TestWaitersLinkToTheFetch(t *testing.T) {
 			assert.NoError(t, err)
 		})
 		if i == 0 {
-			require.Eventually(t, func() bool { return h.cache.Stats().Fetches == 1 }, 5*time.Second, time.Millisecond)
+			require.Eventually(t, func() bool { return h.cache.Stats().Misses == 1 }, 5*time.Second, time.Millisecond)
 		}
 	}
 	require.Eventually(t, func() bool { return h.cache.Stats().Misses == 4 }, 5*time.Second, time.Millisecond)
@@ -375,9 +379,31 @@ func TestErrorType(t *testing.T) {
 		"unexpected_response": checkoutkit.ErrUnexpectedResponse,
 		"closed":              tokencache.ErrClosed,
 		"invalid_token":       tokencache.ErrInvalidToken,
+		"environment":         checkoutkit.ErrEnvironment,
 		"_OTHER":              assert.AnError,
 	} {
 		assert.Equal(t, want, checkoutkitotel.ErrorType(err))
 	}
 	assert.Empty(t, checkoutkitotel.ErrorType(nil))
+}
+
+// A hit allocates nothing and calls no observer with metrics and tracing
+// on, for Get and for a Source.
+func TestInstrumentedHitAllocatesNothing(t *testing.T) {
+	h := newHarness(t)
+	fetch := func(context.Context) (tokencache.Token, error) {
+		return tokencache.Token{Value: "v", ExpiresAt: time.Now().Add(time.Hour)}, nil
+	}
+	ctx := context.Background()
+	_, err := h.cache.Get(ctx, "k", fetch)
+	require.NoError(t, err)
+	src := h.cache.Source("k", fetch)
+	_, err = src.Token(ctx)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(1000, func() {
+		_, _ = h.cache.Get(ctx, "k", fetch)
+		_, _ = src.Token(ctx)
+	})
+	assert.Zero(t, allocs)
+	assert.Len(t, h.spans.Ended(), 1, "one fetch span, none for the hits")
 }

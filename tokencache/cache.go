@@ -186,7 +186,7 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher) (To
 			case it.usable(now) && (!f.Fresh || backingOff):
 				e.used.Store(c.cfg.clock.tick())
 				if !backingOff {
-					c.refresh(ctx, key, f)
+					c.refresh(ctx, e, key, f)
 				}
 				c.stat.staleHits.Add(1)
 				return it.tok, nil
@@ -232,11 +232,26 @@ func (c *Cache) await(ctx context.Context, key string, f Fetcher) (Token, error)
 	}
 }
 
-// refresh starts key's flight in the background, unless it is under way
-// already: the stale token keeps being served meanwhile.
-func (c *Cache) refresh(ctx context.Context, key string, f Fetcher) {
+// refresh starts one background refresh of e's stale token, unless one is
+// under way: the stale token keeps being served meanwhile, and a stale
+// read costs one load of the flag, not a call into singleflight.
+func (c *Cache) refresh(ctx context.Context, e *entry, key string, f Fetcher) {
+	if e.refreshing.Load() || !e.refreshing.CompareAndSwap(false, true) {
+		return
+	}
+	if !c.enter() {
+		e.refreshing.Store(false)
+		return
+	}
 	parent := context.WithoutCancel(ctx)
-	c.flights.DoChan(key, func() (any, error) { return c.fly(parent, nil, key, f, true) })
+	ch := c.flights.DoChan(key, func() (any, error) { return c.fly(parent, nil, key, f, true) })
+	// The flag is cleared once the flight this refresh joined has ended (a
+	// refresh that joins a flight just ending must not leave it set).
+	go func() {
+		defer c.wg.Done()
+		<-ch
+		e.refreshing.Store(false)
+	}()
 }
 
 func backoffError(f *fail, now int64) error {
@@ -270,7 +285,9 @@ func (c *Cache) Invalidate(key string, rejected Token) {
 		e.cur.Store(nil)
 		e.fallback, e.dropped = it, true
 	}
-	e.rejected = rejected.Value
+	if held || it == nil { // a late 401 for an older token changes nothing
+		e.rejected = rejected.Value
+	}
 	e.mu.Unlock()
 	if held {
 		c.event(e, EventInvalidate, "", 0, nil)

@@ -647,15 +647,17 @@ func TestGetFreshWaitsInsteadOfServingStale(t *testing.T) {
 		assert.Equal(t, "tok-2", tok.Value, "waited for the refresh")
 		assert.Equal(t, clk.Now().Add(10*time.Minute), tok.ExpiresAt)
 
-		// With the provider failing, a still-usable stale token beats an error.
+		// With the provider failing, a still-usable stale token beats an
+		// error: for the caller whose refresh failed, and while backing off.
 		clk.Add(6 * time.Minute)
 		m.err = errUpstream
-		_, err = c.GetFresh(bg, "k", m.fetch)
-		require.ErrorIs(t, err, errUpstream)
-		tok, err = c.GetFresh(bg, "k", m.fetch)
-		require.NoError(t, err)
-		assert.Equal(t, "tok-2", tok.Value)
-		assert.EqualValues(t, 3, m.calls.Load())
+		for range 3 {
+			tok, err = c.GetFresh(bg, "k", m.fetch)
+			require.NoError(t, err)
+			assert.Equal(t, "tok-2", tok.Value)
+		}
+		assert.EqualValues(t, 3, m.calls.Load(), "one failed refresh, then the backoff")
+		assert.EqualValues(t, 1, c.Stats().Failures)
 	})
 }
 
@@ -807,12 +809,12 @@ func TestRefreshJitterIsDeterministicAndBounded(t *testing.T) {
 			r := big.refreshAt(short, clk.Now())
 			assert.False(t, r.Before(clk.Now().Add(time.Minute)), "m = 2 min, jitter ≤ 1 min")
 			assert.False(t, r.After(clk.Now().Add(2*time.Minute)))
-			it := newItem(short, r)
+			it := newItem(short, r, 0)
 			assert.Less(t, it.staleAt, it.expireAt)
 			assert.Equal(t, short.ExpiresAt.Add(-safetyMargin).UnixNano(), it.expireAt)
 		}
 		tiny := Token{Value: "v", ExpiresAt: clk.Now().Add(4 * time.Second)}
-		it := newItem(tiny, clk.Now().Add(2*time.Second))
+		it := newItem(tiny, clk.Now().Add(2*time.Second), 0)
 		assert.Equal(t, tiny.ExpiresAt.Add(-time.Second).UnixNano(), it.expireAt, "safety margin: half the 2 s window")
 		neg := New(WithRefreshJitter(-1))
 		defer neg.Close()
@@ -839,7 +841,7 @@ func TestNanosSaturates(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalidToken)
 		// One at the ceiling is cached, its times saturated.
 		ok := Token{Value: "v", ExpiresAt: clk.Now().Add(MaxLifetime)}
-		it := newItem(ok, ok.ExpiresAt.Add(-time.Hour))
+		it := newItem(ok, ok.ExpiresAt.Add(-time.Hour), 0)
 		assert.Less(t, it.staleAt, it.expireAt)
 	})
 }

@@ -16,11 +16,23 @@ type item struct {
 	expireAt int64
 }
 
-func newItem(tok Token, refreshAt time.Time) *item {
+// newItem holds tok, fresh until refreshAt. off (>= 0) is how far the
+// cache's monotonic reading runs ahead of its clock (after the wall clock
+// stepped back): the item's times move by as much, so that a token minted
+// now is not judged expired by the reading.
+func newItem(tok Token, refreshAt time.Time, off int64) *item {
 	// The safety margin is at most half of the stale window, so that even a
 	// very short-lived token spends some time being served.
 	s := min(safetyMargin, tok.ExpiresAt.Sub(refreshAt)/2)
-	return &item{tok: tok, staleAt: nanos(refreshAt), expireAt: nanos(tok.ExpiresAt.Add(-s))}
+	return &item{tok: tok, staleAt: sat(nanos(refreshAt), off), expireAt: sat(nanos(tok.ExpiresAt.Add(-s)), off)}
+}
+
+// sat is a+b (b >= 0), saturating at the largest int64.
+func sat(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // fresh reports whether the item is fresh at now.
@@ -48,8 +60,9 @@ type entry struct {
 	cur      atomic.Pointer[item]
 	used     atomic.Int64 // last use, by the hit path's clock, for LRU eviction
 
-	flying atomic.Int32         // flights pinning this entry; eviction spares it (changed under Cache.mu)
-	fail   atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
+	flying     atomic.Int32         // flights pinning this entry; eviction spares it (incremented under Cache.mu)
+	refreshing atomic.Bool          // a background refresh has been started and not yet ended
+	fail       atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
 
 	mu       sync.Mutex
 	rejected string // value of the last invalidated token; never reloaded from a Store

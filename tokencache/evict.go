@@ -35,6 +35,19 @@ func (c *Cache) pin(key, provider string) *entry {
 	return e
 }
 
+// spent reports whether e holds nothing worth keeping at now: no usable
+// token, no last resort, no backoff still running (which evicting would
+// forget, letting the next Get mint at once).
+func (e *entry) spent(now int64) bool {
+	if it := e.cur.Load(); it != nil && it.usable(now) {
+		return false
+	}
+	if fl := e.fail.Load(); fl != nil && now < nanos(fl.until) {
+		return false
+	}
+	return e.lastResort(now) == nil
+}
+
 // evictLocked drops one entry that no flight pins, chosen among
 // evictSamples random ones (all of them in a small cache), and returns it.
 // If every entry it sees is pinned, it looks at all of them; if all are
@@ -49,7 +62,7 @@ func (c *Cache) evictLocked() *entry {
 		if expired || e.flying.Load() > 0 {
 			return
 		}
-		if it := e.cur.Load(); it == nil || now >= it.expireAt {
+		if e.spent(now) {
 			victim, expired = e, true
 		} else if victim == nil || e.used.Load() < victim.used.Load() {
 			victim = e

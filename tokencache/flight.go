@@ -29,7 +29,7 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 		return flown{tok: it.tok}, nil
 	}
 	if fl := e.fail.Load(); fl != nil && now < nanos(fl.until) {
-		return flown{}, backoffError(fl, now)
+		return c.fallback(e, it, flown{}, backoffError(fl, now))
 	}
 
 	e.mu.Lock()
@@ -44,36 +44,35 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 	}
 	e.mu.Unlock()
 	info := FetchInfo{Provider: e.provider, KeyHash: keyHash(key), Reason: reason}
-	obsCtx := parent
-	c.observe(func(o Observer) { obsCtx = o.FetchStart(obsCtx, info) })
-	ctx, cancel := context.WithTimeout(obsCtx, c.cfg.fetchTimeout)
+	obs, obsCtxs := c.fetchStart(parent, info)
+	out := flown{leader: leader}
+	if len(obs) > 0 {
+		out.obsCtx = obsCtxs[len(obs)-1]
+	}
+	ctx, cancel := context.WithTimeout(out.ctxOr(parent), c.cfg.fetchTimeout)
 	defer cancel()
 	defer context.AfterFunc(c.base, cancel)()
 
-	c.stat.fetches.Add(1)
 	start := time.Now()
 	ent, source, err := c.obtain(ctx, e, f)
 	res := FetchResult{Source: source, Duration: time.Since(start), Err: err}
 	if err != nil && c.base.Err() != nil {
 		err, res.Err = ErrClosed, ErrClosed
 	}
-	out := flown{leader: leader}
-	if c.observed() {
-		out.obsCtx = obsCtx
-	}
 	if err == nil {
+		c.stat.count(source)
 		res.Lifetime = ent.Token.ExpiresAt.Sub(c.Now())
 		c.cfg.clock.start(c)
-		e.install(newItem(ent.Token, ent.RefreshAt))
+		e.install(newItem(ent.Token, ent.RefreshAt, c.now()-nanos(c.Now())))
 		e.fail.Store(nil)
-		c.observe(func(o Observer) { o.FetchEnd(obsCtx, info, res) })
+		c.fetchEnd(obs, obsCtxs, info, res)
 		c.log(slog.LevelDebug, "token fetched", e.provider, key, slog.String("source", source),
 			slog.Time("refresh_at", ent.RefreshAt), slog.Time("expires_at", ent.Token.ExpiresAt))
 		out.tok = ent.Token
 		return out, nil
 	}
 	c.stat.failures.Add(1)
-	c.observe(func(o Observer) { o.FetchEnd(obsCtx, info, res) })
+	c.fetchEnd(obs, obsCtxs, info, res)
 	if errors.Is(err, ErrClosed) {
 		return out, err
 	}
@@ -90,11 +89,31 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 	} else {
 		c.log(slog.LevelDebug, "token fetch failed; no backoff", e.provider, key, slog.String("error", err.Error()))
 	}
-	if it := e.lastResort(c.now()); it != nil {
+	return c.fallback(e, it, out, err)
+}
+
+// fallback is what a flight that has no new token hands its callers: the
+// key's token while it is still usable (a stale one, even to GetFresh's
+// callers: better than an error), else the token Invalidate dropped while
+// it is usable, else err.
+func (c *Cache) fallback(e *entry, it *item, out flown, err error) (any, error) {
+	now := c.now()
+	if it != nil && it.usable(now) {
+		out.tok = it.tok
+		return out, nil
+	}
+	if it := e.lastResort(now); it != nil {
 		out.tok = it.tok
 		return out, nil
 	}
 	return out, err
+}
+
+func (f flown) ctxOr(parent context.Context) context.Context {
+	if f.obsCtx != nil {
+		return f.obsCtx
+	}
+	return parent
 }
 
 // obtain gets a token for e: from the Store when another process has
@@ -140,9 +159,10 @@ func (c *Cache) obtain(ctx context.Context, e *entry, f Fetcher) (Entry, string,
 }
 
 // storeOp runs one Store operation, logs its failure and tells observers.
+// A Store that panics fails the operation, never the Get.
 func (c *Cache) storeOp(e *entry, op string, do func() error) error {
 	start := time.Now()
-	err := do()
+	err := safely("store "+op, do)
 	if err != nil {
 		c.log(slog.LevelDebug, "store "+op+" failed", e.provider, e.key, slog.String("error", err.Error()))
 	}
@@ -150,14 +170,21 @@ func (c *Cache) storeOp(e *entry, op string, do func() error) error {
 	return err
 }
 
-// mint calls fetch and validates what it returns.
-func (c *Cache) mint(ctx context.Context, fetch FetchFunc) (ent Entry, err error) {
+// safely runs f, turning a panic into an error that names what panicked.
+func safely(what string, f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("tokencache: fetch panicked: %v", r)
+			err = fmt.Errorf("tokencache: %s panicked: %v", what, r)
 		}
 	}()
-	tok, err := fetch(ctx)
+	return f()
+}
+
+// mint calls fetch and validates what it returns. A fetch that panics is a
+// failed fetch.
+func (c *Cache) mint(ctx context.Context, fetch FetchFunc) (Entry, error) {
+	var tok Token
+	err := safely("fetch", func() (err error) { tok, err = fetch(ctx); return err })
 	if err != nil {
 		return Entry{}, err
 	}
@@ -231,7 +258,7 @@ func (c *Cache) loadShared(ctx context.Context, e *entry, f Fetcher) (Entry, boo
 	}
 	verr := valid(ent.Token, now)
 	if verr == nil && f.Check != nil {
-		verr = f.Check(ent.Token)
+		verr = safely("check", func() error { return f.Check(ent.Token) })
 	}
 	if verr != nil {
 		c.log(slog.LevelWarn, "store entry refused", e.provider, e.key, slog.String("error", verr.Error()))
@@ -243,7 +270,6 @@ func (c *Cache) loadShared(ctx context.Context, e *entry, f Fetcher) (Entry, boo
 	if rejected {
 		return Entry{}, false, nil
 	}
-	c.stat.storeHits.Add(1)
 	return ent, true, nil
 }
 
@@ -291,8 +317,8 @@ func skipsBackoff(err error) bool {
 // backoff is how long a key waits after its n-th consecutive failure.
 func (c *Cache) backoff(n int, err error) time.Duration {
 	d := c.cfg.maxBackoff
-	if n < 32 {
-		d = min(c.cfg.minBackoff<<(n-1), c.cfg.maxBackoff)
+	if n < 32 && c.cfg.minBackoff <= c.cfg.maxBackoff>>(n-1) { // no overflow: min<<(n-1) <= max
+		d = c.cfg.minBackoff << (n - 1)
 	}
 	d = d/2 + time.Duration(c.random(func() float64 { return float64(c.rnd.Int64N(int64(d/2) + 1)) }))
 	var h RetryHinter

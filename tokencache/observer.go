@@ -113,31 +113,57 @@ func (c *Cache) AddObserver(o Observer) {
 	}
 }
 
+func (c *Cache) observers() []Observer {
+	c.obsMu.RLock()
+	defer c.obsMu.RUnlock()
+	return c.obs
+}
+
 // observe calls f on each observer, recovering a panic.
 func (c *Cache) observe(f func(Observer)) {
-	c.obsMu.RLock()
-	obs := c.obs
-	c.obsMu.RUnlock()
-	for _, o := range obs {
-		func() {
-			defer func() {
-				if r := recover(); r != nil && !c.obsPanicked.Swap(true) {
-					c.log(slog.LevelError, "observer panicked", "", "", slog.String("panic", fmt.Sprint(r)))
-				}
-			}()
-			f(o)
-		}()
+	for _, o := range c.observers() {
+		c.safe(func() { f(o) })
 	}
 }
 
-func (c *Cache) observed() bool {
-	c.obsMu.RLock()
-	defer c.obsMu.RUnlock()
-	return len(c.obs) > 0
+// safe runs f, recovering a panic, which is logged once per cache.
+func (c *Cache) safe(f func()) {
+	defer func() {
+		if r := recover(); r != nil && !c.obsPanicked.Swap(true) {
+			c.log(slog.LevelError, "observer panicked", "", "", slog.String("panic", fmt.Sprint(r)))
+		}
+	}()
+	f()
+}
+
+// fetchStart tells the observers a fetch begins, each given the context the
+// one before returned (nil counts as unchanged). It returns the observers
+// it told, and the context each returned, for fetchEnd: an observer added
+// meanwhile is not told of the end, and each sees its own context.
+func (c *Cache) fetchStart(parent context.Context, info FetchInfo) ([]Observer, []context.Context) {
+	obs := c.observers()
+	ctxs := make([]context.Context, len(obs))
+	ctx := parent
+	for i, o := range obs {
+		c.safe(func() {
+			if next := o.FetchStart(ctx, info); next != nil {
+				ctx = next
+			}
+		})
+		ctxs[i] = ctx
+	}
+	return obs, ctxs
+}
+
+// fetchEnd tells the observers fetchStart told that the fetch ended.
+func (c *Cache) fetchEnd(obs []Observer, ctxs []context.Context, info FetchInfo, res FetchResult) {
+	for i, o := range obs {
+		c.safe(func() { o.FetchEnd(ctxs[i], info, res) })
+	}
 }
 
 func (c *Cache) event(e *entry, kind, op string, d time.Duration, err error) {
-	if !c.observed() {
+	if len(c.observers()) == 0 {
 		return
 	}
 	ev := Event{Kind: kind, Provider: e.provider, KeyHash: keyHash(e.key), Op: op, Duration: d, Err: err}

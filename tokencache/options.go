@@ -131,7 +131,13 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 
 // WithObserver attaches o (see [Observer]); the option may be given more
 // than once. nil is ignored.
-func WithObserver(o Observer) Option { return func(c *config) { c.observers = append(c.observers, o) } }
+func WithObserver(o Observer) Option {
+	return func(c *config) {
+		if o != nil {
+			c.observers = append(c.observers, o)
+		}
+	}
+}
 
 // WithRefreshJitter spreads refresh times: each fetched token turns stale
 // up to frac × m earlier than the early-expiry margin m says (uniformly at

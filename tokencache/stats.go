@@ -7,7 +7,8 @@ type Stats struct {
 	Hits      uint64 // fresh tokens served by Get, GetFresh and Source.Token
 	StaleHits uint64 // stale tokens served while a refresh ran
 	Misses    uint64 // calls that had to wait for a fetch, or got a backoff error
-	Fetches   uint64 // fetches started (including those served by the Store)
+	Fetches   uint64 // fetches done: Mints + StoreHits + Failures
+	Mints     uint64 // fetches answered by the FetchFunc
 	Failures  uint64 // fetches that failed
 	StoreHits uint64 // fetches answered by the Store without minting
 	Evictions uint64 // entries dropped to respect the maximum
@@ -21,19 +22,31 @@ func (c *Cache) Stats() Stats {
 	c.mu.Lock()
 	n := len(c.all)
 	c.mu.Unlock()
+	mints, stores, fails := c.stat.mints.Load(), c.stat.storeHits.Load(), c.stat.failures.Load()
 	return Stats{
 		Hits:      c.hits.Load(),
 		StaleHits: c.stat.staleHits.Load(),
 		Misses:    c.stat.misses.Load(),
-		Fetches:   c.stat.fetches.Load(),
-		Failures:  c.stat.failures.Load(),
-		StoreHits: c.stat.storeHits.Load(),
+		Fetches:   mints + stores + fails,
+		Mints:     mints,
+		Failures:  fails,
+		StoreHits: stores,
 		Evictions: c.stat.evictions.Load(),
 		Entries:   n,
 	}
 }
 
-// counters are the slow path's: one atomic each is enough there.
+// counters are the slow path's: one atomic each is enough there. Each
+// only grows, so a counter read from Stats never goes back.
 type counters struct {
-	staleHits, misses, fetches, failures, storeHits, evictions atomic.Uint64
+	staleHits, misses, mints, failures, storeHits, evictions atomic.Uint64
+}
+
+// count records a successful fetch from source.
+func (s *counters) count(source string) {
+	if source == SourceStore {
+		s.storeHits.Add(1)
+		return
+	}
+	s.mints.Add(1)
 }

@@ -251,3 +251,26 @@ func TestFooterSaysWhichProvidersAreFakes(t *testing.T) {
 		assert.False(t, isLoopback(raw), raw)
 	}
 }
+
+// Crovver signs no timestamp and may redeliver: an older event arriving
+// after a newer one (activated after canceled) changes nothing.
+func TestOlderWebhookDoesNotUndoANewerOne(t *testing.T) {
+	app := startApp(t)
+	post := func(typ, status string, at time.Time) {
+		data := map[string]any{"id": "sub_1", "status": status, "plan_id": "plan_pro", "external_tenant_id": demoUser.Tenant}
+		h, body, err := crovvertest.SignWebhook(app.crovverSecret, typ, data, at)
+		require.NoError(t, err)
+		req, _ := http.NewRequest(http.MethodPost, app.origin+"/webhooks/crovver", bytes.NewReader(body))
+		req.Header = h
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
+	activated := time.Now().Add(-time.Hour)
+	post("subscription.activated", "active", activated)
+	post("subscription.canceled", "canceled", activated.Add(time.Minute))
+	post("subscription.activated", "active", activated) // redelivered late
+	_, ok := app.accounts.plan(demoUser.Tenant)
+	assert.False(t, ok, "the late activation re-granted the plan")
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/checkoutkit/checkoutkit/altpay"
 	"github.com/checkoutkit/checkoutkit/crovver"
@@ -16,12 +17,26 @@ import (
 // a checkout proves nothing, so it changes nothing here.
 type accounts struct {
 	mu    sync.Mutex
-	plans map[string]string // tenant -> plan id
-	paid  map[string]bool   // invoice id -> paid
+	plans map[string]string    // tenant -> plan id
+	seen  map[string]time.Time // tenant -> the newest event applied to it
+	paid  map[string]bool      // invoice id -> paid
 }
 
 func newAccounts() *accounts {
-	return &accounts{plans: map[string]string{}, paid: map[string]bool{}}
+	return &accounts{plans: map[string]string{}, seen: map[string]time.Time{}, paid: map[string]bool{}}
+}
+
+// applies reports whether an event about tenant created at t is newer than
+// every one applied so far, and records it: a redelivered or replayed older
+// event (Crovver signs no timestamp) must not undo a newer one.
+func (a *accounts) applies(tenant string, t time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if last, ok := a.seen[tenant]; ok && !t.After(last) {
+		return false
+	}
+	a.seen[tenant] = t
+	return true
 }
 
 func (a *accounts) plan(tenant string) (string, bool) {
@@ -73,6 +88,10 @@ func (a *App) onCrovver(_ context.Context, e crovver.Event) error {
 	sub, err := e.Subscription()
 	if err != nil {
 		return err
+	}
+	if !a.accounts.applies(sub.ExternalTenantID, e.CreatedAt) {
+		a.logger.Info("crovver webhook older than one already applied: ignored", "type", e.Type)
+		return nil
 	}
 	switch {
 	case e.Type == crovver.EventSubscriptionCanceled || sub.Status == crovver.StatusCanceled || sub.Status == crovver.StatusExpired:

@@ -1,5 +1,0 @@
-//go:build !race
-
-package tokencache
-
-const raceEnabled = false
