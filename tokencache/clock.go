@@ -6,8 +6,9 @@ import (
 )
 
 // clock is where a cache reads the time: Now on the slow path, and tick,
-// a cheap reading in Unix nanoseconds that is never ahead of Now, on the
-// hit path. Every state rule is written once against these two readings;
+// a cheap reading in Unix nanoseconds on the hit path, which lags Now by
+// at most a tick and never goes back (so it runs ahead of Now after the
+// wall clock steps back; tokens installed then are shifted to match). Every state rule is written once against these two readings;
 // the two clocks below differ only in how tick is kept.
 type clock interface {
 	Now() time.Time

@@ -10,8 +10,9 @@ var (
 	ErrClosed = errors.New("tokencache: cache closed")
 
 	// ErrInvalidToken wraps the reason a fetched token was refused: an empty
-	// Value, or an ExpiresAt that is not after the cache's now. Such a token
-	// is never cached and counts as a failed fetch.
+	// Value, an ExpiresAt that is not after the cache's now or beyond
+	// [MaxLifetime], or a Value and Extra larger than [MaxTokenSize]. Such a
+	// token is never cached and counts as a failed fetch.
 	ErrInvalidToken = errors.New("tokencache: invalid token")
 
 	// ErrBackoff is returned, wrapped together with the last fetch error, when

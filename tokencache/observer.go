@@ -60,7 +60,7 @@ func (NopObserver) Event(Event) {}
 // (where its token came from), [Event.Kind] and [Event.Op].
 const (
 	ReasonMissing     = "missing"     // the key had no token
-	ReasonStale       = "stale"       // a background refresh ahead of expiry
+	ReasonStale       = "stale"       // a refresh ahead of expiry (in the background, or for GetFresh's callers)
 	ReasonExpired     = "expired"     // the token is past its safety margin
 	ReasonInvalidated = "invalidated" // the token was dropped by Invalidate (a 401)
 
@@ -80,7 +80,7 @@ const (
 
 // FetchInfo describes one fetch.
 type FetchInfo struct {
-	Provider string // as the [Fetcher] named it; "" for a plain FetchFunc
+	Provider string // as the first [Fetcher] for the key named it; "" for a plain FetchFunc
 	KeyHash  string // a short hash of the key, never the key
 	Reason   string // ReasonMissing, ReasonStale, ReasonExpired or ReasonInvalidated
 }

@@ -7,8 +7,8 @@ import (
 
 // Source is a handle on one key of a [Cache] with its fetch bound, for a
 // token that a program asks for on every request (an OAuth access token,
-// say). Its hit path reads neither the cache's map nor the clock: one
-// pointer load and one state load. A Source is safe for concurrent use and
+// say). Its hit path reads no map: the entry's token and the hit-path
+// clock reading (a single load on the real clock). A Source is safe for concurrent use and
 // stays valid as long as its Cache.
 type Source struct {
 	c   *Cache

@@ -6,7 +6,7 @@ import "sync/atomic"
 type Stats struct {
 	Hits      uint64 // fresh tokens served by Get, GetFresh and Source.Token
 	StaleHits uint64 // stale tokens served while a refresh ran
-	Misses    uint64 // calls that had to wait for a fetch, or got a backoff error
+	Misses    uint64 // calls that had to wait for a fetch, got a backoff error, or got the last-resort token
 	Fetches   uint64 // fetches done: Mints + StoreHits + Failures
 	Mints     uint64 // fetches answered by the FetchFunc
 	Failures  uint64 // fetches that failed

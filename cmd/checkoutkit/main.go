@@ -10,7 +10,7 @@
 //
 // Subcommands:
 //
-//	checkoutkit fakes [-host 127.0.0.1] [-port 7400] [-only PROVIDER] [-env-file FILE] [-detach] [-allow-origin ORIGIN]
+//	checkoutkit fakes [-host 127.0.0.1] [-port 7400] [-only PROVIDER] [-env-file FILE] [-detach] [-allow-origin ORIGIN] [-webhook-url URL -webhook-secret S]
 //	    Serve the four fakes (cartevo, crovver, appstle, altpay) on
 //	    consecutive ports and print export lines: credentials the fakes
 //	    accept, CARTEVO_BASE_URL, CROVVER_BASE_URL, APPSTLE_BASE_URL,

@@ -40,7 +40,7 @@ func usagef(format string, args ...any) error { return &usageError{msg: fmt.Spri
 const usage = `checkoutkit: run the provider fakes, mint and inspect tokens
 
 Usage:
-  checkoutkit fakes [-host 127.0.0.1] [-port 7400] [-only PROVIDER] [-env-file FILE] [-detach] [-webhook-url URL -webhook-secret S]
+  checkoutkit fakes [-host 127.0.0.1] [-port 7400] [-only PROVIDER] [-env-file FILE] [-detach] [-allow-origin ORIGIN] [-webhook-url URL -webhook-secret S]
   checkoutkit token cartevo|altpay|crovver|appstle [flags]
   checkoutkit decode TOKEN|-
   checkoutkit webhook send -provider P -url URL -secret S [-event TYPE] [-data FILE]
