@@ -14,6 +14,8 @@ import (
 
 	"github.com/puzpuzpuz/xsync/v4"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/checkoutkit/checkoutkit/tokencache/internal/striped"
 )
 
 // Cache holds tokens by key. The zero value is not usable; create one with
@@ -42,8 +44,8 @@ type Cache struct {
 	obs         []Observer   // read only off the hit path
 	obsPanicked atomic.Bool
 
-	hits atomic.Uint64 // fresh hits
-	stat counters      // every other counter
+	hits *striped.Counter // fresh hits
+	stat counters         // every other counter
 }
 
 // Fetcher says how a key's token is minted and for which provider: what
@@ -72,7 +74,7 @@ type Fetcher struct {
 // New returns a Cache configured by opts. Call [Cache.Close] when done with
 // it to stop its background work.
 func New(opts ...Option) *Cache {
-	c := &Cache{cfg: defaults(), entries: xsync.NewMap[string, *entry]()}
+	c := &Cache{cfg: defaults(), entries: xsync.NewMap[string, *entry](), hits: striped.New()}
 	for _, o := range opts {
 		if o != nil {
 			o(&c.cfg)
@@ -129,7 +131,7 @@ func (c *Cache) GetFresh(ctx context.Context, key string, fetch FetchFunc) (Toke
 func (c *Cache) GetWith(ctx context.Context, key string, f Fetcher) (Token, error) {
 	if e, ok := c.entries.Load(key); ok {
 		if it := c.hit(e); it != nil {
-			c.hits.Add(1)
+			c.hits.Inc()
 			return it.tok, nil
 		}
 	}
@@ -182,7 +184,7 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher) (To
 			switch {
 			case it.fresh(now):
 				e.used.Store(c.cfg.clock.tick())
-				c.hits.Add(1)
+				c.hits.Inc()
 				return it.tok, nil
 			case it.usable(now) && (!f.Fresh || backingOff):
 				e.used.Store(c.cfg.clock.tick())

@@ -33,7 +33,7 @@ func (c *Cache) SourceWith(key string, f Fetcher) *Source {
 func (s *Source) Token(ctx context.Context) (Token, error) {
 	if e := s.e.Load(); e != nil {
 		if it := s.c.hit(e); it != nil {
-			s.c.hits.Add(1)
+			s.c.hits.Inc()
 			return it.tok, nil
 		}
 	}
