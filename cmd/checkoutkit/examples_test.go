@@ -27,7 +27,7 @@ var notRun = map[string]string{
 	"go install github.com/checkoutkit/checkoutkit/cmd/checkoutkit@latest": "no release on a proxy reachable from here; " +
 		"the clone's go install beside it runs, and TestVersionSaysWhereTheBinaryCameFrom covers what each prints",
 	"go run ./examples/storefront":                                        "a server that runs until stopped, on a fixed port; its browser test drives it",
-	"go test -p 1 -run '^$' -bench . -count 6 ./tokencache/... ./cartevo": "about 9 minutes of benchmarks",
+	"go test -p 1 -run '^$' -bench . -count 6 ./tokencache/... ./cartevo ./checkoutkitotel": "about 14 minutes of benchmarks",
 }
 
 // repoRoot is the module's root, two levels up.
