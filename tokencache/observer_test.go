@@ -298,3 +298,25 @@ func TestObserverReturningNilContextIsHarmless(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// The cache's log lines name the provider and a hash of the key, never the
+// key (which may hold an e-mail address) nor a token.
+func TestLogLinesCarryProviderAndKeyHashOnly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs strings.Builder
+		c, clk := newTestCache(t, WithLogger(newTextLogger(&logs)))
+		m := &minter{now: clk.Now, life: time.Hour}
+		key := "appstle:kate@example.com"
+		tok, err := c.GetWith(bg, key, Fetcher{Provider: "appstle", Fetch: m.fetch})
+		require.NoError(t, err)
+		c.Invalidate(key, tok)
+		m.err = errors.New("upstream down")
+		_, _ = c.GetWith(bg, key, Fetcher{Provider: "appstle", Fetch: m.fetch})
+		out := logs.String()
+		assert.Contains(t, out, "provider=appstle")
+		assert.Contains(t, out, "key_hash="+keyHash(key))
+		assert.Contains(t, out, "token fetch failed")
+		assert.NotContains(t, out, "kate")
+		assert.NotContains(t, out, tok.Value)
+	})
+}
