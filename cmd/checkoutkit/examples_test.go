@@ -26,7 +26,7 @@ var notRun = map[string]string{
 	"go test -race ./...": "the suite this test is part of",
 	"go install github.com/checkoutkit/checkoutkit/cmd/checkoutkit@latest": "no release on a proxy reachable from here; " +
 		"the clone's go install beside it runs, and TestVersionSaysWhereTheBinaryCameFrom covers what each prints",
-	"go run ./examples/storefront":                                        "a server that runs until stopped, on a fixed port; its browser test drives it",
+	"go run ./examples/storefront": "a server that runs until stopped, on a fixed port; its browser test drives it",
 	"go test -p 1 -run '^$' -bench . -count 6 ./tokencache/... ./cartevo ./checkoutkitotel": "about 14 minutes of benchmarks",
 }
 
