@@ -27,9 +27,9 @@ func newItem(tok Token, refreshAt time.Time, off int64) *item {
 	return &item{tok: tok, staleAt: sat(nanos(refreshAt), off), expireAt: sat(nanos(tok.ExpiresAt.Add(-s)), off)}
 }
 
-// sat is a+b (b >= 0), saturating at the largest int64.
+// sat is a+b for b >= 0, saturating at the largest int64.
 func sat(a, b int64) int64 {
-	if a > math.MaxInt64-b {
+	if b > 0 && a > math.MaxInt64-b {
 		return math.MaxInt64
 	}
 	return a + b

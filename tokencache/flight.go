@@ -63,7 +63,7 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 		c.stat.count(source)
 		res.Lifetime = ent.Token.ExpiresAt.Sub(c.Now())
 		c.cfg.clock.start(c)
-		e.install(newItem(ent.Token, ent.RefreshAt, c.now()-nanos(c.Now())))
+		e.install(newItem(ent.Token, ent.RefreshAt, c.ahead()))
 		e.fail.Store(nil)
 		c.fetchEnd(obs, obsCtxs, info, res)
 		c.log(slog.LevelDebug, "token fetched", e.provider, key, slog.String("source", source),
@@ -90,6 +90,12 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 		c.log(slog.LevelDebug, "token fetch failed; no backoff", e.provider, key, slog.String("error", err.Error()))
 	}
 	return c.fallback(e, it, out, err)
+}
+
+// ahead is how far the hit path's clock reading runs ahead of the clock
+// (after the wall clock stepped back), never negative.
+func (c *Cache) ahead() int64 {
+	return max(0, c.cfg.clock.tick()-nanos(c.Now()))
 }
 
 // fallback is what a flight that has no new token hands its callers: the

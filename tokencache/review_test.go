@@ -3,6 +3,7 @@ package tokencache
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -195,4 +196,37 @@ func TestStatsCountFetchesWhenTheyEnd(t *testing.T) {
 		assert.EqualValues(t, 1, s.Failures)
 		assert.Zero(t, s.Mints)
 	})
+}
+
+// The offset a new item is shifted by is never negative, and a token
+// installed on a clock that did not step back expires when it should: two
+// readings of the clock a few nanoseconds apart must not make it eternal.
+func TestInstalledTokenStillExpires(t *testing.T) {
+	c := New()
+	defer c.Close()
+	for range 1000 {
+		require.GreaterOrEqual(t, c.ahead(), int64(0))
+	}
+	now := time.Now()
+	it := newItem(Token{Value: "v", ExpiresAt: now.Add(4 * time.Second)}, now.Add(2*time.Second), c.ahead())
+	assert.Less(t, it.expireAt, now.Add(time.Hour).UnixNano())
+	assert.Equal(t, int64(5), sat(2, 3))
+	assert.Equal(t, int64(-7), sat(-7, 0))
+}
+
+// A clock that moves between two readings (every real one) must not turn
+// the shift for a stepped-back clock negative: the installed token keeps
+// its expiry instead of becoming eternal.
+func TestInstalledTokenKeepsItsExpiryOnAMovingClock(t *testing.T) {
+	var ticks atomic.Int64
+	base := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+	clk := func() time.Time { return base.Add(time.Duration(ticks.Add(1))) }
+	c := New(WithClock(clk))
+	defer c.Close()
+	_, err := c.Get(bg, "k", func(context.Context) (Token, error) {
+		return Token{Value: "v", ExpiresAt: clk().Add(time.Hour)}, nil
+	})
+	require.NoError(t, err)
+	e, _ := c.entries.Load("k")
+	assert.Less(t, e.cur.Load().expireAt, base.Add(2*time.Hour).UnixNano(), "the token became eternal")
 }
