@@ -44,12 +44,12 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 	}
 	e.mu.Unlock()
 	info := FetchInfo{Provider: e.provider, KeyHash: keyHash(key), Reason: reason}
-	obs, obsCtxs := c.fetchStart(parent, info)
+	obs, obsCtxs, fctx := c.fetchStart(parent, info)
 	out := flown{leader: leader}
 	if len(obs) > 0 {
-		out.obsCtx = obsCtxs[len(obs)-1]
+		out.obsCtx = fctx
 	}
-	ctx, cancel := context.WithTimeout(out.ctxOr(parent), c.cfg.fetchTimeout)
+	ctx, cancel := context.WithTimeout(fctx, c.cfg.fetchTimeout)
 	defer cancel()
 	defer context.AfterFunc(c.base, cancel)()
 
@@ -113,13 +113,6 @@ func (c *Cache) fallback(e *entry, it *item, out flown, err error) (any, error) 
 		return out, nil
 	}
 	return out, err
-}
-
-func (f flown) ctxOr(parent context.Context) context.Context {
-	if f.obsCtx != nil {
-		return f.obsCtx
-	}
-	return parent
 }
 
 // obtain gets a token for e: from the Store when another process has

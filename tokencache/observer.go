@@ -138,9 +138,10 @@ func (c *Cache) safe(f func()) {
 
 // fetchStart tells the observers a fetch begins, each given the context the
 // one before returned (nil counts as unchanged). It returns the observers
-// it told, and the context each returned, for fetchEnd: an observer added
-// meanwhile is not told of the end, and each sees its own context.
-func (c *Cache) fetchStart(parent context.Context, info FetchInfo) ([]Observer, []context.Context) {
+// it told and the context each returned, for fetchEnd (an observer added
+// meanwhile is not told of the end, and each sees its own context), and
+// the context the fetch runs with: the last one returned, or parent.
+func (c *Cache) fetchStart(parent context.Context, info FetchInfo) ([]Observer, []context.Context, context.Context) {
 	obs := c.observers()
 	ctxs := make([]context.Context, len(obs))
 	ctx := parent
@@ -152,7 +153,7 @@ func (c *Cache) fetchStart(parent context.Context, info FetchInfo) ([]Observer, 
 		})
 		ctxs[i] = ctx
 	}
-	return obs, ctxs
+	return obs, ctxs, ctx
 }
 
 // fetchEnd tells the observers fetchStart told that the fetch ended.
