@@ -254,7 +254,7 @@ func runFlows(t *testing.T, ctx context.Context, exe string, w world) {
 	}
 	origin := app.origin
 
-	// Sign in: a signed session cookie.
+	// Sign in: a server-side session behind a random cookie.
 	step("sign-in", chromedp.Navigate(origin+"/"), chromedp.WaitVisible(css("#sign-in")))
 	step("dashboard", chromedp.Click(css("#sign-in")), chromedp.WaitVisible(css("#plan")))
 	assert.Equal(t, origin+"/dashboard", location())
