@@ -13,7 +13,7 @@ import (
 // Every replica builds its cache the same way; between them they mint one
 // Cartevo token per refresh. (Compiled, not run: it needs a Redis.)
 func ExampleNew() {
-	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR"), ContextTimeoutEnabled: true})
 	store, err := redisstore.New(rdb,
 		redisstore.WithEncryptionKey([]byte(os.Getenv("TOKEN_CACHE_KEY"))), // 16+ bytes of secret
 	)

@@ -2,10 +2,12 @@ package redisstore_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -67,8 +69,18 @@ func stalledListener(t *testing.T) string {
 // (ContextTimeoutEnabled off, ReadTimeout 3 s), a Redis that accepts and
 // never answers costs a cold Get one WithTimeout, not go-redis's timeouts.
 func TestStalledRedisCostsOneTimeout(t *testing.T) {
-	addr := stalledListener(t)
-	rdb := redis.NewClient(&redis.Options{Addr: addr}) // the defaults, as the example has them
+	t.Run("ContextTimeoutEnabled=false", func(t *testing.T) {
+		stalledCostsOneTimeout(t, &redis.Options{Addr: stalledListener(t)}) // go-redis's defaults
+	})
+	// The Store then calls Redis on the caller's goroutine and relies on
+	// go-redis to keep to the deadline.
+	t.Run("ContextTimeoutEnabled=true", func(t *testing.T) {
+		stalledCostsOneTimeout(t, &redis.Options{Addr: stalledListener(t), ContextTimeoutEnabled: true})
+	})
+}
+
+func stalledCostsOneTimeout(t *testing.T, opt *redis.Options) {
+	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { rdb.Close() })
 	store := mustStore(t, rdb, redisstore.WithTimeout(200*time.Millisecond))
 
@@ -264,4 +276,31 @@ func TestStalledClusterCostsOneTimeout(t *testing.T) {
 	_, _, err = store.Load(bg, "k2")
 	assert.ErrorIs(t, err, redisstore.ErrUnavailable)
 	assert.Less(t, time.Since(start), 50*time.Millisecond, "cooling down")
+}
+
+// A caller that gives up is not Redis's fault: its context's error comes
+// back and the Store does not cool down, on either way of calling Redis.
+func TestCallerGivingUpStartsNoCooldown(t *testing.T) {
+	srv := redistest.Start(t)
+	for _, ctxTimeout := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ContextTimeoutEnabled=%v", ctxTimeout), func(t *testing.T) {
+			rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, ContextTimeoutEnabled: ctxTimeout})
+			t.Cleanup(func() { rdb.Close() })
+			store := mustStore(t, rdb)
+			tok := tokencache.Token{Value: "v", ExpiresAt: time.Now().Add(time.Hour)}
+			require.NoError(t, store.Save(bg, "k", tokencache.Entry{Token: tok, RefreshAt: tok.ExpiresAt.Add(-time.Minute)}))
+
+			ctx, cancel := context.WithCancel(bg)
+			cancel()
+			_, ok, err := store.Load(ctx, "k")
+			assert.False(t, ok)
+			assert.ErrorIs(t, err, context.Canceled)
+			assert.NotErrorIs(t, err, redisstore.ErrUnavailable)
+
+			e, ok, err := store.Load(bg, "k")
+			require.NoError(t, err, "no cooldown after the caller's own cancellation")
+			assert.True(t, ok)
+			assert.Equal(t, "v", e.Token.Value)
+		})
+	}
 }

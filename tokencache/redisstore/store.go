@@ -22,7 +22,10 @@
 // [WithTimeout] bounds every operation whatever the options of the go-redis
 // client (a Redis that accepts connections and never answers costs one
 // timeout, even with ContextTimeoutEnabled off, when go-redis itself would
-// wait its own ReadTimeout).
+// wait its own ReadTimeout). With ContextTimeoutEnabled on a standalone or
+// failover client, go-redis keeps to that deadline itself and each
+// operation runs on the caller's goroutine: the cheaper way, and the one
+// the package example shows.
 //
 // Redis trouble never fails a Get: the cache treats every Store error as a
 // miss and carries on from memory and the provider. An error that belongs
@@ -75,6 +78,7 @@ var ErrUnavailable = errors.New("redisstore: redis unavailable, cooling down")
 type Store struct {
 	rdb      redis.UniversalClient
 	cluster  *redis.ClusterClient // rdb, when it is one: cooldowns per node
+	inline   bool                 // rdb keeps to context deadlines itself (ContextTimeoutEnabled): no goroutine per call
 	prefix   string
 	timeout  time.Duration
 	cooldown time.Duration
@@ -152,6 +156,9 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
 	}
 	s := &Store{rdb: rdb, prefix: DefaultPrefix, timeout: DefaultTimeout, cooldown: DefaultCooldown}
 	s.cluster, _ = rdb.(*redis.ClusterClient)
+	if c, ok := rdb.(*redis.Client); ok && c.Options().ContextTimeoutEnabled {
+		s.inline = true
+	}
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -205,9 +212,11 @@ type result[T any] struct {
 }
 
 // call runs op on redisKey against Redis unless its scope is cooling down,
-// within the Store's timeout whatever the client's options: the scope's
-// lookup (a Cluster's slot map may need loading) and op run on their own
-// goroutine, and a call that outlives the timeout is abandoned. An error
+// within the Store's timeout whatever the client's options. A standalone or
+// failover client with ContextTimeoutEnabled keeps to the context's
+// deadline itself, and op runs on the caller's goroutine; otherwise the
+// scope's lookup (a Cluster's slot map may need loading) and op run on a
+// goroutine of their own, and a call that outlives the timeout is abandoned. An error
 // that belongs to the key (WRONGTYPE) is returned as it is; any other Redis
 // error, or the timeout, starts a cooldown of the scope.
 func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx context.Context) (T, error)) (T, error) {
@@ -219,35 +228,46 @@ func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx con
 	}
 	octx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	scope := make(chan *storekit.Cooldown, 1) // buffered: an abandoned call still finishes
-	done := make(chan result[T], 1)
-	go func() {
-		down := s.scope(octx, redisKey)
-		scope <- down
-		if down.Active() {
-			done <- result[T]{err: ErrUnavailable}
-			return
-		}
-		v, err := op(octx)
-		done <- result[T]{v, err}
-	}()
 	var r result[T]
 	var down *storekit.Cooldown
-	select {
-	case r = <-done:
-		down = <-scope // sent before done
-		if errors.Is(r.err, ErrUnavailable) {
-			return zero, ErrUnavailable
+	if s.inline {
+		// The client keeps to octx's deadline itself: no goroutine needed.
+		down = s.cooldownOf("")
+		if r.v, r.err = op(octx); r.err != nil && octx.Err() != nil {
+			if ctx.Err() != nil { // the caller gave up: not Redis's fault
+				return zero, ctx.Err()
+			}
+			r.err = fmt.Errorf("no answer within %v: %w", s.timeout, r.err)
 		}
-	case <-octx.Done():
-		if ctx.Err() != nil { // the caller gave up: not Redis's fault
-			return zero, ctx.Err()
-		}
-		r.err = fmt.Errorf("no answer within %v: %w", s.timeout, octx.Err())
+	} else {
+		scope := make(chan *storekit.Cooldown, 1) // buffered: an abandoned call still finishes
+		done := make(chan result[T], 1)
+		go func() {
+			down := s.scope(octx, redisKey)
+			scope <- down
+			if down.Active() {
+				done <- result[T]{err: ErrUnavailable}
+				return
+			}
+			v, err := op(octx)
+			done <- result[T]{v, err}
+		}()
 		select {
-		case down = <-scope:
-		default: // the lookup itself hung: cool down the Store as a whole
-			down = s.cooldownOf("")
+		case r = <-done:
+			down = <-scope // sent before done
+			if errors.Is(r.err, ErrUnavailable) {
+				return zero, ErrUnavailable
+			}
+		case <-octx.Done():
+			if ctx.Err() != nil { // the caller gave up: not Redis's fault
+				return zero, ctx.Err()
+			}
+			r.err = fmt.Errorf("no answer within %v: %w", s.timeout, octx.Err())
+			select {
+			case down = <-scope:
+			default: // the lookup itself hung: cool down the Store as a whole
+				down = s.cooldownOf("")
+			}
 		}
 	}
 	switch {
