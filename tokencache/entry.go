@@ -29,10 +29,10 @@ func newItem(tok Token, refreshAt time.Time, off int64) *item {
 
 // sat is a+b for b >= 0, saturating at the largest int64.
 func sat(a, b int64) int64 {
-	if b > 0 && a > math.MaxInt64-b {
-		return math.MaxInt64
+	if s := a + b; s >= a {
+		return s
 	}
-	return a + b
+	return math.MaxInt64
 }
 
 // fresh reports whether the item is fresh at now.

@@ -316,7 +316,7 @@ func skipsBackoff(err error) bool {
 // backoff is how long a key waits after its n-th consecutive failure.
 func (c *Cache) backoff(n int, err error) time.Duration {
 	d := c.cfg.maxBackoff
-	if n < 32 && c.cfg.minBackoff <= c.cfg.maxBackoff>>(n-1) { // no overflow: min<<(n-1) <= max
+	if c.cfg.minBackoff <= c.cfg.maxBackoff>>(n-1) { // no overflow: min<<(n-1) <= max
 		d = c.cfg.minBackoff << (n - 1)
 	}
 	d = d/2 + time.Duration(c.random(func() float64 { return float64(c.rnd.Int64N(int64(d/2) + 1)) }))

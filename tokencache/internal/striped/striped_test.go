@@ -1,6 +1,7 @@
 package striped
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -49,5 +50,17 @@ func TestIncAllocatesNothing(t *testing.T) {
 	c := New()
 	if a := testing.AllocsPerRun(1000, c.Inc); a != 0 {
 		t.Fatalf("Inc allocates %v", a)
+	}
+}
+
+// Sixteen slots per P, rounded up to a power of two (the mask needs one).
+func TestSlotsPerP(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for procs, want := range map[int]int{1: 16, 2: 32, 3: 64, 4: 64, 5: 128} {
+		runtime.GOMAXPROCS(procs)
+		c := New()
+		if len(c.slots) != want || c.mask != uintptr(want-1) {
+			t.Errorf("GOMAXPROCS=%d: %d slots, mask %#x; want %d", procs, len(c.slots), c.mask, want)
+		}
 	}
 }

@@ -1,0 +1,147 @@
+package tokencache
+
+// Boundaries and arithmetic that only an exact test tells apart: the
+// saturating add, the backoff window's end, the backoff's range, the Store
+// poll's schedule and the Stats sum.
+
+import (
+	"errors"
+	"math"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSatAddsAndSaturates(t *testing.T) {
+	for _, c := range []struct{ a, b, want int64 }{
+		{5, 3, 8},
+		{5, 0, 5},
+		{-10, 3, -7},
+		{math.MaxInt64 - 1, 1, math.MaxInt64},
+		{math.MaxInt64 - 1, 5, math.MaxInt64},
+		{math.MaxInt64, math.MaxInt64, math.MaxInt64},
+	} {
+		assert.Equal(t, c.want, sat(c.a, c.b), "sat(%d, %d)", c.a, c.b)
+	}
+}
+
+// The n-th consecutive failure waits between half and all of
+// min·2^(n-1), capped at the maximum, whatever n; a retry hint above that
+// wins, up to MaxRetryAfterHint.
+func TestBackoffRange(t *testing.T) {
+	c := New(WithBackoff(time.Second, 30*time.Second), withSeed(3))
+	defer c.Close()
+	for n := 1; n <= 70; n++ {
+		base := 30 * time.Second
+		if n <= 5 {
+			base = time.Second << (n - 1)
+		}
+		lo, hi := time.Duration(math.MaxInt64), time.Duration(0)
+		for range 400 {
+			d := c.backoff(n, errors.New("down"))
+			lo, hi = min(lo, d), max(hi, d)
+		}
+		require.GreaterOrEqual(t, lo, base/2, "failure %d", n)
+		require.LessOrEqual(t, hi, base, "failure %d", n)
+		require.Less(t, lo, base/2+base/20, "failure %d: the lower half is reached", n)
+		require.Greater(t, hi, base-base/20, "failure %d: the top is reached", n)
+	}
+	assert.Equal(t, 45*time.Second, c.backoff(1, hintErr{d: 45 * time.Second}))
+	assert.Equal(t, MaxRetryAfterHint, c.backoff(1, hintErr{d: 24 * time.Hour}))
+	assert.LessOrEqual(t, c.backoff(1, hintErr{d: time.Millisecond}), time.Second, "a small hint does not lengthen it")
+}
+
+// A backoff ends exactly when it says: one nanosecond before, Get returns
+// ErrBackoff without fetching; at its end, Get fetches.
+func TestBackoffEndsOnTheNanosecond(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithBackoff(time.Second, time.Second))
+		m := &minter{now: clk.Now, life: time.Hour, err: hintErr{d: 10 * time.Second}}
+		_, err := c.Get(bg, "k", m.fetch)
+		require.Error(t, err)
+		require.EqualValues(t, 1, m.calls.Load())
+
+		clk.Add(10*time.Second - time.Nanosecond)
+		_, err = c.Get(bg, "k", m.fetch)
+		require.ErrorIs(t, err, ErrBackoff)
+		require.EqualValues(t, 1, m.calls.Load())
+		_, err = flyOnce(c, "k", m.fetch)
+		require.ErrorIs(t, err, ErrBackoff, "the flight keeps the same window")
+		require.EqualValues(t, 1, m.calls.Load())
+
+		clk.Add(time.Nanosecond)
+		m.err = nil
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-2", tok.Value)
+	})
+}
+
+// While another process holds the Store's refresh lock, the cache polls the
+// Store 10, 30, 70, 150, 310, 510, 710 and 910 ms into the lock wait (the
+// gap doubling from 10 ms up to 200 ms), then mints itself at its end.
+func TestLockWaitPollSchedule(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		st.locks["k"] = -1 // held by a peer that never saves
+		c, clk := newTestCache(t, WithStore(st), WithLockWait(time.Second))
+		m := &minter{now: clk.Now, life: time.Hour}
+		start := time.Now()
+		_, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, time.Second, time.Since(start), "the whole lock wait, no more")
+		assert.EqualValues(t, 1+8, st.loads.Load(), "one load before the lock, then eight polls")
+		assert.EqualValues(t, 1, m.calls.Load())
+	})
+}
+
+// The first Store error during the lock wait ends it: the cache mints at
+// once rather than poll a Store in trouble.
+func TestLockWaitEndsAtTheFirstStoreError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		st.locks["k"] = -1
+		c, clk := newTestCache(t, WithStore(st), WithLockWait(time.Second))
+		m := &minter{now: clk.Now, life: time.Hour}
+		go func() {
+			time.Sleep(20 * time.Millisecond)
+			st.failLoad.Store(true)
+		}()
+		start := time.Now()
+		_, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, 30*time.Millisecond, time.Since(start), "ended by the poll at 30 ms that failed")
+		assert.EqualValues(t, 3, st.loads.Load())
+	})
+}
+
+// Fetches counts every fetch that ended: minted, answered by the Store, or
+// failed.
+func TestStatsFetchesIsTheSumOfItsParts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		c, clk := newTestCache(t, WithStore(st))
+		peer, _ := newTestCache(t, WithStore(st))
+		m := &minter{now: clk.Now, life: time.Hour}
+		for _, k := range []string{"a", "b", "c"} {
+			_, err := peer.Get(bg, k, m.fetch)
+			require.NoError(t, err)
+		}
+		for _, k := range []string{"a", "b", "c", "d", "e"} { // three from the Store, two minted
+			_, err := c.Get(bg, k, m.fetch)
+			require.NoError(t, err)
+		}
+		bad := &minter{now: clk.Now, err: errors.New("down")}
+		_, err := c.Get(bg, "f", bad.fetch)
+		require.Error(t, err)
+		s := c.Stats()
+		assert.EqualValues(t, 3, s.StoreHits)
+		assert.EqualValues(t, 2, s.Mints)
+		assert.EqualValues(t, 1, s.Failures)
+		assert.EqualValues(t, 6, s.Fetches)
+		assert.Equal(t, 6, s.Entries)
+	})
+}
