@@ -24,7 +24,11 @@ func TestWebhookFleetDedupeOnRedis(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
 			defer rdb.Close()
-			store, err := redisstore.New(rdb)
+			// A generous timeout: on a loaded machine a Redis answer can
+			// take longer than the 500 ms default, and a Store error makes
+			// each replica dedupe on its own (at least once, as documented),
+			// which is not what this test is about.
+			store, err := redisstore.New(rdb, redisstore.WithTimeout(10*time.Second))
 			require.NoError(t, err)
 
 			const replicas = 4
