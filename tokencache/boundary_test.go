@@ -145,3 +145,28 @@ func TestStatsFetchesIsTheSumOfItsParts(t *testing.T) {
 		assert.Equal(t, 6, s.Entries)
 	})
 }
+
+// A key keeps its recency when its token is replaced: a fetch does not make
+// the newest key look like the least recently used one.
+func TestNewTokenKeepsItsKeysRecency(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithMaxEntries(2))
+		m := &minter{now: clk.Now, life: time.Hour}
+		get := func(k string) {
+			t.Helper()
+			_, err := c.Get(bg, k, m.fetch)
+			require.NoError(t, err)
+		}
+		get("a")
+		clk.Add(2 * time.Second)
+		get("a") // a hit: a was used at 2 s
+		clk.Add(2 * time.Second)
+		get("b") // b, new at 4 s, is the most recent
+		clk.Add(2 * time.Second)
+		get("c") // evicts a
+		_, ok := entryOf(c, "a")
+		assert.False(t, ok, "a was the least recently used")
+		_, ok = entryOf(c, "b")
+		assert.True(t, ok, "b, fetched last, stays")
+	})
+}

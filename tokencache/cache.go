@@ -25,8 +25,8 @@ import (
 type Cache struct {
 	cfg config
 
-	entries *xsync.Map[string, *entry] // lock-free reads on the hit path
-	flights singleflight.Group         // one fetch per key
+	entries *xsync.Map[string, *item] // each key's entry's item (see item): lock-free reads on the hit path
+	flights singleflight.Group        // one fetch per key
 
 	mu  sync.Mutex // guards all and every entry's idx; serialises inserts and evictions
 	all []*entry   // every entry in entries, for sampled eviction
@@ -74,7 +74,7 @@ type Fetcher struct {
 // New returns a Cache configured by opts. Call [Cache.Close] when done with
 // it to stop its background work.
 func New(opts ...Option) *Cache {
-	c := &Cache{cfg: defaults(), entries: xsync.NewMap[string, *entry](), hits: striped.New()}
+	c := &Cache{cfg: defaults(), entries: xsync.NewMap[string, *item](), hits: striped.New()}
 	for _, o := range opts {
 		if o != nil {
 			o(&c.cfg)
@@ -129,34 +129,30 @@ func (c *Cache) GetFresh(ctx context.Context, key string, fetch FetchFunc) (Toke
 // GetWith is [Cache.Get] (or [Cache.GetFresh], with f.Fresh) with a
 // Fetcher that names the provider and vets tokens loaded from a Store.
 func (c *Cache) GetWith(ctx context.Context, key string, f Fetcher) (Token, error) {
-	if e, ok := c.entries.Load(key); ok {
-		if it := c.hit(e); it != nil {
-			c.hits.Inc()
-			return it.tok, nil
-		}
+	if it, ok := c.entries.Load(key); ok && c.hit(it) {
+		c.hits.Inc()
+		return it.tok, nil
 	}
 	return c.get(ctx, key, nil, f)
 }
 
-// hit is the lock-free, allocation-free read of a fresh token: the entry's
-// item if it is fresh, else nil. It judges by the coarse clock the watchdog
-// advances once a tick, which costs one load where reading the clock costs
-// a system call's worth: a token is treated as fresh until a tick past its
-// refresh time at most, and never within two ticks of the end of its
-// safety margin.
-func (c *Cache) hit(e *entry) *item {
-	it := e.cur.Load()
-	if it == nil { // Close empties every entry: no closed check needed here
-		return nil
-	}
+// hit reports whether it, an entry's item, can be served as a fresh token:
+// the lock-free, allocation-free read of the hit path. It judges by the
+// coarse clock the watchdog advances once a tick, which costs one load
+// where reading the clock costs a system call's worth: a token is treated
+// as fresh until a tick past its refresh time at most, and never within
+// two ticks of the end of its safety margin. A placeholder
+// never passes; Close leaves only placeholders, so no closed check is
+// needed here.
+func (c *Cache) hit(it *item) bool {
 	now := c.cfg.clock.tick()
 	if now >= it.staleAt || now >= it.expireAt-2*int64(time.Second) {
-		return nil
+		return false
 	}
-	if e.used.Load() != now { // write only when it changes: keeps the line shared
-		e.used.Store(now)
+	if it.used.Load() != now { // write only when it changes: keeps the line shared
+		it.used.Store(now)
 	}
-	return it
+	return true
 }
 
 // get is the slow path of GetWith and Source.Token. src, when not nil, is
@@ -170,30 +166,28 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher) (To
 	}
 	if src != nil { // bind the Source to the key's entry as it is once this call is done
 		defer func() {
-			if e, ok := c.entries.Load(key); ok {
-				src.e.Store(e)
+			if it, ok := c.entries.Load(key); ok {
+				src.e.Store(it.e)
 			}
 		}()
 	}
 	// A key with no entry goes straight to the flight, which creates it.
-	if e, ok := c.entries.Load(key); ok {
-		now := c.now()
+	if it, ok := c.entries.Load(key); ok {
+		e, now := it.e, c.now()
 		fl := e.fail.Load()
 		backingOff := fl != nil && now < nanos(fl.until)
-		if it := e.cur.Load(); it != nil {
-			switch {
-			case it.fresh(now):
-				e.used.Store(c.cfg.clock.tick())
-				c.hits.Inc()
-				return it.tok, nil
-			case it.usable(now) && (!f.Fresh || backingOff):
-				e.used.Store(c.cfg.clock.tick())
-				if !backingOff {
-					c.refresh(ctx, e, key, f)
-				}
-				c.stat.staleHits.Add(1)
-				return it.tok, nil
+		switch { // a placeholder is neither fresh nor usable
+		case it.fresh(now):
+			it.used.Store(c.cfg.clock.tick())
+			c.hits.Inc()
+			return it.tok, nil
+		case it.usable(now) && (!f.Fresh || backingOff):
+			it.used.Store(c.cfg.clock.tick())
+			if !backingOff {
+				c.refresh(ctx, e, key, f)
 			}
+			c.stat.staleHits.Add(1)
+			return it.tok, nil
 		}
 		if backingOff {
 			c.stat.misses.Add(1)
@@ -290,16 +284,17 @@ func (c *Cache) Invalidate(key string, rejected Token) {
 	if rejected.Value == "" {
 		return
 	}
-	e, ok := c.entries.Load(key)
+	mine, ok := c.entries.Load(key)
 	if !ok {
 		c.deleteShared(nil, key, rejected)
 		return
 	}
+	e := mine.e
 	e.mu.Lock()
-	it := e.cur.Load()
+	it := e.token()
 	held := it != nil && it.tok.Value == rejected.Value
 	if held {
-		e.cur.Store(nil)
+		c.show(e, nil)
 		e.fallback, e.dropped = it, true
 	}
 	if held || it == nil { // a late 401 for an older token changes nothing
@@ -330,8 +325,8 @@ func (c *Cache) Close() error {
 	c.wg.Wait()
 	// Flights have ended and no new one starts: empty every entry, which
 	// sends every later read to the slow path, where it meets ErrClosed.
-	c.entries.Range(func(_ string, e *entry) bool {
-		e.install(nil)
+	c.entries.Range(func(_ string, it *item) bool {
+		c.install(it.e, nil)
 		return true
 	})
 	return nil

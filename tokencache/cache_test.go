@@ -732,7 +732,8 @@ func TestEvictionAtCapacityKeepsTheBound(t *testing.T) {
 		assert.Equal(t, 100, s.Entries)
 		assert.EqualValues(t, 900, s.Evictions)
 		n := 0
-		c.entries.Range(func(k string, e *entry) bool {
+		c.entries.Range(func(k string, it *item) bool {
+			e := it.e
 			assert.Same(t, e, c.all[e.idx], "index of %v", k)
 			n++
 			return true
@@ -809,12 +810,12 @@ func TestRefreshJitterIsDeterministicAndBounded(t *testing.T) {
 			r := big.refreshAt(short, clk.Now())
 			assert.False(t, r.Before(clk.Now().Add(time.Minute)), "m = 2 min, jitter ≤ 1 min")
 			assert.False(t, r.After(clk.Now().Add(2*time.Minute)))
-			it := newItem(short, r, 0)
+			it := newItem(nil, short, r, 0)
 			assert.Less(t, it.staleAt, it.expireAt)
 			assert.Equal(t, short.ExpiresAt.Add(-safetyMargin).UnixNano(), it.expireAt)
 		}
 		tiny := Token{Value: "v", ExpiresAt: clk.Now().Add(4 * time.Second)}
-		it := newItem(tiny, clk.Now().Add(2*time.Second), 0)
+		it := newItem(nil, tiny, clk.Now().Add(2*time.Second), 0)
 		assert.Equal(t, tiny.ExpiresAt.Add(-time.Second).UnixNano(), it.expireAt, "safety margin: half the 2 s window")
 		neg := New(WithRefreshJitter(-1))
 		defer neg.Close()
@@ -841,7 +842,7 @@ func TestNanosSaturates(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalidToken)
 		// One at the ceiling is cached, its times saturated.
 		ok := Token{Value: "v", ExpiresAt: clk.Now().Add(MaxLifetime)}
-		it := newItem(ok, ok.ExpiresAt.Add(-time.Hour), 0)
+		it := newItem(nil, ok, ok.ExpiresAt.Add(-time.Hour), 0)
 		assert.Less(t, it.staleAt, it.expireAt)
 	})
 }

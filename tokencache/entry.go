@@ -5,26 +5,43 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/puzpuzpuz/xsync/v4"
 )
 
-// item is one token held by an entry, with the times (Unix nanoseconds,
-// by the cache's clock) its state changes: fresh before staleAt, stale
-// before expireAt, expired from then on. It is immutable once published.
+// item is what the map holds for a key: the entry's token, with the times
+// (Unix nanoseconds, by the cache's clock) its state changes (fresh before
+// staleAt, stale before expireAt, expired from then on), or, while the
+// entry holds no token, a placeholder that every hit refuses. The hit path
+// reads the map's item and nothing else: the token, the times it compares
+// and the recency it writes sit together. Only used changes once an item
+// is published.
 type item struct {
-	tok      Token
+	used     atomic.Int64 // last hit, by the hit path's clock, for LRU eviction
 	staleAt  int64
 	expireAt int64
+	tok      Token
+	e        *entry
 }
 
-// newItem holds tok, fresh until refreshAt. off (>= 0) is how far the
-// cache's monotonic reading runs ahead of its clock (after the wall clock
-// stepped back): the item's times move by as much, so that a token minted
-// now is not judged expired by the reading.
-func newItem(tok Token, refreshAt time.Time, off int64) *item {
+// newItem holds tok for e, fresh until refreshAt. off (>= 0) is how far
+// the cache's monotonic reading runs ahead of its clock (after the wall
+// clock stepped back): the item's times move by as much, so that a token
+// minted now is not judged expired by the reading.
+func newItem(e *entry, tok Token, refreshAt time.Time, off int64) *item {
 	// The safety margin is at most half of the stale window, so that even a
 	// very short-lived token spends some time being served.
 	s := min(safetyMargin, tok.ExpiresAt.Sub(refreshAt)/2)
-	return &item{tok: tok, staleAt: sat(nanos(refreshAt), off), expireAt: sat(nanos(tok.ExpiresAt.Add(-s)), off)}
+	return &item{e: e, tok: tok, staleAt: sat(nanos(refreshAt), off), expireAt: sat(nanos(tok.ExpiresAt.Add(-s)), off)}
+}
+
+// placeholder is the item of an entry that holds no token: stale and
+// expired since long before any clock reading (and far enough from the
+// smallest int64 that the hit path's arithmetic cannot wrap).
+func placeholder(e *entry, used int64) *item {
+	it := &item{e: e, staleAt: math.MinInt64 / 2, expireAt: math.MinInt64 / 2}
+	it.used.Store(used)
+	return it
 }
 
 // sat is a+b for b >= 0, saturating at the largest int64.
@@ -56,9 +73,8 @@ func nanos(t time.Time) int64 {
 // entry is the cache's state for one key.
 type entry struct {
 	key      string
-	provider string // as the first Fetcher for the key named it
-	cur      atomic.Pointer[item]
-	used     atomic.Int64 // last use, by the hit path's clock, for LRU eviction
+	provider string               // as the first Fetcher for the key named it
+	it       atomic.Pointer[item] // what the map holds for key while the entry is in it; never nil
 
 	flying     atomic.Int32         // flights pinning this entry; eviction spares it (incremented under Cache.mu)
 	refreshing atomic.Bool          // a background refresh has been started and not yet ended
@@ -67,7 +83,7 @@ type entry struct {
 	mu       sync.Mutex
 	rejected string // value of the last invalidated token; never reloaded from a Store
 	fallback *item  // the last invalidated token, served only while no new one can be had
-	dropped  bool   // cur was emptied by Invalidate (the next fetch's reason)
+	dropped  bool   // the token was dropped by Invalidate (the next fetch's reason)
 
 	idx int // position in Cache.all; guarded by Cache.mu
 }
@@ -80,12 +96,39 @@ type fail struct {
 	until time.Time // no new fetch before this
 }
 
-// install replaces the entry's token with it and forgets any fallback.
-func (e *entry) install(it *item) {
+// token is the entry's token item, or nil if it holds none.
+func (e *entry) token() *item {
+	if it := e.it.Load(); it.tok.Value != "" { // the cache never holds an empty token
+		return it
+	}
+	return nil
+}
+
+// install replaces e's token with it (nil: none) and forgets any fallback.
+func (c *Cache) install(e *entry, it *item) {
 	e.mu.Lock()
-	e.cur.Store(it)
+	c.show(e, it)
 	e.fallback, e.dropped = nil, false
 	e.mu.Unlock()
+}
+
+// show makes it (nil: a placeholder) e's item, in e and in the map if the
+// map still holds e (an evicted entry stays out of it). The caller holds
+// e.mu.
+func (c *Cache) show(e *entry, it *item) {
+	used := e.it.Load().used.Load() // a new token keeps the key's recency
+	if it == nil {
+		it = placeholder(e, used)
+	} else {
+		it.used.Store(used)
+	}
+	e.it.Store(it)
+	c.entries.Compute(e.key, func(old *item, loaded bool) (*item, xsync.ComputeOp) {
+		if !loaded || old.e != e {
+			return old, xsync.CancelOp
+		}
+		return it, xsync.UpdateOp
+	})
 }
 
 // lastResort is the invalidated token if it can still be served at now.

@@ -12,8 +12,10 @@ const evictSamples = 5
 func (c *Cache) pin(key, provider string) *entry {
 	var evicted []*entry
 	c.mu.Lock()
-	e, ok := c.entries.Load(key)
-	if !ok {
+	var e *entry
+	if it, ok := c.entries.Load(key); ok {
+		e = it.e
+	} else {
 		// More than one when flights kept the cache over its bound.
 		for len(c.all) >= c.cfg.maxEntries {
 			v := c.evictLocked()
@@ -23,9 +25,10 @@ func (c *Cache) pin(key, provider string) *entry {
 			evicted = append(evicted, v)
 		}
 		e = &entry{key: key, provider: provider, idx: len(c.all)}
-		e.used.Store(c.cfg.clock.tick())
+		it := placeholder(e, c.cfg.clock.tick())
+		e.it.Store(it)
 		c.all = append(c.all, e)
-		c.entries.Store(key, e)
+		c.entries.Store(key, it)
 	}
 	e.flying.Add(1)
 	c.mu.Unlock()
@@ -39,7 +42,7 @@ func (c *Cache) pin(key, provider string) *entry {
 // token, no last resort, no backoff still running (which evicting would
 // forget, letting the next Get mint at once).
 func (e *entry) spent(now int64) bool {
-	if it := e.cur.Load(); it != nil && it.usable(now) {
+	if e.it.Load().usable(now) {
 		return false
 	}
 	if fl := e.fail.Load(); fl != nil && now < nanos(fl.until) {
@@ -64,7 +67,7 @@ func (c *Cache) evictLocked() *entry {
 		}
 		if e.spent(now) {
 			victim, expired = e, true
-		} else if victim == nil || e.used.Load() < victim.used.Load() {
+		} else if victim == nil || e.it.Load().used.Load() < victim.it.Load().used.Load() {
 			victim = e
 		}
 	}
@@ -83,7 +86,7 @@ func (c *Cache) evictLocked() *entry {
 	if victim == nil {
 		return nil
 	}
-	victim.install(nil) // a Source bound to it goes back to the map
+	c.install(victim, nil) // a Source bound to it goes back to the map
 	c.entries.Delete(victim.key)
 	last := c.all[n-1]
 	c.all[victim.idx], last.idx = last, victim.idx

@@ -24,7 +24,7 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 	defer e.flying.Add(-1)
 
 	now := c.now()
-	it := e.cur.Load()
+	it := e.token()
 	if it != nil && it.fresh(now) {
 		return flown{tok: it.tok}, nil
 	}
@@ -63,7 +63,7 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 		c.stat.count(source)
 		res.Lifetime = ent.Token.ExpiresAt.Sub(c.Now())
 		c.cfg.clock.start(c)
-		e.install(newItem(ent.Token, ent.RefreshAt, c.ahead()))
+		c.install(e, newItem(e, ent.Token, ent.RefreshAt, c.ahead()))
 		e.fail.Store(nil)
 		c.fetchEnd(obs, obsCtxs, info, res)
 		c.log(slog.LevelDebug, "token fetched", e.provider, key, slog.String("source", source),

@@ -104,3 +104,12 @@ func flyOnce(c *Cache, key string, fetch FetchFunc) (Token, error) {
 func newTextLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// entryOf is key's entry, if the cache holds one.
+func entryOf(c *Cache, key string) (*entry, bool) {
+	it, ok := c.entries.Load(key)
+	if !ok {
+		return nil, false
+	}
+	return it.e, true
+}

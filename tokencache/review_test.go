@@ -115,7 +115,7 @@ func TestEvictionKeepsAKeyThatIsBackingOff(t *testing.T) {
 		failing.err = errUpstream
 		_, err = c.Get(bg, "a", failing.fetch) // fails; a backs off on its last resort
 		require.NoError(t, err)
-		e, _ := c.entries.Load("a")
+		e, _ := entryOf(c, "a")
 		assert.False(t, e.spent(c.now()))
 		_, err = c.Get(bg, "c", ok.fetch) // evicts one
 		require.NoError(t, err)
@@ -168,12 +168,12 @@ func TestLateInvalidateKeepsTheRejectedValue(t *testing.T) {
 		second, err := c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
 		c.Invalidate("k", Token{Value: "an-even-older-one"})
-		e, _ := c.entries.Load("k")
+		e, _ := entryOf(c, "k")
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		assert.Equal(t, first.Value, e.rejected)
-		assert.Same(t, e.cur.Load(), e.cur.Load())
-		assert.Equal(t, second.Value, e.cur.Load().tok.Value, "the held token stays")
+		assert.Same(t, e.token(), e.token())
+		assert.Equal(t, second.Value, e.token().tok.Value, "the held token stays")
 	})
 }
 
@@ -208,7 +208,7 @@ func TestInstalledTokenStillExpires(t *testing.T) {
 		require.GreaterOrEqual(t, c.ahead(), int64(0))
 	}
 	now := time.Now()
-	it := newItem(Token{Value: "v", ExpiresAt: now.Add(4 * time.Second)}, now.Add(2*time.Second), c.ahead())
+	it := newItem(nil, Token{Value: "v", ExpiresAt: now.Add(4 * time.Second)}, now.Add(2*time.Second), c.ahead())
 	assert.Less(t, it.expireAt, now.Add(time.Hour).UnixNano())
 	assert.Equal(t, int64(5), sat(2, 3))
 	assert.Equal(t, int64(-7), sat(-7, 0))
@@ -227,6 +227,6 @@ func TestInstalledTokenKeepsItsExpiryOnAMovingClock(t *testing.T) {
 		return Token{Value: "v", ExpiresAt: clk().Add(time.Hour)}, nil
 	})
 	require.NoError(t, err)
-	e, _ := c.entries.Load("k")
-	assert.Less(t, e.cur.Load().expireAt, base.Add(2*time.Hour).UnixNano(), "the token became eternal")
+	e, _ := entryOf(c, "k")
+	assert.Less(t, e.token().expireAt, base.Add(2*time.Hour).UnixNano(), "the token became eternal")
 }
