@@ -170,3 +170,58 @@ func TestNewTokenKeepsItsKeysRecency(t *testing.T) {
 		assert.True(t, ok, "b, fetched last, stays")
 	})
 }
+
+// A key that is backing off holds something worth keeping (its backoff:
+// evicting it would let the next Get fetch at once), until the backoff's
+// very end, when it is the first to go.
+func TestEvictionSparesABackoffUntilItEnds(t *testing.T) {
+	for _, at := range []time.Duration{10*time.Second - time.Nanosecond, 10 * time.Second} {
+		synctest.Test(t, func(t *testing.T) {
+			c, clk := newTestCache(t, WithMaxEntries(2), WithBackoff(time.Second, time.Second))
+			ok := &minter{now: clk.Now, life: time.Hour}
+			down := &minter{now: clk.Now, err: hintErr{d: 10 * time.Second}}
+			_, err := c.Get(bg, "b", ok.fetch)
+			require.NoError(t, err)
+			clk.Add(2 * time.Second)
+			_, err = c.Get(bg, "a", down.fetch) // a: no token, backing off for 10 s
+			require.Error(t, err)
+			clk.Add(at)
+			_, err = c.Get(bg, "c", ok.fetch)
+			require.NoError(t, err)
+			_, aHeld := entryOf(c, "a")
+			_, bHeld := entryOf(c, "b")
+			if at < 10*time.Second {
+				assert.True(t, aHeld, "a's backoff still runs: b, least recently used, goes")
+				assert.False(t, bHeld)
+			} else {
+				assert.False(t, aHeld, "a's backoff has ended: it holds nothing and goes first")
+				assert.True(t, bHeld)
+			}
+		})
+	}
+}
+
+// Among keys last used at the same tick, the one that came first goes
+// first.
+func TestEvictionBreaksTiesByAge(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithMaxEntries(3))
+		m := &minter{now: clk.Now, life: time.Hour}
+		get := func(k string) {
+			t.Helper()
+			_, err := c.Get(bg, k, m.fetch)
+			require.NoError(t, err)
+		}
+		get("a")
+		clk.Add(2 * time.Second)
+		for _, k := range []string{"a", "b", "c", "d"} { // a hit, then three new keys, at one tick
+			get(k)
+		}
+		_, ok := entryOf(c, "a")
+		assert.False(t, ok, "a, the first of the keys used at that tick, was evicted")
+		for _, k := range []string{"b", "c", "d"} {
+			_, ok := entryOf(c, k)
+			assert.True(t, ok, k)
+		}
+	})
+}

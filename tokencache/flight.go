@@ -46,7 +46,7 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 	info := FetchInfo{Provider: e.provider, KeyHash: keyHash(key), Reason: reason}
 	obs, obsCtxs, fctx := c.fetchStart(parent, info)
 	out := flown{leader: leader}
-	if len(obs) > 0 {
+	if obs != nil {
 		out.obsCtx = fctx
 	}
 	ctx, cancel := context.WithTimeout(fctx, c.cfg.fetchTimeout)
@@ -221,11 +221,8 @@ func valid(tok Token, now time.Time) error {
 // the token still has at least m left when it turns stale, and the safety
 // margin is untouched.
 func (c *Cache) refreshAt(tok Token, now time.Time) time.Time {
-	m := c.cfg.early
-	if life := tok.ExpiresAt.Sub(now); life < 2*m {
-		m = life / 2
-	}
-	if c.cfg.jitter > 0 && m > 0 {
+	m := min(c.cfg.early, tok.ExpiresAt.Sub(now)/2)
+	if c.cfg.jitter != 0 {
 		m += time.Duration(c.random(func() float64 { return c.rnd.Float64() }) * c.cfg.jitter * float64(m))
 	}
 	return tok.ExpiresAt.Add(-m)
