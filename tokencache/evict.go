@@ -86,8 +86,8 @@ func (c *Cache) evictLocked() *entry {
 	if victim == nil {
 		return nil
 	}
-	c.install(victim, nil) // a Source bound to it goes back to the map
 	c.entries.Delete(victim.key)
+	c.install(victim, nil) // out of the map first; a Source bound to it goes back to the map
 	last := c.all[n-1]
 	c.all[victim.idx], last.idx = last, victim.idx
 	c.all[n-1] = nil
