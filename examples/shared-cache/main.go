@@ -94,7 +94,7 @@ type Replicas struct {
 // RedisReplicas: each replica its own go-redis client on addr.
 func RedisReplicas(addr string) Replicas {
 	return Replicas{Name: "Redis", Open: func(ctx context.Context) (tokencache.Store, io.Closer, error) {
-		rdb := redis.NewClient(&redis.Options{Addr: addr})
+		rdb := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 		if err := rdb.Ping(ctx).Err(); err != nil {
 			rdb.Close()
 			return nil, nil, fmt.Errorf("redis at %s: %w", addr, err)
