@@ -76,8 +76,8 @@ func TestNewValidatesBeforeAnyRequest(t *testing.T) {
 		"empty id":        {"", "k", nil, "clientID"},
 		"blank id":        {"  ", "k", nil, "clientID"},
 		"empty key":       {"id", "", nil, "clientKey"},
-		"http base URL":   {"id", "k", []cartevo.Option{cartevo.WithBaseURL("http://api.cartevo.co/api/v1")}, "base URL"},
-		"garbage baseURL": {"id", "k", []cartevo.Option{cartevo.WithBaseURL("::")}, "base URL"},
+		"http base URL":   {"id", "k", []cartevo.Option{cartevo.WithBaseURL("http://api.cartevo.co/api/v1")}, "WithBaseURL"},
+		"garbage baseURL": {"id", "k", []cartevo.Option{cartevo.WithBaseURL("::")}, "WithBaseURL"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -72,8 +72,11 @@ func (c *Client) CheckoutToken(ctx context.Context, r CheckoutTokenRequest) (*Ch
 }
 
 // PortalToken mints (or reuses, while fresh) a billing-portal token for a
-// tenant that has checked out before, with the portal URL. A tenant that
-// never checked out is ErrTenantNotFound.
+// tenant that has checked out before, with the portal URL. A tenant
+// Crovver has never seen is [ErrTenantNotFound]; a tenant that was sent to
+// checkout but has no active subscription (it did not complete the
+// checkout, or cancelled) is [ErrNoActiveSubscription]. Both match
+// ErrNotFound.
 func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*PortalToken, error) {
 	body, err := r.encode()
 	if err != nil {
