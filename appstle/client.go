@@ -33,6 +33,7 @@ const (
 
 type client struct {
 	base *provider.Base
+	shop string // WithShopDomain's store, "" for none
 	*secrets
 }
 
@@ -53,11 +54,18 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
 	provider.Apply(&o, opts)
 	s := o.Settings
+	var shop string
+	if o.shopDomain != nil {
+		if err := checkShopOption(*o.shopDomain); err != nil {
+			return nil, err
+		}
+		shop = *o.shopDomain
+	}
 	base, err := provider.Build(name, s, decodeError, apiKey, o.appKey)
 	if err != nil {
 		return nil, err
 	}
-	pub := &Client{c: &client{base: base, secrets: &secrets{
+	pub := &Client{c: &client{base: base, shop: shop, secrets: &secrets{
 		apiKey:   apiKey,
 		appKey:   o.appKey,
 		keyParts: []string{base.HTTP.BaseURL().String(), apiKey},
@@ -72,7 +80,9 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 // left, unless Appstle is failing and an older one still works. The request
 // is validated first and sends nothing if invalid. An e-mail Appstle does
 // not know is an *APIError (400, Appstle's "invalidCustomer") that also
-// matches ErrNotFound.
+// matches ErrNotFound. With [WithShopDomain] the result carries the
+// customer-portal link as PortalURL (as crovver's PortalToken does);
+// without it PortalURL is empty (build it with [PortalURL]).
 func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*PortalToken, error) {
 	scope, query, wantID, err := r.normalize()
 	if err != nil {
@@ -92,13 +102,19 @@ func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*Portal
 		return nil, fmt.Errorf("%s: %w: cached token refused (%v); dropped it", name, ErrUnexpectedResponse, err)
 	}
 	id, _ := strconv.ParseInt(tok.Extra[extraCustomerID], 10, 64)
-	return &PortalToken{
+	pt := &PortalToken{
 		CustomerID:    id,
 		Token:         tok.Value,
 		ExternalToken: tok.Extra[extraExternalToken],
 		ExpiresAt:     tok.ExpiresAt,
 		ExpiresIn:     tok.ExpiresAt.Sub(cc.base.Cache.Now()),
-	}, nil
+	}
+	if cc.shop != "" {
+		if pt.PortalURL, err = portalLink(cc.shop, DefaultPortalPath, tok.Value); err != nil {
+			return nil, err
+		}
+	}
+	return pt, nil
 }
 
 // CustomerPortalToken is [Client.PortalToken], under the name of the first

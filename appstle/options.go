@@ -20,7 +20,8 @@ type Option func(*options)
 
 type options struct {
 	provider.Settings
-	appKey string // X-App-Key, see WithAppKey
+	appKey     string  // X-App-Key, see WithAppKey
+	shopDomain *string // the store's domain, see WithShopDomain
 }
 
 // WithBaseURL sets Appstle's API host (default [DefaultBaseURL]). It must

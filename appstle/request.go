@@ -27,6 +27,7 @@ type PortalToken struct {
 	ExpiresAt     time.Time     // the token's exp claim, else its timestamp + 2 h, else receipt + 2 h
 	ExternalToken string        // appstleExternalToken, when Appstle sends one
 	ExpiresIn     time.Duration // lifetime left when returned
+	PortalURL     string        // the customer-portal link (it carries the token); "" without WithShopDomain
 }
 
 // String describes the token without its value.
