@@ -64,21 +64,13 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 	return pub, nil
 }
 
-// AccessToken returns a partner-API access token (OAuth2 client
-// credentials), minting one only when the cached one is no longer fresh.
-// Bad credentials (403 "Invalid credentials", or 401) match ErrUnauthorized
-// and are not retried.
-func (c *Client) AccessToken(ctx context.Context) (tokencache.Token, error) {
-	return c.c.src.Token(ctx)
-}
-
-// InvalidateToken drops tok from the cache if it is still the cached access
-// token, so that the next call mints anew.
-func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok) }
-
 // DefaultAccessTokenLifetime is the lifetime of an access token whose
 // answer has no expires_in, as Alternative Payments' own SDKs assume.
 const DefaultAccessTokenLifetime = time.Hour
+
+// decodeCall decodes the answer of [Client.Call]: the partner API sends the
+// result itself, without an envelope.
+func (c *client) decodeCall(r *httpx.Response, out any) error { return c.base.DecodeBody(r, out) }
 
 // key returns the cache key of scope, under the client's base URL and
 // credentials.

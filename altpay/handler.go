@@ -76,14 +76,14 @@ func (c *Client) RefreshHandler(resolve func(*http.Request) (CheckoutTokenReques
 		}
 		cur, err := c.c.checkoutToken(r.Context(), req)
 		if err == nil && body.ExpiredToken != "" && body.ExpiredToken == cur.Value && !c.c.mintedWithin(cur, RefreshMinAge) {
-			c.InvalidateCheckoutToken(req, cur.Value)
+			c.c.invalidateCheckout(req, cur.Value)
 			cur, err = c.c.checkoutToken(r.Context(), req)
 		}
 		if err != nil {
 			h.RefuseToken(w, r, err)
 			return
 		}
-		tok := c.c.public(cur)
+		tok := c.c.public(cur, req)
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(struct {
 			Token     string `json:"token"`

@@ -95,3 +95,16 @@ func TestPortalRedirectHandlerEmptyShopMeansConfigured(t *testing.T) {
 		bare.PortalRedirectHandler("", resolve)
 	})
 }
+
+// The fake's 0.2 counter keeps working beside the name every fake shares.
+func TestFakeTokensIsPortalTokens(t *testing.T) {
+	srv := appstletest.NewServer()
+	defer srv.Close()
+	c, err := appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()))
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.PortalToken(context.Background(), appstle.PortalTokenRequest{Email: appstletest.Email})
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.PortalTokens())
+	assert.Equal(t, 1, srv.Tokens())
+}

@@ -61,24 +61,6 @@ func New(clientID, clientKey string, opts ...Option) (*Client, error) {
 	return pub, nil
 }
 
-// AccessToken returns a valid access token, minting one only when the
-// cache has none that is fresh. Concurrent callers share one mint.
-func (c *Client) AccessToken(ctx context.Context) (tokencache.Token, error) {
-	return c.c.src.Token(ctx)
-}
-
-// InvalidateToken drops tok from the cache if it is still the cached token,
-// so that the next AccessToken mints anew. Call it when Cartevo rejects tok
-// on a request you sent without Do; concurrent calls for one token cause
-// one refresh.
-func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok) }
-
-// URL returns the absolute URL of an API path such as "/wallets", for
-// building requests to pass to Do.
-func (c *Client) URL(path string) string {
-	return c.c.base.HTTP.URL(path, nil).String()
-}
-
 type tokenRequest struct {
 	ClientID  string `json:"client_id"`
 	ClientKey string `json:"client_key"`

@@ -346,3 +346,20 @@ func TestDroppedClientReleasesItsCache(t *testing.T) {
 		return goleak.Find(before) == nil
 	}, 5*time.Second, 20*time.Millisecond, "no goroutine outlives a dropped client")
 }
+
+// WithRateLimit(n) without a window is Cartevo's own: n per 60 s.
+func TestFakeRateLimitDefaultWindow(t *testing.T) {
+	srv := cartevotest.NewServer(cartevotest.WithRateLimit(1), cartevotest.WithClock(fakeclock.New(time.Now()).Now))
+	defer srv.Close()
+	for i, want := range []error{nil, cartevo.ErrRateLimited} {
+		c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()), cartevo.WithMaxAttempts(1))
+		require.NoError(t, err)
+		_, err = c.AccessToken(bg)
+		c.Close()
+		if want == nil {
+			assert.NoError(t, err, i)
+		} else {
+			assert.ErrorIs(t, err, want, i)
+		}
+	}
+}

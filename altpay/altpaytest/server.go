@@ -64,11 +64,11 @@ type Server struct {
 	secrets    map[string]string    // client id -> secret
 	access     map[string]accessTok // access token -> owner and expiry
 	now        func() time.Time
-	limit      int // per client per second; 0: none
-	calls      map[string][]time.Time
+	limit      fakesrv.Limiter // per client id
 	noV1       bool
 	noExpires  bool
 	oauthCalls int
+	mints      int
 	initCalls  map[string]int
 	checkouts  int
 	issued     []string        // checkout tokens, for ExpireCheckoutTokens
@@ -104,9 +104,14 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // some environments do; /v1/checkout-auth/init then answers 404.
 func WithoutV1Prefix() Option { return func(s *Server) { s.noV1 = true } }
 
-// WithRateLimit sets the per-key limit in requests per second (default 5,
-// as documented); 0 turns it off.
-func WithRateLimit(perSecond int) Option { return func(s *Server) { s.limit = perSecond } }
+// WithRateLimit answers 429 (Retry-After: 1) to a client's requests beyond
+// n per window, counting /oauth/token and init requests per client id. The
+// window is 1 s when not given, so WithRateLimit(5) is the documented
+// limit and the default; 0 turns it off. Every fake's WithRateLimit has
+// this shape: n per window, window defaulting to the provider's own.
+func WithRateLimit(n int, window ...time.Duration) Option {
+	return func(s *Server) { s.limit.Set(n, time.Second, window) }
+}
 
 // WithoutExpiresIn leaves expires_in out of /oauth/token answers; the
 // tokens still expire after AccessLifetime (3600 s, what clients assume).
@@ -119,8 +124,7 @@ func NewServer(opts ...Option) *Server {
 		secrets:    map[string]string{ClientID: ClientSecret},
 		access:     map[string]accessTok{},
 		now:        time.Now,
-		limit:      5,
-		calls:      map[string][]time.Time{},
+		limit:      fakesrv.Limiter{N: 5, Window: time.Second},
 		initCalls:  map[string]int{},
 		expired:    map[string]bool{},
 		paid:       map[string]bool{},
@@ -152,20 +156,39 @@ func (s *Server) Close() {
 	s.hooks.Close()
 }
 
-// OAuthCalls reports how many requests reached /oauth/token.
-func (s *Server) OAuthCalls() int {
+// Mints reports how many access tokens the server has issued.
+func (s *Server) Mints() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mints
+}
+
+// TokenRequests reports how many requests reached /oauth/token, whatever
+// their answer.
+func (s *Server) TokenRequests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.oauthCalls
 }
 
-// InitCalls reports how many requests reached an init path ("/v1/checkout-auth/init"
-// or "/checkout-auth/init"), whatever the answer.
-func (s *Server) InitCalls(path string) int {
+// OAuthCalls reports how many requests reached /oauth/token.
+//
+// Deprecated: use [Server.TokenRequests], the name every fake uses.
+func (s *Server) OAuthCalls() int { return s.TokenRequests() }
+
+// CheckoutTokenRequests reports how many requests reached an init path
+// ("/v1/checkout-auth/init" or "/checkout-auth/init"), whatever the answer.
+func (s *Server) CheckoutTokenRequests(path string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.initCalls[path]
 }
+
+// InitCalls reports how many requests reached an init path.
+//
+// Deprecated: use [Server.CheckoutTokenRequests], in the vocabulary every
+// fake uses.
+func (s *Server) InitCalls(path string) int { return s.CheckoutTokenRequests(path) }
 
 // CheckoutTokens reports how many checkout tokens the server has issued.
 func (s *Server) CheckoutTokens() int {
@@ -174,7 +197,23 @@ func (s *Server) CheckoutTokens() int {
 	return s.checkouts
 }
 
+// RevokeTokens makes every access token issued so far for clientID answer
+// 401, while its secret keeps working: what a client sees when a token it
+// cached is rejected before its expiry. Checkout tokens are not affected.
+func (s *Server) RevokeTokens(clientID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for tok, at := range s.access {
+		if at.clientID == clientID {
+			delete(s.access, tok)
+		}
+	}
+}
+
 // RevokeAccessTokens makes every access token issued so far answer 401.
+//
+// Deprecated: use [Server.RevokeTokens], the name every fake uses; this
+// revokes the tokens of every client.
 func (s *Server) RevokeAccessTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -182,24 +221,7 @@ func (s *Server) RevokeAccessTokens() {
 }
 
 // limited records a call for key and reports whether it exceeds the limit.
-func (s *Server) limited(key string) bool {
-	if s.limit <= 0 {
-		return false
-	}
-	now := s.now()
-	kept := s.calls[key][:0]
-	for _, t := range s.calls[key] {
-		if now.Sub(t) < time.Second {
-			kept = append(kept, t)
-		}
-	}
-	if len(kept) >= s.limit {
-		s.calls[key] = kept
-		return true
-	}
-	s.calls[key] = append(kept, now)
-	return false
-}
+func (s *Server) limited(key string) bool { return !s.limit.Allow(key, s.now()) }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	// Read the body before taking the lock: a client stalling mid-body
@@ -226,6 +248,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(b)
 	tok := hex.EncodeToString(b)
 	s.access[tok] = accessTok{clientID: id, expires: s.now().Add(AccessLifetime)}
+	s.mints++
 	answer := map[string]any{"access_token": tok, "expires_in": int(AccessLifetime / time.Second), "token_type": "bearer"}
 	if s.noExpires {
 		delete(answer, "expires_in")

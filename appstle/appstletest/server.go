@@ -173,12 +173,17 @@ func (s *Server) PortalPage(token string) string {
 	return s.srv.URL + "/tools/recurring/customer_portal?token=" + url.QueryEscape(token)
 }
 
-// Tokens reports how many portal tokens the server has issued.
-func (s *Server) Tokens() int {
+// PortalTokens reports how many portal tokens the server has issued.
+func (s *Server) PortalTokens() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.tokens
 }
+
+// Tokens reports how many portal tokens the server has issued.
+//
+// Deprecated: use [Server.PortalTokens], the name every fake uses.
+func (s *Server) Tokens() int { return s.PortalTokens() }
 
 // MagicLinksSent lists the addresses magic links were "emailed" to.
 func (s *Server) MagicLinksSent() []string {

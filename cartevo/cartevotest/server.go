@@ -52,10 +52,8 @@ type Server struct {
 	issued       map[string]issued // jti -> who and which generation
 	expiresIn    time.Duration
 	now          func() time.Time
-	limit        int
-	window       time.Duration
-	recent       []time.Time // token requests inside the window
-	failures     []int       // statuses to answer the next token requests with
+	limit        fakesrv.Limiter // token requests
+	failures     []int           // statuses to answer the next token requests with
 	mints        int
 	tokenCalls   int
 	tokenStarted int
@@ -90,9 +88,12 @@ func WithExpiresIn(d time.Duration) Option { return func(s *Server) { s.expiresI
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // WithRateLimit answers 429 to token requests beyond n per window, as
-// Cartevo does (10 per 60 s per IP). Default: no limit.
-func WithRateLimit(n int, window time.Duration) Option {
-	return func(s *Server) { s.limit, s.window = n, window }
+// Cartevo does (10 per 60 s per IP). The window is 60 s when not given, so
+// WithRateLimit(10) is Cartevo's documented limit; 0 turns it off. Every
+// fake's WithRateLimit has this shape: n per window, window defaulting to
+// the provider's own. Default: no limit.
+func WithRateLimit(n int, window ...time.Duration) Option {
+	return func(s *Server) { s.limit.Set(n, time.Minute, window) }
 }
 
 // WithoutEnvelope makes GET /wallets answer {"data": […]} with no success,
@@ -238,19 +239,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code, http.StatusText(code))
 		return
 	}
-	if s.limit > 0 {
-		kept := s.recent[:0]
-		for _, t := range s.recent {
-			if now.Sub(t) < s.window {
-				kept = append(kept, t)
-			}
-		}
-		s.recent = kept
-		if len(s.recent) >= s.limit {
-			writeError(w, http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
-			return
-		}
-		s.recent = append(s.recent, now)
+	if !s.limit.Allow("", now) { // one caller: Cartevo limits per IP
+		writeError(w, http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
+		return
 	}
 
 	if decodeErr != nil {

@@ -7,7 +7,12 @@ var packages = []pkg{
 		ClientDoc: `// Client mints Cartevo access tokens and sends authenticated calls. It is
 // safe for concurrent use. Printing a Client shows no credential.`,
 		Pkg: "cartevo", WebhookTimeout: "9 s (Cartevo's delivery times out at 10 s)", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and [Client.Call]", ReuseCalls: "",
-		Bearer: &bearer{API: "Cartevo", Token: "token"},
+		Bearer: &bearer{API: "Cartevo", Token: "token", ExamplePath: "/wallets",
+			AccessTokenDoc: `// AccessToken returns a valid access token, minting one only when the
+// cache has none that is fresh. Concurrent callers share one mint.`,
+			CallDoc: `//
+// Cartevo wraps answers in an envelope: out receives its data. See
+// [Client.DecodeEnvelope] for the shapes accepted and their errors.`},
 		BaseURLDoc: `// WithBaseURL sets the API root (default [DefaultBaseURL]; [SandboxBaseURL]
 // for preproduction). It must be https, or http for a loopback host; an
 // empty or bad one is an error from [New].`,
@@ -82,7 +87,16 @@ var packages = []pkg{
 		ClientDoc: `// Client holds one partner's client credentials. It is safe for concurrent
 // use. Printing a Client shows no credential.`,
 		Pkg: "altpay", WebhookTimeout: "10 s", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and other authenticated calls", ReuseCalls: "CheckoutToken",
-		Bearer: &bearer{API: "the partner API", Token: "access token"},
+		Bearer: &bearer{API: "the partner API", Token: "access token", ExamplePath: "/webhooks",
+			AccessTokenDoc: `// AccessToken returns a partner-API access token (OAuth2 client
+// credentials), minting one only when the cached one is no longer fresh.
+// Bad credentials (403 "Invalid credentials", or 401) match ErrUnauthorized
+// and are not retried.`,
+			CallDoc: `//
+// The partner API answers with the result itself (no envelope, unlike
+// Cartevo's), so there is no DecodeEnvelope: out receives the whole 2xx
+// body, and an empty body decodes to nothing. A 2xx body that is not JSON,
+// or not out's shape, is ErrUnexpectedResponse.`},
 		BaseURLDoc: `// WithBaseURL sets the API host (default [DefaultBaseURL]; [DemoBaseURL]
 // for the demo environment, whose credentials differ). It must be https, or
 // http for a loopback host; an empty or bad one is an error from [New].`,

@@ -2,8 +2,8 @@
 // word for word: options.go (the shared options), aliases.go (the error
 // types and sentinels of package checkoutkit under the package's name) and
 // client_gen.go (the Client type and its Close, String, GoString and LogValue methods, and for
-// the server-to-server clients Do, TokenSource, OAuth2Transport and
-// HTTPClient), and webhook_options.go (the webhook receiver's options). One template per file, and data.go for what differs, are the
+// the server-to-server clients AccessToken, InvalidateToken, URL, Call, Do,
+// TokenSource, OAuth2Transport and HTTPClient), and webhook_options.go (the webhook receiver's options). One template per file, and data.go for what differs, are the
 // single source; the per-package godoc stays in the output.
 //
 // Run it from the module root with go generate ./internal/provider/ (or go
@@ -43,8 +43,11 @@ type pkg struct {
 
 // bearer names a server-to-server token in the docs of its methods.
 type bearer struct {
-	API   string // "Cartevo", "the partner API"
-	Token string // "token", "access token"
+	API            string // "Cartevo", "the partner API"
+	Token          string // "token", "access token"
+	ExamplePath    string // an API path for the docs of URL and Call
+	AccessTokenDoc string // AccessToken's doc comment
+	CallDoc        string // the last paragraph of Call's doc comment: what decodes into out
 }
 
 type sentinel struct {
