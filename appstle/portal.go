@@ -1,7 +1,6 @@
 package appstle
 
 import (
-	"errors"
 	"net"
 	"net/url"
 	"strconv"
@@ -27,14 +26,8 @@ func WithShopDomain(shopDomain string) Option {
 
 // checkShopOption vets WithShopDomain's value, naming the option.
 func checkShopOption(shopDomain string) error {
-	if _, err := portalLink(shopDomain, DefaultPortalPath, "probe"); err != nil {
-		var fe *httpx.FieldError
-		if errors.As(err, &fe) {
-			return httpx.Invalid(name, "WithShopDomain", fe.Reason)
-		}
-		return err
-	}
-	return nil
+	_, err := portalLink(shopDomain, DefaultPortalPath, "probe")
+	return renamed(err, "WithShopDomain")
 }
 
 // PortalURL returns https://{shopDomain}/tools/recurring/customer_portal?token={token},
