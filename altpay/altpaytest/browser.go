@@ -25,14 +25,6 @@ func (s *Server) ExpireCheckoutTokens() {
 	}
 }
 
-// Payments reports how many invoices were paid through the browser-facing
-// API.
-func (s *Server) Payments() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.payments
-}
-
 // cors answers a preflight and adds the CORS headers for an allowed origin.
 // It reports false when the request was a preflight, fully answered.
 func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {

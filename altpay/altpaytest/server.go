@@ -135,7 +135,6 @@ func NewServer(opts ...Option) *Server {
 			o(s)
 		}
 	}
-	s.hooks = fakesrv.NewHooks(s.held)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth/token", s.token)
 	mux.HandleFunc("/v1/checkout/pay", s.pay) // POST, and OPTIONS for CORS
@@ -143,32 +142,8 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("POST /checkout-auth/init", s.init("/checkout-auth/init"))
 	mux.HandleFunc("POST /webhooks", s.createWebhook)
 	mux.HandleFunc("GET /webhooks", s.listWebhooks)
-	s.srv = fakesrv.Start(mux, s.listener)
+	s.start(mux)
 	return s
-}
-
-// URL is the value for altpay.WithBaseURL.
-func (s *Server) URL() string { return s.srv.URL }
-
-// Close shuts the server down, after the webhook deliveries in progress.
-func (s *Server) Close() {
-	s.srv.Close()
-	s.hooks.Close()
-}
-
-// Mints reports how many access tokens the server has issued.
-func (s *Server) Mints() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.mints
-}
-
-// TokenRequests reports how many requests reached /oauth/token, whatever
-// their answer.
-func (s *Server) TokenRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.oauthCalls
 }
 
 // OAuthCalls reports how many requests reached /oauth/token.
@@ -189,13 +164,6 @@ func (s *Server) CheckoutTokenRequests(path string) int {
 // Deprecated: use [Server.CheckoutTokenRequests], in the vocabulary every
 // fake uses.
 func (s *Server) InitCalls(path string) int { return s.CheckoutTokenRequests(path) }
-
-// CheckoutTokens reports how many checkout tokens the server has issued.
-func (s *Server) CheckoutTokens() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.checkouts
-}
 
 // RevokeTokens makes every access token issued so far for clientID answer
 // 401, while its secret keeps working: what a client sees when a token it

@@ -147,37 +147,20 @@ func NewServer(opts ...Option) *Server {
 			panic(err.Error())
 		}
 	}
-	s.hooks = fakesrv.NewHooks(s.held)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/external/v2/customer-portal-token", s.auth(s.portalToken))
 	mux.HandleFunc("GET /api/external/v2/manage-subscription-link/{id}", s.auth(s.manageLink))
 	mux.HandleFunc("GET /api/external/v2/subscription-contracts-email-magic-link", s.auth(s.magicLink))
 	mux.HandleFunc("GET /tools/recurring/customer_portal", s.portalPage)
 	mux.HandleFunc("GET /api/external/v2/subscription-customers/valid/{id}", s.auth(s.validContracts))
-	s.srv = fakesrv.Start(mux, s.listener)
+	s.start(mux)
 	return s
-}
-
-// URL is the value for appstle.WithBaseURL.
-func (s *Server) URL() string { return s.srv.URL }
-
-// Close shuts the server down, after the webhook deliveries in progress.
-func (s *Server) Close() {
-	s.srv.Close()
-	s.hooks.Close()
 }
 
 // PortalPage is the fake's customer-portal page URL for token (the real one
 // lives on the shop's domain; see appstle.PortalURL).
 func (s *Server) PortalPage(token string) string {
 	return s.srv.URL + "/tools/recurring/customer_portal?token=" + url.QueryEscape(token)
-}
-
-// PortalTokens reports how many portal tokens the server has issued.
-func (s *Server) PortalTokens() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tokens
 }
 
 // Tokens reports how many portal tokens the server has issued.

@@ -119,46 +119,14 @@ func NewServer(opts ...Option) *Server {
 			o(s)
 		}
 	}
-	s.hooks = fakesrv.NewHooks(s.held)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/auth/token", s.token)
 	mux.HandleFunc("GET /api/v1/wallets", s.wallets)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, http.StatusNotFound, false, "Cannot "+r.Method+" "+r.URL.Path, nil)
 	})
-	s.srv = fakesrv.Start(mux, s.listener)
+	s.start(mux)
 	return s
-}
-
-// URL is the value for cartevo.WithBaseURL.
-func (s *Server) URL() string { return s.srv.URL + "/api/v1" }
-
-// Close shuts the server down, after the webhook deliveries in progress.
-func (s *Server) Close() {
-	s.srv.Close()
-	s.hooks.Close()
-}
-
-// Mints reports how many access tokens the server has issued.
-func (s *Server) Mints() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.mints
-}
-
-// TokenRequests reports how many requests reached POST /auth/token,
-// whatever their answer.
-func (s *Server) TokenRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tokenCalls
-}
-
-// APIRequests reports how many requests reached authenticated endpoints.
-func (s *Server) APIRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.apiCalls
 }
 
 // RotateKey gives clientID a new key and returns it. The old key stops
@@ -179,15 +147,6 @@ func (s *Server) RevokeTokens(clientID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.generation[clientID]++
-}
-
-// TokenRequestsStarted reports how many token requests have arrived,
-// including those still waiting out [Server.SetDelay]: a test can wait for
-// a mint to be in flight.
-func (s *Server) TokenRequestsStarted() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tokenStarted
 }
 
 // SetDelay makes every token request take d before it is answered.

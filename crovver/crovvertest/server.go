@@ -99,7 +99,6 @@ func NewServer(opts ...Option) *Server {
 			o(s)
 		}
 	}
-	s.hooks = fakesrv.NewHooks(s.held)
 	for tenant, plan := range s.tenants {
 		if plan != "" {
 			s.subs[tenant] = s.newSubscription(tenant, "", plan)
@@ -114,31 +113,8 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("POST /billing/cancel", s.cancel)
 	mux.HandleFunc("GET /api/public/subscriptions/status", s.status)
 	mux.HandleFunc("POST /api/public/can-access", s.canAccess)
-	s.srv = fakesrv.Start(mux, s.listener)
+	s.start(mux)
 	return s
-}
-
-// URL is the value for crovver.WithBaseURL.
-func (s *Server) URL() string { return s.srv.URL }
-
-// Close shuts the server down, after the webhook deliveries in progress.
-func (s *Server) Close() {
-	s.srv.Close()
-	s.hooks.Close()
-}
-
-// CheckoutTokens reports how many checkout tokens the server has minted.
-func (s *Server) CheckoutTokens() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.checkoutTokens
-}
-
-// PortalTokens reports how many portal tokens the server has minted.
-func (s *Server) PortalTokens() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.portalTokens
 }
 
 // Subscription returns the plan tenant subscribed to on the pricing page.

@@ -2,10 +2,25 @@ package main
 
 // packages holds what differs between the provider packages; everything
 // else in the generated files comes from the templates.
+//
+// The fakes' counters share one vocabulary: Mints counts access tokens
+// issued (the server-to-server token), CheckoutTokens and PortalTokens the
+// checkout and portal tokens issued; <Endpoint>Requests counts the
+// requests that reached an endpoint, whatever their answer (TokenRequests
+// for the access-token endpoint).
 var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Cartevo access tokens and sends authenticated calls. It is
 // safe for concurrent use. Printing a Client shows no credential.`,
+		Fake: fake{Pkg: "cartevotest", URLSuffix: "/api/v1", RedeliverDoc: "as a provider's retry would.", Counters: []counter{
+			{"Mints", "mints", "// Mints reports how many access tokens the server has issued."},
+			{"TokenRequests", "tokenCalls", `// TokenRequests reports how many requests reached POST /auth/token,
+// whatever their answer.`},
+			{"TokenRequestsStarted", "tokenStarted", `// TokenRequestsStarted reports how many token requests have arrived,
+// including those still waiting out [Server.SetDelay]: a test can wait for
+// a mint to be in flight.`},
+			{"APIRequests", "apiCalls", "// APIRequests reports how many requests reached authenticated endpoints."},
+		}},
 		Pkg: "cartevo", WebhookTimeout: "9 s (Cartevo's delivery times out at 10 s)", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and [Client.Call]", ReuseCalls: "",
 		Bearer: &bearer{API: "Cartevo", Token: "token", ExamplePath: "/wallets",
 			AccessTokenDoc: `// AccessToken returns a valid access token, minting one only when the
@@ -40,6 +55,10 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Crovver checkout and portal tokens. It is safe for concurrent
 // use. Printing a Client shows no key.`,
+		Fake: fake{Pkg: "crovvertest", RedeliverDoc: "as the Retry button of Crovver's dashboard does.", Counters: []counter{
+			{"CheckoutTokens", "checkoutTokens", "// CheckoutTokens reports how many checkout tokens the server has minted."},
+			{"PortalTokens", "portalTokens", "// PortalTokens reports how many portal tokens the server has minted."},
+		}},
 		Pkg: "crovver", WebhookTimeout: "4 s (Crovver wants an answer within 5 s)", Cred: "key", RetryAllCalls: "", ReuseCalls: "CheckoutToken and PortalToken",
 		BaseURLDoc: `// WithBaseURL sets Crovver's host (default [DefaultBaseURL]; self-hosted
 // instances use their own). It must be https, or http for a loopback host;
@@ -63,6 +82,9 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Appstle customer-portal tokens for one store's API key. It is
 // safe for concurrent use. Printing a Client shows no key.`,
+		Fake: fake{Pkg: "appstletest", RedeliverDoc: "as Svix's retry would.", CheckSecret: true, Counters: []counter{
+			{"PortalTokens", "tokens", "// PortalTokens reports how many portal tokens the server has issued."},
+		}},
 		Pkg: "appstle", WebhookTimeout: "14 s (Svix waits 15 s)", Cred: "key", RetryAllCalls: "", ReuseCalls: "PortalToken",
 		OptionFields: "\tappKey string // X-App-Key, see WithAppKey\n\tshopDomain *string // the store's domain, see WithShopDomain",
 		BaseURLDoc: `// WithBaseURL sets Appstle's API host (default [DefaultBaseURL]). It must
@@ -86,6 +108,14 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client holds one partner's client credentials. It is safe for concurrent
 // use. Printing a Client shows no credential.`,
+		Fake: fake{Pkg: "altpaytest", RedeliverDoc: "as a provider's retry would.", Counters: []counter{
+			{"Mints", "mints", "// Mints reports how many access tokens the server has issued."},
+			{"TokenRequests", "oauthCalls", `// TokenRequests reports how many requests reached /oauth/token, whatever
+// their answer.`},
+			{"CheckoutTokens", "checkouts", "// CheckoutTokens reports how many checkout tokens the server has issued."},
+			{"Payments", "payments", `// Payments reports how many invoices were paid through the browser-facing
+// API.`},
+		}},
 		Pkg: "altpay", WebhookTimeout: "10 s", Cred: "credentials", RetryAllCalls: "[Client.Do], [Client.HTTPClient] and other authenticated calls", ReuseCalls: "CheckoutToken",
 		Bearer: &bearer{API: "the partner API", Token: "access token", ExamplePath: "/webhooks",
 			AccessTokenDoc: `// AccessToken returns a partner-API access token (OAuth2 client
