@@ -2,13 +2,11 @@ package crovver
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/checkoutkit/checkoutkit"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
 )
 
@@ -26,18 +24,6 @@ const (
 	EventSubscriptionRenewed   = "subscription.renewed"
 	EventSubscriptionCanceled  = "subscription.canceled"
 	EventWebhookTest           = "webhook.test"
-)
-
-// Errors that [VerifyWebhook] returns match one of these with errors.Is.
-var (
-	// ErrWebhookSignature: no X-Crovver-Signature, or not the body's.
-	ErrWebhookSignature = checkoutkit.ErrWebhookSignature
-	// ErrWebhookTimestamp is never returned by Crovver's receiver
-	// (deliveries carry no timestamp); it is here so that the four
-	// packages read alike.
-	ErrWebhookTimestamp = checkoutkit.ErrWebhookTimestamp
-	// ErrWebhookPayload: a signed body that is not Crovver's envelope.
-	ErrWebhookPayload = checkoutkit.ErrWebhookPayload
 )
 
 // Event is one verified Crovver webhook delivery, read from the envelope
@@ -79,17 +65,12 @@ func (e Event) Subscription() (*Subscription, error) {
 	return &s, nil
 }
 
-// VerifyWebhook checks one Crovver delivery: h must carry
-// X-Crovver-Signature "sha256=<hex>", the HMAC-SHA256 of body exactly as
-// received, keyed by the webhook secret's literal bytes, compared in
-// constant time. It then reads the envelope; an id and a type are required,
-// and an X-Crovver-Event header, when present, must name the same type.
-// Crovver signs no timestamp: replays are caught by the id, which
-// [WebhookHandler] dedupes. Errors match [ErrWebhookSignature] or
-// [ErrWebhookPayload] and never contain the secret or the signature.
-func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
-	ev, _, err := verifyWebhook(secret, h, body)
-	return ev, err
+// webhookVerifier is how [VerifyWebhook] and [WebhookHandler] check a
+// delivery with secret: the signature over the raw body.
+func webhookVerifier(secret string, _ provider.WebhookSettings) (func(http.Header, []byte, time.Time) (Event, string, error), error) {
+	return func(h http.Header, body []byte, _ time.Time) (Event, string, error) {
+		return verifyWebhook(secret, h, body)
+	}, nil
 }
 
 func verifyWebhook(secret string, h http.Header, body []byte) (Event, string, error) {
@@ -125,38 +106,4 @@ func verifyWebhook(secret string, h http.Header, body []byte) (Event, string, er
 		ev.CreatedAt = t
 	}
 	return ev, env.ID, nil
-}
-
-// WebhookHandler receives Crovver's webhooks at the URL registered in the
-// dashboard. Each POST is verified as [VerifyWebhook] does, on at most
-// 1 MiB of raw body (413 past it), and answered:
-//
-//	a method other than POST                 405
-//	a body over 1 MiB                        413
-//	a missing or wrong signature             401
-//	a signed body that is no envelope        400
-//	an id already handled                    200, handle not called again
-//	handle returned an error                 500 (use the dashboard's Retry)
-//	handle returned nil                      200
-//
-// An id is remembered for 72 h ([WithWebhookDedupe]), in memory or across
-// replicas ([WithWebhookStore]); a failed handle forgets it so that the
-// retry is handled. Crovver wants an answer within 5 s, so handle gets a
-// context with a 4 s deadline, inside it ([WithWebhookTimeout]): enqueue slow work.
-// Refusals are logged ([WithWebhookLogger]) without the secret or the
-// signature.
-//
-// WebhookHandler panics on an empty secret or a nil handle, so that the
-// mistake shows at start-up. The handler is safe for concurrent use.
-func WebhookHandler(secret string, handle func(context.Context, Event) error, opts ...WebhookOption) http.Handler {
-	return provider.WebhookHandler(provider.Webhook[Event]{
-		Provider: name, Name: "crovver.WebhookHandler", Secret: secret,
-		Verify: func(h http.Header, body []byte, _ time.Time) (Event, string, error) {
-			return verifyWebhook(secret, h, body)
-		},
-		Handle:        handle,
-		Type:          func(e Event) string { return e.Type },
-		SecretHeaders: []string{SignatureHeader},
-		Timeout:       4 * time.Second,
-	}, applyWebhook(opts))
 }

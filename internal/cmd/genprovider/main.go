@@ -41,6 +41,18 @@ type pkg struct {
 	OptionFields   string // extra fields of the options struct, for the package's own options (in a file of its own)
 	WebhookTimeout string // WithWebhookTimeout's default, as its doc says it
 	Fake           fake   // the package's fake, <pkg>/<pkg>test
+	Webhook        webhook
+}
+
+// webhook is what differs between the packages' VerifyWebhook and
+// WebhookHandler: their docs, the headers scrubbed from logged errors and
+// the handle deadline. How a delivery is verified is each package's
+// webhookVerifier.
+type webhook struct {
+	SignatureErrDoc, TimestampErrDoc, PayloadErrDoc string // the docs of the ErrWebhook* aliases
+	VerifyDoc, HandlerDoc                           string // the docs of VerifyWebhook and WebhookHandler
+	SecretHeaders                                   string // Go expressions, the headers' names
+	Timeout                                         string // a Go expression, the default handle deadline
 }
 
 // fake is what differs between the fakes (<pkg>test) in the code they
@@ -82,6 +94,7 @@ var outputs = map[string]string{
 	"client.go.tmpl":  "client_gen.go",
 
 	"webhook_options.go.tmpl": "webhook_options.go",
+	"webhook.go.tmpl":         "webhook_gen.go",
 }
 
 // fakeOutputs maps each template to the file it writes in every fake's
