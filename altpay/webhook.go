@@ -75,46 +75,39 @@ func (e Event) Invoice() (*Invoice, error) {
 
 // webhookVerifier is how [VerifyWebhook] and [WebhookHandler] check a
 // delivery with secret: the bearer secret, in constant time.
-func webhookVerifier(secret string, _ provider.WebhookSettings) (func(http.Header, []byte, time.Time) (Event, string, error), error) {
+func webhookVerifier(secret string, _ provider.WebhookSettings) (provider.Verify[Event], error) {
 	return func(h http.Header, body []byte, _ time.Time) (Event, string, error) {
-		return verifyWebhook(secret, h, body)
-	}, nil
-}
-
-func verifyWebhook(secret string, h http.Header, body []byte) (Event, string, error) {
-	if secret == "" {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "empty secret")
-	}
-	scheme, got, ok := strings.Cut(h.Get("Authorization"), " ")
-	ok = ok && strings.EqualFold(scheme, "Bearer") // the scheme is case-insensitive (RFC 9110)
-	// Compare digests: equal lengths, so the time taken says nothing of the
-	// secret's length either.
-	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(secret))
-	if subtle.ConstantTimeCompare(g[:], w[:]) != 1 || !ok {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "Authorization is not the registered secret_key")
-	}
-	var b map[string]json.RawMessage
-	if err := json.Unmarshal(body, &b); err != nil || b == nil {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not a JSON object")
-	}
-	str := func(keys ...string) string {
-		for _, k := range keys {
-			var s string
-			if json.Unmarshal(b[k], &s) == nil && s != "" {
-				return s
+		scheme, got, ok := strings.Cut(h.Get("Authorization"), " ")
+		ok = ok && strings.EqualFold(scheme, "Bearer") // the scheme is case-insensitive (RFC 9110)
+		// Compare digests: equal lengths, so the time taken says nothing of the
+		// secret's length either.
+		g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(secret))
+		if subtle.ConstantTimeCompare(g[:], w[:]) != 1 || !ok {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "Authorization is not the registered secret_key")
+		}
+		var b map[string]json.RawMessage
+		if err := json.Unmarshal(body, &b); err != nil || b == nil {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not a JSON object")
+		}
+		str := func(keys ...string) string {
+			for _, k := range keys {
+				var s string
+				if json.Unmarshal(b[k], &s) == nil && s != "" {
+					return s
+				}
+			}
+			return ""
+		}
+		ev := Event{ID: str("id", "event_id"), Type: str("topic", "type", "event", "event_type"), Data: bytes.Clone(body)}
+		if c := str("created_at"); c != "" {
+			if t, err := time.Parse(time.RFC3339Nano, c); err == nil {
+				ev.CreatedAt = t
 			}
 		}
-		return ""
-	}
-	ev := Event{ID: str("id", "event_id"), Type: str("topic", "type", "event", "event_type"), Data: bytes.Clone(body)}
-	if c := str("created_at"); c != "" {
-		if t, err := time.Parse(time.RFC3339Nano, c); err == nil {
-			ev.CreatedAt = t
+		id := ev.ID
+		if id == "" {
+			id = provider.ContentID(body)
 		}
-	}
-	id := ev.ID
-	if id == "" {
-		id = provider.ContentID(body)
-	}
-	return ev, id, nil
+		return ev, id, nil
+	}, nil
 }

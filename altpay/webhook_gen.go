@@ -31,6 +31,9 @@ var (
 // must be a JSON object; see [Event] for what is read from it. Errors match
 // [ErrWebhookSignature] or [ErrWebhookPayload] and never contain the secret.
 func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
+	if secret == "" {
+		return Event{}, provider.WebhookError(name, ErrWebhookSignature, "empty secret")
+	}
 	verify, err := webhookVerifier(secret, provider.WebhookSettings{})
 	if err != nil {
 		return Event{}, err

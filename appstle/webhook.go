@@ -140,7 +140,7 @@ func header(h http.Header, svix string) string {
 // webhookVerifier is how [VerifyWebhook] and [WebhookHandler] check a
 // delivery with secret, a Svix endpoint secret decoded once here (an
 // unusable one is an error matching ErrWebhookSignature).
-func webhookVerifier(secret string, _ provider.WebhookSettings) (func(http.Header, []byte, time.Time) (Event, string, error), error) {
+func webhookVerifier(secret string, _ provider.WebhookSettings) (provider.Verify[Event], error) {
 	key, err := webhookKey(secret)
 	if err != nil {
 		return nil, err

@@ -35,6 +35,9 @@ var (
 // [ErrWebhookSignature], [ErrWebhookTimestamp] or [ErrWebhookPayload] and
 // never contain the secret or a signature.
 func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
+	if secret == "" {
+		return Event{}, provider.WebhookError(name, ErrWebhookSignature, "empty secret")
+	}
 	verify, err := webhookVerifier(secret, provider.WebhookSettings{})
 	if err != nil {
 		return Event{}, err

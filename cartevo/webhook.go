@@ -50,14 +50,8 @@ type Payment struct {
 // Payment decodes the data of a payment.* event. Another type, or data
 // without transaction_id, is an error matching [ErrWebhookPayload].
 func (e Event) Payment() (*Payment, error) {
-	if !strings.HasPrefix(e.Type, "payment.") {
-		return nil, provider.WebhookError(name, ErrWebhookPayload, "event %q is not a payment event", e.Type)
-	}
-	var p Payment
-	if err := json.Unmarshal(e.Data, &p); err != nil || p.TransactionID == "" {
-		return nil, provider.WebhookError(name, ErrWebhookPayload, "data is not a payment with transaction_id")
-	}
-	return &p, nil
+	return provider.EventData(name, e.Type, "payment.", e.Data, "a payment with transaction_id",
+		func(p *Payment) bool { return p.TransactionID != "" })
 }
 
 // WithUnsignedWebhooks makes [WebhookHandler] accept deliveries that carry
@@ -79,16 +73,13 @@ func signedContent(t string, body []byte) [][]byte { return [][]byte{[]byte(t), 
 // delivery with secret: the signature over t and the body, within the
 // timestamp tolerance of now; an unsigned delivery only with
 // [WithUnsignedWebhooks] (s.Unsigned, never for VerifyWebhook).
-func webhookVerifier(secret string, s provider.WebhookSettings) (func(http.Header, []byte, time.Time) (Event, string, error), error) {
+func webhookVerifier(secret string, s provider.WebhookSettings) (provider.Verify[Event], error) {
 	return func(h http.Header, body []byte, now time.Time) (Event, string, error) {
 		return verifyWebhook(secret, s.Unsigned, h, body, now)
 	}, nil
 }
 
 func verifyWebhook(secret string, unsigned bool, h http.Header, body []byte, now time.Time) (Event, string, error) {
-	if secret == "" {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "empty secret")
-	}
 	hv := h.Get(SignatureHeader)
 	var ev Event
 	var id string

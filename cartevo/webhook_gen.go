@@ -34,6 +34,9 @@ var (
 // [ErrWebhookTimestamp] or [ErrWebhookPayload] and never contain the
 // secret or the signature.
 func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
+	if secret == "" {
+		return Event{}, provider.WebhookError(name, ErrWebhookSignature, "empty secret")
+	}
 	verify, err := webhookVerifier(secret, provider.WebhookSettings{})
 	if err != nil {
 		return Event{}, err

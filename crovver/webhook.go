@@ -55,55 +55,42 @@ type Subscription struct {
 // type, or data without external_tenant_id, is an error matching
 // [ErrWebhookPayload].
 func (e Event) Subscription() (*Subscription, error) {
-	if !strings.HasPrefix(e.Type, "subscription.") {
-		return nil, provider.WebhookError(name, ErrWebhookPayload, "event %q is not a subscription event", e.Type)
-	}
-	var s Subscription
-	if err := json.Unmarshal(e.Data, &s); err != nil || s.ExternalTenantID == "" {
-		return nil, provider.WebhookError(name, ErrWebhookPayload, "data is not a subscription with external_tenant_id")
-	}
-	return &s, nil
+	return provider.EventData(name, e.Type, "subscription.", e.Data, "a subscription with external_tenant_id",
+		func(s *Subscription) bool { return s.ExternalTenantID != "" })
 }
 
 // webhookVerifier is how [VerifyWebhook] and [WebhookHandler] check a
 // delivery with secret: the signature over the raw body.
-func webhookVerifier(secret string, _ provider.WebhookSettings) (func(http.Header, []byte, time.Time) (Event, string, error), error) {
+func webhookVerifier(secret string, _ provider.WebhookSettings) (provider.Verify[Event], error) {
 	return func(h http.Header, body []byte, _ time.Time) (Event, string, error) {
-		return verifyWebhook(secret, h, body)
-	}, nil
-}
-
-func verifyWebhook(secret string, h http.Header, body []byte) (Event, string, error) {
-	if secret == "" {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "empty secret")
-	}
-	sig, ok := strings.CutPrefix(h.Get(SignatureHeader), "sha256=")
-	if !ok || !provider.EqualHex(sig, provider.HMACSHA256([]byte(secret), body)) {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "%s missing or not the body's", SignatureHeader)
-	}
-	var env struct {
-		ID        string          `json:"id"`
-		Type      string          `json:"type"`
-		CreatedAt string          `json:"created_at"`
-		OrgID     string          `json:"org_id"`
-		Data      json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not a JSON envelope")
-	}
-	if env.ID == "" || env.Type == "" {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "envelope has no id or type")
-	}
-	if t := h.Get(EventHeader); t != "" && t != env.Type {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "%s does not match the signed type", EventHeader)
-	}
-	ev := Event{ID: env.ID, Type: env.Type, OrgID: env.OrgID, Data: bytes.Clone(env.Data)}
-	if env.CreatedAt != "" {
-		t, err := time.Parse(time.RFC3339Nano, env.CreatedAt)
-		if err != nil {
-			return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "created_at is not RFC 3339")
+		sig, ok := strings.CutPrefix(h.Get(SignatureHeader), "sha256=")
+		if !ok || !provider.EqualHex(sig, provider.HMACSHA256([]byte(secret), body)) {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "%s missing or not the body's", SignatureHeader)
 		}
-		ev.CreatedAt = t
-	}
-	return ev, env.ID, nil
+		var env struct {
+			ID        string          `json:"id"`
+			Type      string          `json:"type"`
+			CreatedAt string          `json:"created_at"`
+			OrgID     string          `json:"org_id"`
+			Data      json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(body, &env); err != nil {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not a JSON envelope")
+		}
+		if env.ID == "" || env.Type == "" {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "envelope has no id or type")
+		}
+		if t := h.Get(EventHeader); t != "" && t != env.Type {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "%s does not match the signed type", EventHeader)
+		}
+		ev := Event{ID: env.ID, Type: env.Type, OrgID: env.OrgID, Data: bytes.Clone(env.Data)}
+		if env.CreatedAt != "" {
+			t, err := time.Parse(time.RFC3339Nano, env.CreatedAt)
+			if err != nil {
+				return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "created_at is not RFC 3339")
+			}
+			ev.CreatedAt = t
+		}
+		return ev, env.ID, nil
+	}, nil
 }

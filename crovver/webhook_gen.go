@@ -32,6 +32,9 @@ var (
 // [WebhookHandler] dedupes. Errors match [ErrWebhookSignature] or
 // [ErrWebhookPayload] and never contain the secret or the signature.
 func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
+	if secret == "" {
+		return Event{}, provider.WebhookError(name, ErrWebhookSignature, "empty secret")
+	}
 	verify, err := webhookVerifier(secret, provider.WebhookSettings{})
 	if err != nil {
 		return Event{}, err
