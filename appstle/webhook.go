@@ -1,7 +1,6 @@
 package appstle
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"encoding/base64"
 	"encoding/json"
@@ -181,5 +180,5 @@ func verifyWebhook(key []byte, h http.Header, body []byte, now time.Time) (Event
 	if err := json.Unmarshal(body, &env); err != nil || env.Type == "" {
 		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not a {type, data} envelope")
 	}
-	return Event{ID: id, Type: env.Type, CreatedAt: at, Data: bytes.Clone(env.Data)}, id, nil
+	return Event{ID: id, Type: env.Type, CreatedAt: at, Data: env.Data}, id, nil // a RawMessage decodes into a copy of body
 }

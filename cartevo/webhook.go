@@ -1,7 +1,6 @@
 package cartevo
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -125,6 +124,6 @@ func verifyWebhook(secret string, unsigned bool, h http.Header, body []byte, now
 	if err := json.Unmarshal(body, &env); err != nil || env.Event == "" {
 		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not an {event, data} envelope")
 	}
-	ev.Type, ev.Data = env.Event, bytes.Clone(env.Data)
+	ev.Type, ev.Data = env.Event, env.Data // a RawMessage decodes into a copy of body
 	return ev, id, nil
 }

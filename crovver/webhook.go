@@ -1,7 +1,6 @@
 package crovver
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -83,7 +82,7 @@ func webhookVerifier(secret string, _ provider.WebhookSettings) (provider.Verify
 		if t := h.Get(EventHeader); t != "" && t != env.Type {
 			return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "%s does not match the signed type", EventHeader)
 		}
-		ev := Event{ID: env.ID, Type: env.Type, OrgID: env.OrgID, Data: bytes.Clone(env.Data)}
+		ev := Event{ID: env.ID, Type: env.Type, OrgID: env.OrgID, Data: env.Data} // a RawMessage decodes into a copy of body
 		if env.CreatedAt != "" {
 			t, err := time.Parse(time.RFC3339Nano, env.CreatedAt)
 			if err != nil {

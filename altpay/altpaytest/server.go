@@ -33,9 +33,7 @@ import (
 	"encoding/json"
 	"io"
 	"mime"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
@@ -56,8 +54,7 @@ const (
 
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
-	srv        *httptest.Server
-	listener   net.Listener
+	fake       // serving and webhooks: see server_gen.go
 	signingKey []byte
 
 	mu         sync.Mutex
@@ -77,25 +74,14 @@ type Server struct {
 	payments   int
 	paid       map[string]bool // invoice ids paid
 
-	webhooks                  []webhook
-	nextWebhook               int
-	webhookURL, webhookSecret string
-	held                      bool
-	hooks                     *fakesrv.Hooks
+	webhooks    []webhook
+	nextWebhook int
 }
 
 type accessTok struct {
 	clientID string
 	expires  time.Time
 }
-
-// Option configures a Server; a nil one is ignored.
-type Option func(*Server)
-
-// WithListener serves the fake on l (a fixed address, say) instead of a
-// fresh loopback port. The server takes ownership of l and closes it on
-// Close.
-func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithClock sets the server's clock (default time.Now).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }

@@ -16,33 +16,14 @@ import (
 // deliveries when given an empty one.
 const WebhookSecret = "ap_whsec_test_2d8f6a1c9e"
 
-// WithWebhook makes the server deliver webhooks to url as Alternative
-// Payments does, with "Authorization: Bearer <secret>" ([WebhookSecret] if
-// empty): a payment through the browser-facing API fires invoice_paid.
-// Webhooks registered through POST /webhooks are delivered too, each with
-// its own secret_key. Deliveries run in the background, in order, once
-// each; see [Server.Deliveries].
-func WithWebhook(url, secret string) Option {
-	return func(s *Server) {
-		if secret == "" {
-			secret = WebhookSecret
-		}
-		s.webhookURL, s.webhookSecret = url, secret
-	}
-}
-
 // SignWebhook builds one delivery as the server sends it (Alternative
 // Payments does not document the body): {"id": "evt_…", "topic",
 // "created_at", "data"} with "Authorization: Bearer <secret>" and
 // Content-Type application/json. data is marshalled as JSON.
 func SignWebhook(secret, topic string, data any, now time.Time) (http.Header, []byte, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("altpaytest: webhook data: %w", err)
-	}
-	body, err := json.Marshal(map[string]any{
-		"id": "evt_" + randomID(), "topic": topic, "created_at": now.UTC().Format(time.RFC3339), "data": json.RawMessage(raw),
-	})
+	body, err := fakesrv.Envelope("altpaytest", map[string]any{
+		"id": "evt_" + randomID(), "topic": topic, "created_at": now.UTC().Format(time.RFC3339),
+	}, data)
 	if err != nil {
 		return nil, nil, err
 	}

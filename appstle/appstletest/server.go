@@ -35,7 +35,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -44,8 +43,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
 // Defaults the server starts with.
@@ -59,8 +56,7 @@ const (
 
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
-	srv        *httptest.Server
-	listener   net.Listener
+	fake       // serving and webhooks: see server_gen.go
 	signingKey []byte
 
 	mu        sync.Mutex
@@ -74,21 +70,10 @@ type Server struct {
 	tokens    int
 	magic     []string
 
-	contracts                 map[int64]contract
-	nextContract              int64
-	appKeys                   []string
-	webhookURL, webhookSecret string
-	held                      bool
-	hooks                     *fakesrv.Hooks
+	contracts    map[int64]contract
+	nextContract int64
+	appKeys      []string
 }
-
-// Option configures a Server; a nil one is ignored.
-type Option func(*Server)
-
-// WithListener serves the fake on l (a fixed address, say) instead of a
-// fresh loopback port. The server takes ownership of l and closes it on
-// Close.
-func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithClock sets the server's clock (default time.Now).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
@@ -207,25 +192,12 @@ func (s *Server) lookup(w http.ResponseWriter, q url.Values) (int64, bool) {
 		return id, true
 	}
 	for id, e := range s.customers {
-		if foldASCII(e) == foldASCII(email) {
+		if equalFoldASCII(e, email) {
 			return id, true
 		}
 	}
 	invalidCustomer(w)
 	return 0, false
-}
-
-// foldASCII lower-cases ASCII letters only: strings.EqualFold would match
-// the Kelvin sign (U+212A) with "k", so that \u212Aate@example.com found
-// kate@example.com.
-func foldASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
-		}
-	}
-	return string(b)
 }
 
 // invalidCustomerBody is Appstle's (JHipster's) answer for an e-mail it
@@ -432,4 +404,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// equalFoldASCII reports whether a and b are equal once ASCII letters are
+// lower-cased, and only those: strings.EqualFold would match the Kelvin
+// sign (U+212A) with "k", so that \u212Aate@example.com found
+// kate@example.com.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	lower := func(c byte) byte {
+		if 'A' <= c && c <= 'Z' {
+			return c + ('a' - 'A')
+		}
+		return c
+	}
+	for i := range len(a) {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
 }

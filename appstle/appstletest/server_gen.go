@@ -4,10 +4,45 @@ package appstletest
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"net/http/httptest"
 
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
+
+// fake is what every fake's Server holds to serve and to send webhooks.
+type fake struct {
+	srv                       *httptest.Server
+	listener                  net.Listener // WithListener's, or nil
+	hooks                     *fakesrv.Hooks
+	held                      bool // WithWebhooksHeld
+	webhookURL, webhookSecret string
+}
+
+// Option configures a Server; a nil one is ignored.
+type Option func(*Server)
+
+// WithListener serves the fake on l (a fixed address, say) instead of a
+// fresh loopback port. The server takes ownership of l and closes it on
+// Close.
+func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
+
+// WithWebhook makes the server deliver webhooks to url as Appstle does
+// through Svix, signed with secret ("whsec_" and base64; [WebhookSecret]
+// if empty; NewServer panics on another): [Server.CreateContract] fires
+// subscription.created then subscription.activated, [Server.CancelContract]
+// fires subscription.cancelled. Deliveries run in the background, in
+// order, once each; see [Server.Deliveries]. Without this option the
+// server fires nothing.
+func WithWebhook(url, secret string) Option {
+	return func(s *Server) {
+		if secret == "" {
+			secret = WebhookSecret
+		}
+		s.webhookURL, s.webhookSecret = url, secret
+	}
+}
 
 // URL is the value for appstle.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL }

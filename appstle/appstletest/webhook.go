@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -21,22 +20,6 @@ import (
 // [WithWebhook] is given an empty one.
 const WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-// WithWebhook makes the server deliver webhooks to url as Appstle does
-// through Svix, signed with secret ("whsec_" and base64; [WebhookSecret]
-// if empty; NewServer panics on another): [Server.CreateContract] fires
-// subscription.created then subscription.activated, [Server.CancelContract]
-// fires subscription.cancelled. Deliveries run in the background, in
-// order, once each; see [Server.Deliveries]. Without this option the
-// server fires nothing.
-func WithWebhook(url, secret string) Option {
-	return func(s *Server) {
-		if secret == "" {
-			secret = WebhookSecret
-		}
-		s.webhookURL, s.webhookSecret = url, secret
-	}
-}
-
 // WithContract starts the server with an active subscription contract of a
 // customer (no webhook is fired for it).
 func WithContract(customerID, contractID int64) Option {
@@ -50,11 +33,7 @@ func WithContract(customerID, contractID int64) Option {
 // after "whsec_") and Content-Type application/json. data is marshalled
 // as JSON.
 func SignWebhook(secret, eventType string, data any, now time.Time) (http.Header, []byte, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("appstletest: webhook data: %w", err)
-	}
-	body, err := json.Marshal(map[string]any{"type": eventType, "data": json.RawMessage(raw)})
+	body, err := fakesrv.Envelope("appstletest", map[string]any{"type": eventType}, data)
 	if err != nil {
 		return nil, nil, err
 	}

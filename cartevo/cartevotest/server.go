@@ -20,9 +20,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,8 +41,7 @@ const (
 
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
-	srv      *httptest.Server
-	listener net.Listener
+	fake // serving and webhooks: see server_gen.go
 
 	mu           sync.Mutex
 	keys         map[string]string // client id -> current key
@@ -62,23 +59,13 @@ type Server struct {
 	delay        time.Duration
 	bareData     bool
 
-	webhookURL, webhookSecret string
-	unsigned, held            bool
-	hooks                     *fakesrv.Hooks
+	unsigned bool // WithUnsignedWebhooks
 }
 
 type issued struct {
 	clientID   string
 	generation int
 }
-
-// Option configures a Server; a nil one is ignored.
-type Option func(*Server)
-
-// WithListener serves the fake on l (a fixed address, say) instead of a
-// fresh loopback port. The server takes ownership of l and closes it on
-// Close.
-func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithExpiresIn sets the expires_in of minted tokens (default 1 hour).
 func WithExpiresIn(d time.Duration) Option { return func(s *Server) { s.expiresIn = d } }

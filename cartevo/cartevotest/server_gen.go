@@ -4,10 +4,43 @@ package cartevotest
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"net/http/httptest"
 
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
+
+// fake is what every fake's Server holds to serve and to send webhooks.
+type fake struct {
+	srv                       *httptest.Server
+	listener                  net.Listener // WithListener's, or nil
+	hooks                     *fakesrv.Hooks
+	held                      bool // WithWebhooksHeld
+	webhookURL, webhookSecret string
+}
+
+// Option configures a Server; a nil one is ignored.
+type Option func(*Server)
+
+// WithListener serves the fake on l (a fixed address, say) instead of a
+// fresh loopback port. The server takes ownership of l and closes it on
+// Close.
+func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
+
+// WithWebhook makes the server deliver webhooks to url signed with secret
+// ([WebhookSecret] if empty), as Cartevo signs them with signing on:
+// [Server.CollectPayment] fires payment.collect, and [Server.SendWebhook]
+// fires any event. Deliveries run in the background, in order, once each;
+// see [Server.Deliveries].
+func WithWebhook(url, secret string) Option {
+	return func(s *Server) {
+		if secret == "" {
+			secret = WebhookSecret
+		}
+		s.webhookURL, s.webhookSecret = url, secret
+	}
+}
 
 // URL is the value for cartevo.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL + "/api/v1" }

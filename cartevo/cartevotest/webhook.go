@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -17,20 +16,6 @@ import (
 // [WithWebhook] is given an empty one.
 const WebhookSecret = "cartevo_whsec_test_8e3b7d1f4a"
 
-// WithWebhook makes the server deliver webhooks to url signed with secret
-// ([WebhookSecret] if empty), as Cartevo signs them with signing on:
-// [Server.CollectPayment] fires payment.collect, and [Server.SendWebhook]
-// fires any event. Deliveries run in the background, in order, once each;
-// see [Server.Deliveries].
-func WithWebhook(url, secret string) Option {
-	return func(s *Server) {
-		if secret == "" {
-			secret = WebhookSecret
-		}
-		s.webhookURL, s.webhookSecret = url, secret
-	}
-}
-
 // WithUnsignedWebhooks sends webhooks without X-Cartevo-Signature, as
 // Cartevo does while signing is off in its dashboard.
 func WithUnsignedWebhooks() Option { return func(s *Server) { s.unsigned = true } }
@@ -42,11 +27,7 @@ func WithUnsignedWebhooks() Option { return func(s *Server) { s.unsigned = true 
 // application/json. An empty secret leaves the signature out. data is
 // marshalled as JSON.
 func SignWebhook(secret, event string, data any, now time.Time) (http.Header, []byte, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cartevotest: webhook data: %w", err)
-	}
-	body, err := json.Marshal(map[string]any{"event": event, "data": json.RawMessage(raw)})
+	body, err := fakesrv.Envelope("cartevotest", map[string]any{"event": event}, data)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -21,16 +21,12 @@ import (
 	"encoding/json"
 	"html/template"
 	"maps"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
 // PublicKey is the key the server accepts unless told otherwise.
@@ -41,8 +37,7 @@ const TokenLifetime = 10 * time.Minute
 
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
-	srv        *httptest.Server
-	listener   net.Listener
+	fake       // serving and webhooks: see server_gen.go
 	signingKey []byte
 
 	mu             sync.Mutex
@@ -55,18 +50,7 @@ type Server struct {
 	urlInData      bool
 	subs           map[string]subscription // tenant -> its latest subscription
 
-	webhookURL, webhookSecret string
-	held                      bool
-	hooks                     *fakesrv.Hooks
 }
-
-// Option configures a Server; a nil one is ignored.
-type Option func(*Server)
-
-// WithListener serves the fake on l (a fixed address, say) instead of a
-// fresh loopback port. The server takes ownership of l and closes it on
-// Close.
-func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithURLInData answers as crovver-react's types have it: the page URL
 // (checkoutUrl or portalUrl) and expiresIn inside data, and no meta.

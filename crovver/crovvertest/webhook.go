@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -20,36 +19,15 @@ const WebhookSecret = "crovver_whsec_test_5b1e9d7c3a"
 // OrgID is the org_id of the server's webhook envelopes.
 const OrgID = "org_fake_crovvertest"
 
-// WithWebhook makes the server deliver webhooks to url, signed with secret
-// (or [WebhookSecret] if empty) as Crovver signs them: a completed checkout
-// on the pricing page fires subscription.created then
-// subscription.activated, and cancelling on the billing page fires
-// subscription.canceled. Deliveries run in the background, in order, once
-// each (Crovver does not retry); see [Server.Deliveries]. Without this
-// option the server fires nothing.
-func WithWebhook(url, secret string) Option {
-	return func(s *Server) {
-		if secret == "" {
-			secret = WebhookSecret
-		}
-		s.webhookURL, s.webhookSecret = url, secret
-	}
-}
-
 // SignWebhook builds one delivery as Crovver sends it: the envelope {id,
 // type, created_at, org_id, data} with a fresh id, and the headers
 // X-Crovver-Signature ("sha256=" + hex HMAC-SHA256 of the body, keyed by
 // secret's bytes), X-Crovver-Event, User-Agent Crovver-Webhook/1.0 and
 // Content-Type application/json. data is marshalled as JSON.
 func SignWebhook(secret, eventType string, data any, now time.Time) (http.Header, []byte, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("crovvertest: webhook data: %w", err)
-	}
-	body, err := json.Marshal(map[string]any{
-		"id": newUUID(), "type": eventType, "created_at": now.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-		"org_id": OrgID, "data": json.RawMessage(raw),
-	})
+	body, err := fakesrv.Envelope("crovvertest", map[string]any{
+		"id": newUUID(), "type": eventType, "created_at": now.UTC().Format("2006-01-02T15:04:05.000Z07:00"), "org_id": OrgID,
+	}, data)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -12,15 +12,20 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Cartevo access tokens and sends authenticated calls. It is
 // safe for concurrent use. Printing a Client shows no credential.`,
-		Fake: fake{Pkg: "cartevotest", URLSuffix: "/api/v1", RedeliverDoc: "as a provider's retry would.", Counters: []counter{
-			{"Mints", "mints", "// Mints reports how many access tokens the server has issued."},
-			{"TokenRequests", "tokenCalls", `// TokenRequests reports how many requests reached POST /auth/token,
+		Fake: fake{Pkg: "cartevotest", WithWebhookDoc: `// WithWebhook makes the server deliver webhooks to url signed with secret
+// ([WebhookSecret] if empty), as Cartevo signs them with signing on:
+// [Server.CollectPayment] fires payment.collect, and [Server.SendWebhook]
+// fires any event. Deliveries run in the background, in order, once each;
+// see [Server.Deliveries].`,
+			URLSuffix: "/api/v1", RedeliverDoc: "as a provider's retry would.", Counters: []counter{
+				{"Mints", "mints", "// Mints reports how many access tokens the server has issued."},
+				{"TokenRequests", "tokenCalls", `// TokenRequests reports how many requests reached POST /auth/token,
 // whatever their answer.`},
-			{"TokenRequestsStarted", "tokenStarted", `// TokenRequestsStarted reports how many token requests have arrived,
+				{"TokenRequestsStarted", "tokenStarted", `// TokenRequestsStarted reports how many token requests have arrived,
 // including those still waiting out [Server.SetDelay]: a test can wait for
 // a mint to be in flight.`},
-			{"APIRequests", "apiCalls", "// APIRequests reports how many requests reached authenticated endpoints."},
-		}},
+				{"APIRequests", "apiCalls", "// APIRequests reports how many requests reached authenticated endpoints."},
+			}},
 		Webhook: webhook{
 			SignatureErrDoc: `	// ErrWebhookSignature: no X-Cartevo-Signature (unless
 	// [WithUnsignedWebhooks]), or no v1 that is the delivery's.`,
@@ -96,10 +101,17 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Crovver checkout and portal tokens. It is safe for concurrent
 // use. Printing a Client shows no key.`,
-		Fake: fake{Pkg: "crovvertest", RedeliverDoc: "as the Retry button of Crovver's dashboard does.", Counters: []counter{
-			{"CheckoutTokens", "checkoutTokens", "// CheckoutTokens reports how many checkout tokens the server has minted."},
-			{"PortalTokens", "portalTokens", "// PortalTokens reports how many portal tokens the server has minted."},
-		}},
+		Fake: fake{Pkg: "crovvertest", WithWebhookDoc: `// WithWebhook makes the server deliver webhooks to url, signed with secret
+// (or [WebhookSecret] if empty) as Crovver signs them: a completed checkout
+// on the pricing page fires subscription.created then
+// subscription.activated, and cancelling on the billing page fires
+// subscription.canceled. Deliveries run in the background, in order, once
+// each (Crovver does not retry); see [Server.Deliveries]. Without this
+// option the server fires nothing.`,
+			RedeliverDoc: "as the Retry button of Crovver's dashboard does.", Counters: []counter{
+				{"CheckoutTokens", "checkoutTokens", "// CheckoutTokens reports how many checkout tokens the server has minted."},
+				{"PortalTokens", "portalTokens", "// PortalTokens reports how many portal tokens the server has minted."},
+			}},
 		Webhook: webhook{
 			SignatureErrDoc: `	// ErrWebhookSignature: no X-Crovver-Signature, or not the body's.`,
 			TimestampErrDoc: `	// ErrWebhookTimestamp is never returned by Crovver's receiver
@@ -160,9 +172,16 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Appstle customer-portal tokens for one store's API key. It is
 // safe for concurrent use. Printing a Client shows no key.`,
-		Fake: fake{Pkg: "appstletest", RedeliverDoc: "as Svix's retry would.", CheckSecret: true, Counters: []counter{
-			{"PortalTokens", "tokens", "// PortalTokens reports how many portal tokens the server has issued."},
-		}},
+		Fake: fake{Pkg: "appstletest", WithWebhookDoc: `// WithWebhook makes the server deliver webhooks to url as Appstle does
+// through Svix, signed with secret ("whsec_" and base64; [WebhookSecret]
+// if empty; NewServer panics on another): [Server.CreateContract] fires
+// subscription.created then subscription.activated, [Server.CancelContract]
+// fires subscription.cancelled. Deliveries run in the background, in
+// order, once each; see [Server.Deliveries]. Without this option the
+// server fires nothing.`,
+			RedeliverDoc: "as Svix's retry would.", CheckSecret: true, Counters: []counter{
+				{"PortalTokens", "tokens", "// PortalTokens reports how many portal tokens the server has issued."},
+			}},
 		Webhook: webhook{
 			SignatureErrDoc: `	// ErrWebhookSignature: no svix-signature, or none of its v1 entries is
 	// the delivery's; also an unusable secret.`,
@@ -227,14 +246,20 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client holds one partner's client credentials. It is safe for concurrent
 // use. Printing a Client shows no credential.`,
-		Fake: fake{Pkg: "altpaytest", RedeliverDoc: "as a provider's retry would.", Counters: []counter{
-			{"Mints", "mints", "// Mints reports how many access tokens the server has issued."},
-			{"TokenRequests", "oauthCalls", `// TokenRequests reports how many requests reached /oauth/token, whatever
+		Fake: fake{Pkg: "altpaytest", WithWebhookDoc: `// WithWebhook makes the server deliver webhooks to url as Alternative
+// Payments does, with "Authorization: Bearer <secret>" ([WebhookSecret] if
+// empty): a payment through the browser-facing API fires invoice_paid.
+// Webhooks registered through POST /webhooks are delivered too, each with
+// its own secret_key. Deliveries run in the background, in order, once
+// each; see [Server.Deliveries].`,
+			RedeliverDoc: "as a provider's retry would.", Counters: []counter{
+				{"Mints", "mints", "// Mints reports how many access tokens the server has issued."},
+				{"TokenRequests", "oauthCalls", `// TokenRequests reports how many requests reached /oauth/token, whatever
 // their answer.`},
-			{"CheckoutTokens", "checkouts", "// CheckoutTokens reports how many checkout tokens the server has issued."},
-			{"Payments", "payments", `// Payments reports how many invoices were paid through the browser-facing
+				{"CheckoutTokens", "checkouts", "// CheckoutTokens reports how many checkout tokens the server has issued."},
+				{"Payments", "payments", `// Payments reports how many invoices were paid through the browser-facing
 // API.`},
-		}},
+			}},
 		Webhook: webhook{
 			SignatureErrDoc: `	// ErrWebhookSignature: no "Authorization: Bearer <secret>", or another
 	// secret than the one registered.`,

@@ -59,11 +59,12 @@ type webhook struct {
 // share: URL, Close, the counters, and the webhook delivery methods over
 // internal/fakesrv's queue.
 type fake struct {
-	Pkg          string    // "cartevotest"
-	URLSuffix    string    // what URL adds to the server's root, e.g. "/api/v1"
-	RedeliverDoc string    // the end of Redeliver's first sentence
-	CheckSecret  bool      // SetWebhook calls the package's checkWebhookSecret(url, secret) first
-	Counters     []counter // in the vocabulary every fake shares (see data.go)
+	Pkg            string    // "cartevotest"
+	URLSuffix      string    // what URL adds to the server's root, e.g. "/api/v1"
+	RedeliverDoc   string    // the end of Redeliver's first sentence
+	WithWebhookDoc string    // WithWebhook's doc comment
+	CheckSecret    bool      // SetWebhook calls the package's checkWebhookSecret(url, secret) first
+	Counters       []counter // in the vocabulary every fake shares (see data.go)
 }
 
 // counter is one of a fake's int counters, read under s.mu.
