@@ -3,7 +3,6 @@ package altpaytest
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,22 +27,6 @@ func SignWebhook(secret, topic string, data any, now time.Time) (http.Header, []
 		return nil, nil, err
 	}
 	return http.Header{"Authorization": {"Bearer " + secret}, "Content-Type": {"application/json"}}, body, nil
-}
-
-// message signs one event for the configured URL. s.mu must be held.
-func (s *Server) message(topic string, data any) (fakesrv.Message, error) {
-	if s.webhookURL == "" {
-		return fakesrv.Message{}, fmt.Errorf("altpaytest: no webhook URL (WithWebhook)")
-	}
-	return s.messageTo(s.webhookURL, s.webhookSecret, topic, data)
-}
-
-func (s *Server) messageTo(url, secret, topic string, data any) (fakesrv.Message, error) {
-	h, body, err := SignWebhook(secret, topic, data, s.now())
-	if err != nil {
-		return fakesrv.Message{}, err
-	}
-	return fakesrv.Message{URL: url, Type: topic, Header: h, Body: body}, nil
 }
 
 // fire delivers topic with data to the configured URL and to every active

@@ -75,32 +75,6 @@ func SignBody(secret, id string, now time.Time, body []byte) (http.Header, error
 	}, nil
 }
 
-// message signs one event for the configured URL. s.mu must be held.
-func (s *Server) message(eventType string, data any) (fakesrv.Message, error) {
-	if s.webhookURL == "" {
-		return fakesrv.Message{}, fmt.Errorf("appstletest: no webhook URL (WithWebhook)")
-	}
-	h, body, err := SignWebhook(s.webhookSecret, eventType, data, s.now())
-	if err != nil {
-		return fakesrv.Message{}, err
-	}
-	return fakesrv.Message{URL: s.webhookURL, Type: eventType, Header: h, Body: body}, nil
-}
-
-// fire signs and delivers events with data, if a webhook URL is set.
-func (s *Server) fire(data any, types ...string) {
-	if s.webhookURL == "" {
-		return
-	}
-	var msgs []fakesrv.Message
-	for _, t := range types {
-		if m, err := s.message(t, data); err == nil {
-			msgs = append(msgs, m)
-		}
-	}
-	s.hooks.Fire(msgs...)
-}
-
 type contract struct {
 	customerID int64
 	status     string // "ACTIVE" or "CANCELLED"

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -47,22 +46,6 @@ func SignBody(secret string, now time.Time, body []byte) string {
 	return "t=" + t + ",v1=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// message signs one event for the configured URL. s.mu must be held.
-func (s *Server) message(event string, data any) (fakesrv.Message, error) {
-	if s.webhookURL == "" {
-		return fakesrv.Message{}, fmt.Errorf("cartevotest: no webhook URL (WithWebhook)")
-	}
-	secret := s.webhookSecret
-	if s.unsigned {
-		secret = ""
-	}
-	h, body, err := SignWebhook(secret, event, data, s.now())
-	if err != nil {
-		return fakesrv.Message{}, err
-	}
-	return fakesrv.Message{URL: s.webhookURL, Type: event, Header: h, Body: body}, nil
-}
-
 // Payment is a mobile-money collection, the data of payment.collect.
 type Payment struct {
 	TransactionID string `json:"transaction_id"`
@@ -83,11 +66,7 @@ func (s *Server) CollectPayment(amount int64, currency, operator, phone string) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.webhookURL != "" {
-		if m, err := s.message("payment.collect", p); err == nil {
-			s.hooks.Fire(m)
-		}
-	}
+	s.fire(p, "payment.collect")
 	return p.TransactionID
 }
 

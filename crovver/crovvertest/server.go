@@ -95,8 +95,8 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("POST /pricing/subscribe", s.subscribe)
 	mux.HandleFunc("GET /billing", s.billing)
 	mux.HandleFunc("POST /billing/cancel", s.cancel)
-	mux.HandleFunc("GET /api/public/subscriptions/status", s.status)
-	mux.HandleFunc("POST /api/public/can-access", s.canAccess)
+	mux.HandleFunc("GET /api/public/subscriptions/status", keyed(s, s.status))
+	mux.HandleFunc("POST /api/public/can-access", keyed(s, s.canAccess))
 	s.start(mux)
 	return s
 }

@@ -4,6 +4,7 @@ package crovvertest
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -149,3 +150,35 @@ func (s *Server) PendingWebhooks() []string { return s.hooks.Pending() }
 // FlushWebhooks delivers the held webhooks in order and reports the first
 // that did not get a 2xx.
 func (s *Server) FlushWebhooks(ctx context.Context) error { return s.hooks.Flush(ctx) }
+
+// messageTo signs one event of eventType with data for url, with secret.
+func (s *Server) messageTo(url, secret, eventType string, data any) (fakesrv.Message, error) {
+	h, body, err := SignWebhook(secret, eventType, data, s.now())
+	if err != nil {
+		return fakesrv.Message{}, err
+	}
+	return fakesrv.Message{URL: url, Type: eventType, Header: h, Body: body}, nil
+}
+
+// message signs one event for the configured URL. s.mu must be held.
+func (s *Server) message(eventType string, data any) (fakesrv.Message, error) {
+	if s.webhookURL == "" {
+		return fakesrv.Message{}, errors.New("crovvertest: no webhook URL (WithWebhook)")
+	}
+	return s.messageTo(s.webhookURL, s.webhookSecret, eventType, data)
+}
+
+// fire signs and delivers events of types about data, in order, if a
+// webhook URL is set. s.mu must be held.
+func (s *Server) fire(data any, types ...string) {
+	if s.webhookURL == "" {
+		return
+	}
+	var msgs []fakesrv.Message
+	for _, t := range types {
+		if m, err := s.message(t, data); err == nil {
+			msgs = append(msgs, m)
+		}
+	}
+	s.hooks.Fire(msgs...)
+}

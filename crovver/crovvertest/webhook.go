@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -44,32 +43,6 @@ func SignBody(secret, eventType string, body []byte) http.Header {
 		"User-Agent":          {"Crovver-Webhook/1.0"},
 		"Content-Type":        {"application/json"},
 	}
-}
-
-// message signs one event for the configured URL. s.mu must be held.
-func (s *Server) message(eventType string, data any) (fakesrv.Message, error) {
-	if s.webhookURL == "" {
-		return fakesrv.Message{}, fmt.Errorf("crovvertest: no webhook URL (WithWebhook)")
-	}
-	h, body, err := SignWebhook(s.webhookSecret, eventType, data, s.now())
-	if err != nil {
-		return fakesrv.Message{}, err
-	}
-	return fakesrv.Message{URL: s.webhookURL, Type: eventType, Header: h, Body: body}, nil
-}
-
-// fire signs and delivers events about sub, if a webhook URL is set.
-func (s *Server) fire(sub subscription, types ...string) {
-	if s.webhookURL == "" {
-		return
-	}
-	var msgs []fakesrv.Message
-	for _, t := range types {
-		if m, err := s.message(t, sub); err == nil {
-			msgs = append(msgs, m)
-		}
-	}
-	s.hooks.Fire(msgs...)
 }
 
 // subscription is the data of subscription.* events, and what the status

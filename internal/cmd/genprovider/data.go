@@ -12,7 +12,7 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Cartevo access tokens and sends authenticated calls. It is
 // safe for concurrent use. Printing a Client shows no credential.`,
-		Fake: fake{Pkg: "cartevotest", WithWebhookDoc: `// WithWebhook makes the server deliver webhooks to url signed with secret
+		Fake: fake{Pkg: "cartevotest", Unsigned: true, Fire: true, WithWebhookDoc: `// WithWebhook makes the server deliver webhooks to url signed with secret
 // ([WebhookSecret] if empty), as Cartevo signs them with signing on:
 // [Server.CollectPayment] fires payment.collect, and [Server.SendWebhook]
 // fires any event. Deliveries run in the background, in order, once each;
@@ -101,7 +101,7 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Crovver checkout and portal tokens. It is safe for concurrent
 // use. Printing a Client shows no key.`,
-		Fake: fake{Pkg: "crovvertest", WithWebhookDoc: `// WithWebhook makes the server deliver webhooks to url, signed with secret
+		Fake: fake{Pkg: "crovvertest", Fire: true, WithWebhookDoc: `// WithWebhook makes the server deliver webhooks to url, signed with secret
 // (or [WebhookSecret] if empty) as Crovver signs them: a completed checkout
 // on the pricing page fires subscription.created then
 // subscription.activated, and cancelling on the billing page fires
@@ -172,7 +172,7 @@ var packages = []pkg{
 	{
 		ClientDoc: `// Client mints Appstle customer-portal tokens for one store's API key. It is
 // safe for concurrent use. Printing a Client shows no key.`,
-		Fake: fake{Pkg: "appstletest", WithWebhookDoc: `// WithWebhook makes the server deliver webhooks to url as Appstle does
+		Fake: fake{Pkg: "appstletest", Fire: true, WithWebhookDoc: `// WithWebhook makes the server deliver webhooks to url as Appstle does
 // through Svix, signed with secret ("whsec_" and base64; [WebhookSecret]
 // if empty; NewServer panics on another): [Server.CreateContract] fires
 // subscription.created then subscription.activated, [Server.CancelContract]

@@ -64,6 +64,8 @@ type fake struct {
 	RedeliverDoc   string    // the end of Redeliver's first sentence
 	WithWebhookDoc string    // WithWebhook's doc comment
 	CheckSecret    bool      // SetWebhook calls the package's checkWebhookSecret(url, secret) first
+	Unsigned       bool      // the Server has an unsigned field (WithUnsignedWebhooks)
+	Fire           bool      // generate fire(data, types...); false where the fake has its own
 	Counters       []counter // in the vocabulary every fake shares (see data.go)
 }
 
