@@ -40,14 +40,10 @@ type secrets struct {
 // production credentials differ). It fails, without any network call, on an
 // empty credential or a bad option (errors.Is(err, ErrInvalidRequest)).
 func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
-	if err := provider.Require(name, "clientID", clientID); err != nil {
+	o, err := configure(opts, "clientID", clientID, "clientSecret", clientSecret)
+	if err != nil {
 		return nil, err
 	}
-	if err := provider.Require(name, "clientSecret", clientSecret); err != nil {
-		return nil, err
-	}
-	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	provider.Apply(&o, opts)
 	s := o.Settings
 	basic := base64.StdEncoding.EncodeToString([]byte(clientID + ":" + clientSecret))
 	base, err := provider.Build(name, s, decodeError, clientSecret, basic)

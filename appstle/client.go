@@ -48,11 +48,10 @@ type secrets struct {
 // fails, without any network call, on an empty key or a bad option
 // (errors.Is(err, ErrInvalidRequest)).
 func New(apiKey string, opts ...Option) (*Client, error) {
-	if err := provider.Require(name, "apiKey", apiKey); err != nil {
+	o, err := configure(opts, "apiKey", apiKey)
+	if err != nil {
 		return nil, err
 	}
-	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	provider.Apply(&o, opts)
 	s := o.Settings
 	var shop string
 	if o.shopDomain != nil {

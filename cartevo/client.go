@@ -36,14 +36,10 @@ type secrets struct {
 // without any network call, on an empty credential or a bad option
 // (errors.Is(err, ErrInvalidRequest)).
 func New(clientID, clientKey string, opts ...Option) (*Client, error) {
-	if err := provider.Require(name, "clientID", clientID); err != nil {
+	o, err := configure(opts, "clientID", clientID, "clientKey", clientKey)
+	if err != nil {
 		return nil, err
 	}
-	if err := provider.Require(name, "clientKey", clientKey); err != nil {
-		return nil, err
-	}
-	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	provider.Apply(&o, opts)
 	s := o.Settings
 	base, err := provider.Build(name, s, decodeError, clientKey)
 	if err != nil {

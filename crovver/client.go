@@ -37,11 +37,10 @@ type secrets struct {
 // prints it. New fails, without any network call, on an empty key or a bad
 // option (errors.Is(err, ErrInvalidRequest)).
 func New(publicKey string, opts ...Option) (*Client, error) {
-	if err := provider.Require(name, "publicKey", publicKey); err != nil {
+	o, err := configure(opts, "publicKey", publicKey)
+	if err != nil {
 		return nil, err
 	}
-	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	provider.Apply(&o, opts)
 	base, err := provider.Build(name, o.Settings, decodeError, publicKey)
 	if err != nil {
 		return nil, err

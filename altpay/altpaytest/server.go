@@ -116,11 +116,7 @@ func NewServer(opts ...Option) *Server {
 		paid:       map[string]bool{},
 	}
 	_, _ = rand.Read(s.signingKey)
-	for _, o := range opts {
-		if o != nil {
-			o(s)
-		}
-	}
+	s.apply(opts)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth/token", s.token)
 	mux.HandleFunc("/v1/checkout/pay", s.pay) // POST, and OPTIONS for CORS

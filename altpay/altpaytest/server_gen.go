@@ -29,6 +29,15 @@ type Option func(*Server)
 // Close.
 func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
+// apply runs each non-nil option over s, in order.
+func (s *Server) apply(opts []Option) {
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+}
+
 // WithWebhook makes the server deliver webhooks to url as Alternative
 // Payments does, with "Authorization: Bearer <secret>" ([WebhookSecret] if
 // empty): a payment through the browser-facing API fires invoice_paid.

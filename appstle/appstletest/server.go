@@ -122,11 +122,7 @@ func NewServer(opts ...Option) *Server {
 		nextContract: 1000,
 	}
 	_, _ = rand.Read(s.signingKey)
-	for _, o := range opts {
-		if o != nil {
-			o(s)
-		}
-	}
+	s.apply(opts)
 	if s.webhookURL != "" {
 		if _, err := SignBody(s.webhookSecret, "msg_check", s.now(), nil); err != nil {
 			panic(err.Error())

@@ -29,6 +29,15 @@ type Option func(*Server)
 // Close.
 func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
+// apply runs each non-nil option over s, in order.
+func (s *Server) apply(opts []Option) {
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+}
+
 // WithWebhook makes the server deliver webhooks to url as Appstle does
 // through Svix, signed with secret ("whsec_" and base64; [WebhookSecret]
 // if empty; NewServer panics on another): [Server.CreateContract] fires

@@ -101,11 +101,7 @@ func NewServer(opts ...Option) *Server {
 		now:        time.Now,
 		signingKey: randomBytes(32),
 	}
-	for _, o := range opts {
-		if o != nil {
-			o(s)
-		}
-	}
+	s.apply(opts)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/auth/token", s.token)
 	mux.HandleFunc("GET /api/v1/wallets", s.wallets)

@@ -78,11 +78,7 @@ func NewServer(opts ...Option) *Server {
 		subs:       map[string]subscription{},
 	}
 	_, _ = rand.Read(s.signingKey)
-	for _, o := range opts {
-		if o != nil {
-			o(s)
-		}
-	}
+	s.apply(opts)
 	for tenant, plan := range s.tenants {
 		if plan != "" {
 			s.subs[tenant] = s.newSubscription(tenant, "", plan)
