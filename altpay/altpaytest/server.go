@@ -38,8 +38,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
@@ -262,11 +260,11 @@ func (s *Server) init(path string) http.HandlerFunc {
 			return
 		}
 		exp := s.now().Add(CheckoutLifetime)
-		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		tok := fakesrv.SignJWT(s.signingKey, map[string]any{
 			"partner_id": PartnerID, "client_id": at.clientID,
 			"customer_id": body.CustomerID, "invoice_id": body.InvoiceID, "exp": exp.Unix(),
 			"jti": randomID(), // two tokens minted in one second still differ
-		}).SignedString(s.signingKey)
+		})
 		s.checkouts++
 		s.issued = append(s.issued, tok)
 		writeJSON(w, http.StatusOK, map[string]any{"token": tok, "expires_at": exp.UTC().Format(time.RFC3339)})

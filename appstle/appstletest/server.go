@@ -42,7 +42,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
 // Defaults the server starts with.
@@ -216,11 +216,11 @@ func (s *Server) issue(id int64) string {
 		s.tokens++
 		return tok
 	}
-	claims := jwt.MapClaims{"customerId": id, "shop": Shop, "timestamp": now.Unix()}
+	claims := map[string]any{"customerId": id, "shop": Shop, "timestamp": now.Unix()}
 	if !s.noExp {
 		claims["exp"] = now.Add(Lifetime).Unix()
 	}
-	tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.signingKey)
+	tok := fakesrv.SignJWT(s.signingKey, claims)
 	s.tokens++
 	return tok
 }
@@ -290,10 +290,7 @@ func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
 		s.portalHTML(w, r, ot.customerID)
 		return
 	}
-	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(r.URL.Query().Get("token"), claims,
-		func(*jwt.Token) (any, error) { return s.signingKey, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(s.now))
+	claims, err := fakesrv.ParseJWT(s.signingKey, r.URL.Query().Get("token"), s.now, false)
 	if err == nil && s.noExp {
 		ts, _ := claims["timestamp"].(float64)
 		if s.now().After(time.Unix(int64(ts), 0).Add(Lifetime)) {

@@ -27,8 +27,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
@@ -214,18 +212,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 
 	jti := hex.EncodeToString(randomBytes(12))
 	s.issued[jti] = issued{clientID: id, generation: s.generation[id]}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+	tok := fakesrv.SignJWT(s.signingKey, map[string]any{
 		"sub":       CompanyID,
 		"companyId": CompanyID,
 		"clientId":  id,
 		"iat":       now.Unix(),
 		"exp":       now.Add(s.expiresIn).Unix(),
 		"jti":       jti,
-	}).SignedString(s.signingKey)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "signing failed")
-		return
-	}
+	})
 	s.mints++
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok,
@@ -240,9 +234,7 @@ func (s *Server) authorize(r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return s.signingKey, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
+	claims, err := fakesrv.ParseJWT(s.signingKey, raw, s.now, true)
 	if err != nil {
 		return false
 	}

@@ -26,7 +26,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
 // PublicKey is the key the server accepts unless told otherwise.
@@ -169,7 +169,7 @@ func (s *Server) mint(kind string) http.HandlerFunc {
 
 		now := s.now()
 		exp := now.Add(TokenLifetime)
-		claims := jwt.MapClaims{
+		claims := map[string]any{
 			"kind": kind, "tenantId": req.ExternalTenantID, "returnUrl": req.ReturnURL,
 			"iat": now.Unix(), "exp": exp.Unix(),
 		}
@@ -184,7 +184,7 @@ func (s *Server) mint(kind string) http.HandlerFunc {
 		if len(req.Metadata) > 0 {
 			claims["metadata"] = req.Metadata
 		}
-		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.signingKey)
+		tok := fakesrv.SignJWT(s.signingKey, claims)
 		meta := map[string]any{"expiresIn": int(TokenLifetime / time.Second)}
 		if kind == "portal" {
 			s.portalTokens++
@@ -204,10 +204,8 @@ func (s *Server) mint(kind string) http.HandlerFunc {
 }
 
 // claims checks a page token and returns its claims.
-func (s *Server) claims(raw, kind string) (jwt.MapClaims, bool) {
-	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return s.signingKey, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
+func (s *Server) claims(raw, kind string) (map[string]any, bool) {
+	claims, err := fakesrv.ParseJWT(s.signingKey, raw, s.now, true)
 	return claims, err == nil && claims["kind"] == kind
 }
 
