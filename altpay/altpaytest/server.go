@@ -35,7 +35,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
@@ -55,7 +54,6 @@ type Server struct {
 	fake       // serving and webhooks: see server_gen.go
 	signingKey []byte
 
-	mu         sync.Mutex
 	secrets    map[string]string    // client id -> secret
 	access     map[string]accessTok // access token -> owner and expiry
 	now        func() time.Time

@@ -39,7 +39,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
@@ -59,7 +58,6 @@ type Server struct {
 	fake       // serving and webhooks: see server_gen.go
 	signingKey []byte
 
-	mu        sync.Mutex
 	keys      map[string]bool
 	customers map[int64]string // id -> email
 	now       func() time.Time

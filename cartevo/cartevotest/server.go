@@ -21,10 +21,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
@@ -41,7 +38,6 @@ const (
 type Server struct {
 	fake // serving and webhooks: see server_gen.go
 
-	mu           sync.Mutex
 	keys         map[string]string // client id -> current key
 	generation   map[string]int    // client id -> key generation
 	issued       map[string]issued // jti -> who and which generation
@@ -243,31 +239,6 @@ func (s *Server) authorize(r *http.Request) bool {
 	return ok && who.generation == s.generation[who.clientID]
 }
 
-func (s *Server) wallets(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.apiCalls++
-	if !s.authorize(r) {
-		writeEnvelope(w, http.StatusUnauthorized, false, "Unauthorized", nil)
-		return
-	}
-	wallets := []map[string]any{
-		{"id": "wal_xaf_01", "currency": "XAF", "balance": "150000.00", "country": "CM"},
-		{"id": "wal_usd_01", "currency": "USD", "balance": "250.00", "country": "CM"},
-	}
-	if c := r.URL.Query().Get("currency"); c != "" {
-		wallets = slices.DeleteFunc(wallets, func(w map[string]any) bool { return w["currency"] != c })
-	}
-	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && n >= 0 && n < len(wallets) {
-		wallets = wallets[:n]
-	}
-	if s.bareData {
-		writeJSON(w, http.StatusOK, map[string]any{"data": wallets})
-		return
-	}
-	writeEnvelope(w, http.StatusOK, true, "Wallets retrieved successfully", wallets)
-}
-
 func stringField(body map[string]json.RawMessage, name string) string {
 	var v string
 	if raw, ok := body[name]; ok {
@@ -278,10 +249,6 @@ func stringField(body map[string]json.RawMessage, name string) string {
 
 func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]any{"message": msg, "error": http.StatusText(code), "statusCode": code})
-}
-
-func writeEnvelope(w http.ResponseWriter, code int, ok bool, msg string, data any) {
-	writeJSON(w, code, map[string]any{"success": ok, "statusCode": code, "message": msg, "data": data})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

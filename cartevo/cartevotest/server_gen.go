@@ -8,12 +8,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
-// fake is what every fake's Server holds to serve and to send webhooks.
+// fake is what every fake's Server holds to serve and to send webhooks,
+// and the lock that guards the Server's state.
 type fake struct {
+	mu sync.Mutex // guards the Server's fields; webhooks are sent without it
+
 	srv                       *httptest.Server
 	listener                  net.Listener // WithListener's, or nil
 	hooks                     *fakesrv.Hooks

@@ -23,7 +23,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
@@ -40,7 +39,6 @@ type Server struct {
 	fake       // serving and webhooks: see server_gen.go
 	signingKey []byte
 
-	mu             sync.Mutex
 	keys           map[string]bool
 	now            func() time.Time
 	tenants        map[string]string // tenant -> plan subscribed ("" if it only checked out)
