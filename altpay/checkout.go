@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
 	"github.com/checkoutkit/checkoutkit/tokencache"
@@ -39,16 +37,6 @@ func (r CheckoutTokenRequest) validate() error {
 		return httpx.Invalid(name, "InvoiceID", "must not be empty")
 	}
 	return nil
-}
-
-// CheckoutClaims are the checkout token's claims, read without verifying
-// its signature (only Alternative Payments holds the key).
-type CheckoutClaims struct {
-	PartnerID  string
-	ClientID   string
-	CustomerID string
-	InvoiceID  string
-	ExpiresAt  time.Time // exp; zero if absent
 }
 
 // CheckoutToken is a checkout token for the browser SDK. Printing it never
@@ -269,33 +257,6 @@ func (c *client) postInit(ctx context.Context, path string, body []byte) (*httpx
 		Method: http.MethodPost, Path: path, Body: body, ContentType: "application/json",
 		Auth: c.src, Retry: true, // minting twice is harmless
 	})
-}
-
-// readClaims reads a checkout JWT's claims without verifying it; ok is
-// false for a token that is not a JWT.
-func readClaims(token string) (CheckoutClaims, bool) {
-	m := jwt.MapClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(token, m); err != nil {
-		return CheckoutClaims{}, false
-	}
-	c := CheckoutClaims{
-		PartnerID: claimString(m["partner_id"]), ClientID: claimString(m["client_id"]),
-		CustomerID: claimString(m["customer_id"]), InvoiceID: claimString(m["invoice_id"]),
-	}
-	if exp, err := m.GetExpirationTime(); err == nil && exp != nil {
-		c.ExpiresAt = exp.Time
-	}
-	return c, true
-}
-
-func claimString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	}
-	return ""
 }
 
 // parseExpiresAt reads expires_at as RFC 3339 or unix seconds.

@@ -9,6 +9,16 @@ import (
 	"github.com/checkoutkit/checkoutkit/internal/provider"
 )
 
+// Event is one verified Crovver webhook delivery, read from the envelope
+// {id, type, created_at, org_id, data}.
+type Event struct {
+	ID        string          // the envelope's id; a manual retry resends it
+	Type      string          // e.g. "subscription.activated"
+	CreatedAt time.Time       // the envelope's created_at
+	Data      json.RawMessage // the envelope's data, as received
+	OrgID     string          // the envelope's org_id
+}
+
 // Webhook headers Crovver sends (docs: guides/outgoing-webhooks).
 const (
 	SignatureHeader = "X-Crovver-Signature" // "sha256=<hex HMAC-SHA256 of the raw body>"
@@ -24,16 +34,6 @@ const (
 	EventSubscriptionCanceled  = "subscription.canceled"
 	EventWebhookTest           = "webhook.test"
 )
-
-// Event is one verified Crovver webhook delivery, read from the envelope
-// {id, type, created_at, org_id, data}.
-type Event struct {
-	ID        string          // the envelope's id; a manual retry resends it
-	Type      string          // e.g. "subscription.activated"
-	CreatedAt time.Time       // the envelope's created_at
-	Data      json.RawMessage // the envelope's data, as received
-	OrgID     string          // the envelope's org_id
-}
 
 // Subscription is the data of Crovver's subscription.* events.
 type Subscription struct {
