@@ -171,9 +171,17 @@ func (e *APIError) SkipBackoff() bool {
 // FieldError is a validation failure of one field: a local one, reported
 // before any request, or one a provider listed in an [APIError]'s Fields.
 // It matches ErrInvalidRequest.
+//
+// For a local failure, Field is the Go identifier the caller wrote, in
+// every provider package alike: a request struct's field by its field name
+// ("ReturnURL", "InvoiceID"), a function or method argument by its
+// parameter name as godoc shows it ("clientKey", "shopDomain", "tenantID";
+// a field of an argument as a selector, "req.URL"), and an option by its
+// function name ("WithBaseURL", "WithShopDomain"). For one a provider
+// listed, Field is the provider's own wire name ("invoice_id").
 type FieldError struct {
 	Provider string // "cartevo", "crovver", ...
-	Field    string // the argument or request field, e.g. "ReturnURL"
+	Field    string // the Go identifier the caller wrote (see above)
 	Reason   string // e.g. "must not be empty"
 }
 

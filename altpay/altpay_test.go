@@ -190,7 +190,7 @@ func TestValidationSendsNothing(t *testing.T) {
 	_, err = c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "c", InvoiceID: " "})
 	require.ErrorIs(t, err, altpay.ErrInvalidRequest)
 	assert.Contains(t, err.Error(), "InvoiceID")
-	assert.Equal(t, 0, srv.OAuthCalls())
+	assert.Equal(t, 0, srv.TokenRequests())
 
 	for _, args := range [][2]string{{"", "s"}, {"id", ""}} {
 		_, err := altpay.New(args[0], args[1])
@@ -211,7 +211,7 @@ func TestOneOAuthCallForManyCheckoutTokens(t *testing.T) {
 	}
 	_, err := c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "cus_1", InvoiceID: "inv_3"})
 	require.NoError(t, err)
-	assert.Equal(t, 1, srv.OAuthCalls())
+	assert.Equal(t, 1, srv.TokenRequests())
 	assert.Equal(t, 10, srv.CheckoutTokens(), "reused per (customer, invoice)")
 }
 
@@ -221,36 +221,36 @@ func TestV1FallbackIsRemembered(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "c", InvoiceID: "i2"})
 	require.NoError(t, err)
-	assert.Equal(t, 1, srv.InitCalls("/v1/checkout-auth/init"), "404 once")
-	assert.Equal(t, 2, srv.InitCalls("/checkout-auth/init"))
+	assert.Equal(t, 1, srv.CheckoutTokenRequests("/v1/checkout-auth/init"), "404 once")
+	assert.Equal(t, 2, srv.CheckoutTokenRequests("/checkout-auth/init"))
 
 	c2, srv2, _ := fake(t)
 	_, err = c2.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "c", InvoiceID: "i1"})
 	require.NoError(t, err)
-	assert.Equal(t, 0, srv2.InitCalls("/checkout-auth/init"), "no fallback when /v1 works")
+	assert.Equal(t, 0, srv2.CheckoutTokenRequests("/checkout-auth/init"), "no fallback when /v1 works")
 }
 
 func TestRevokedAccessTokenRecovers(t *testing.T) {
 	c, srv, _ := fake(t)
 	_, err := c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "c", InvoiceID: "i1"})
 	require.NoError(t, err)
-	srv.RevokeAccessTokens()
+	srv.RevokeTokens(altpaytest.ClientID)
 	_, err = c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "c", InvoiceID: "i2"})
 	require.NoError(t, err)
-	assert.Equal(t, 2, srv.OAuthCalls())
+	assert.Equal(t, 2, srv.TokenRequests())
 }
 
 func TestDoRefreshesOnce(t *testing.T) {
 	c, srv, _ := fake(t)
 	_, err := c.AccessToken(bg)
 	require.NoError(t, err)
-	srv.RevokeAccessTokens()
+	srv.RevokeTokens(altpaytest.ClientID)
 	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/v1/checkout-auth/init", strings.NewReader(`{"customer_id":"c","invoice_id":"i"}`))
 	resp, err := c.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
-	assert.Equal(t, 2, srv.OAuthCalls())
+	assert.Equal(t, 2, srv.TokenRequests())
 }
 
 func TestBadCredentialsOnFake(t *testing.T) {
@@ -260,7 +260,7 @@ func TestBadCredentialsOnFake(t *testing.T) {
 	defer bad.Close()
 	_, err = bad.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "c", InvoiceID: "i"})
 	require.ErrorIs(t, err, altpay.ErrUnauthorized)
-	assert.Equal(t, 1, srv.OAuthCalls())
+	assert.Equal(t, 1, srv.TokenRequests())
 	assert.NotContains(t, err.Error(), "wrong-secret-xyz")
 }
 
@@ -273,10 +273,10 @@ func TestRateLimitBacksOff(t *testing.T) {
 	var ae *altpay.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, time.Second, ae.RetryAfter)
-	calls := srv.InitCalls("/v1/checkout-auth/init")
+	calls := srv.CheckoutTokenRequests("/v1/checkout-auth/init")
 	_, err = c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "c", InvoiceID: "i2"})
 	require.ErrorIs(t, err, tokencache.ErrBackoff)
-	assert.Equal(t, calls, srv.InitCalls("/v1/checkout-auth/init"), "the cache held the key back")
+	assert.Equal(t, calls, srv.CheckoutTokenRequests("/v1/checkout-auth/init"), "the cache held the key back")
 	clk.Add(2 * time.Second) // past the fake's window; the cache's backoff runs on real time
 	require.Eventually(t, func() bool {
 		_, err = c.CheckoutToken(bg, altpay.CheckoutTokenRequest{CustomerID: "c", InvoiceID: "i2"})
@@ -321,7 +321,7 @@ func TestRefreshHandler(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, rec.Code)
 	assert.NotContains(t, rec.Body.String(), "token")
 
-	srv.RevokeAccessTokens()
+	srv.RevokeTokens(altpaytest.ClientID)
 	bad, err := altpay.New(altpaytest.ClientID, "nope-nope", altpay.WithBaseURL(srv.URL()))
 	require.NoError(t, err)
 	defer bad.Close()

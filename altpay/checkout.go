@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
 	"github.com/checkoutkit/checkoutkit/tokencache"
@@ -41,23 +39,14 @@ func (r CheckoutTokenRequest) validate() error {
 	return nil
 }
 
-// CheckoutClaims are the checkout token's claims, read without verifying
-// its signature (only Alternative Payments holds the key).
-type CheckoutClaims struct {
-	PartnerID  string
-	ClientID   string
-	CustomerID string
-	InvoiceID  string
-	ExpiresAt  time.Time // exp; zero if absent
-}
-
 // CheckoutToken is a checkout token for the browser SDK. Printing it never
 // shows Token.
 type CheckoutToken struct {
 	Token     string
 	ExpiresAt time.Time
 	Claims    CheckoutClaims
-	ExpiresIn time.Duration // lifetime left when returned
+	ExpiresIn time.Duration        // lifetime left when returned
+	Request   CheckoutTokenRequest // the customer and invoice it was minted for
 }
 
 // String describes the token without its value.
@@ -94,7 +83,7 @@ func (c *Client) CheckoutToken(ctx context.Context, r CheckoutTokenRequest) (*Ch
 	if err != nil {
 		return nil, err
 	}
-	return c.c.public(tok), nil
+	return c.c.public(tok, r), nil
 }
 
 // checkoutToken returns the cached token for r (minting one if need be),
@@ -117,9 +106,9 @@ func (c *client) checkoutToken(ctx context.Context, r CheckoutTokenRequest) (tok
 	return tok, nil
 }
 
-func (c *client) public(tok tokencache.Token) *CheckoutToken {
+func (c *client) public(tok tokencache.Token, r CheckoutTokenRequest) *CheckoutToken {
 	claims, _ := readClaims(tok.Value)
-	return &CheckoutToken{Token: tok.Value, ExpiresAt: tok.ExpiresAt, Claims: claims, ExpiresIn: tok.ExpiresAt.Sub(c.base.Cache.Now())}
+	return &CheckoutToken{Token: tok.Value, ExpiresAt: tok.ExpiresAt, Claims: claims, ExpiresIn: tok.ExpiresAt.Sub(c.base.Cache.Now()), Request: r}
 }
 
 // checker returns the check a checkout token for r passes, as every mint
@@ -145,15 +134,33 @@ func claimsMatch(token string, r CheckoutTokenRequest) bool {
 	return !isJWT || (claims.CustomerID == "" || claims.CustomerID == r.CustomerID) && (claims.InvoiceID == "" || claims.InvoiceID == r.InvoiceID)
 }
 
+// InvalidateCheckout drops tok, as [Client.CheckoutToken] returned it,
+// from the cache if it is still the checkout token cached for its request,
+// so that the next CheckoutToken for that customer and invoice mints a new
+// one. It has the shape of [Client.InvalidateToken]: hand back what the
+// mint returned. Call it when the browser SDK reports tok expired or
+// refused ([Client.RefreshHandler] does, for an "expiredToken" it is sent,
+// once the token is older than [RefreshMinAge]; this method applies no
+// such limit, so do not call it on every report a browser sends).
+// Concurrent calls for one token cause one new mint. A nil tok does
+// nothing.
+func (c *Client) InvalidateCheckout(tok *CheckoutToken) {
+	if tok != nil {
+		c.c.invalidateCheckout(tok.Request, tok.Token)
+	}
+}
+
 // InvalidateCheckoutToken drops tok from the cache if it is still the
-// checkout token cached for r, so that the next CheckoutToken for r mints a
-// new one. Call it when the browser SDK reports tok expired or refused
-// ([Client.RefreshHandler] does, for an "expiredToken" it is sent, once
-// the token is older than [RefreshMinAge]; this method applies no such
-// limit, so do not call it on every report a browser sends). Concurrent
-// calls for one token cause one new mint.
+// checkout token cached for r.
+//
+// Deprecated: use [Client.InvalidateCheckout] with the *CheckoutToken
+// that CheckoutToken returned, the shape InvalidateToken has.
 func (c *Client) InvalidateCheckoutToken(r CheckoutTokenRequest, tok string) {
-	c.c.base.Cache.Invalidate(c.c.checkoutKey(r), tokencache.Token{Value: tok})
+	c.c.invalidateCheckout(r, tok)
+}
+
+func (c *client) invalidateCheckout(r CheckoutTokenRequest, tok string) {
+	c.base.Cache.Invalidate(c.checkoutKey(r), tokencache.Token{Value: tok})
 }
 
 func (c *client) checkoutKey(r CheckoutTokenRequest) string {
@@ -250,33 +257,6 @@ func (c *client) postInit(ctx context.Context, path string, body []byte) (*httpx
 		Method: http.MethodPost, Path: path, Body: body, ContentType: "application/json",
 		Auth: c.src, Retry: true, // minting twice is harmless
 	})
-}
-
-// readClaims reads a checkout JWT's claims without verifying it; ok is
-// false for a token that is not a JWT.
-func readClaims(token string) (CheckoutClaims, bool) {
-	m := jwt.MapClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(token, m); err != nil {
-		return CheckoutClaims{}, false
-	}
-	c := CheckoutClaims{
-		PartnerID: claimString(m["partner_id"]), ClientID: claimString(m["client_id"]),
-		CustomerID: claimString(m["customer_id"]), InvoiceID: claimString(m["invoice_id"]),
-	}
-	if exp, err := m.GetExpirationTime(); err == nil && exp != nil {
-		c.ExpiresAt = exp.Time
-	}
-	return c, true
-}
-
-func claimString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	}
-	return ""
 }
 
 // parseExpiresAt reads expires_at as RFC 3339 or unix seconds.

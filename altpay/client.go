@@ -40,14 +40,10 @@ type secrets struct {
 // production credentials differ). It fails, without any network call, on an
 // empty credential or a bad option (errors.Is(err, ErrInvalidRequest)).
 func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
-	if err := provider.Require(name, "clientID", clientID); err != nil {
+	o, err := configure(opts, "clientID", clientID, "clientSecret", clientSecret)
+	if err != nil {
 		return nil, err
 	}
-	if err := provider.Require(name, "clientSecret", clientSecret); err != nil {
-		return nil, err
-	}
-	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	provider.Apply(&o, opts)
 	s := o.Settings
 	basic := base64.StdEncoding.EncodeToString([]byte(clientID + ":" + clientSecret))
 	base, err := provider.Build(name, s, decodeError, clientSecret, basic)
@@ -64,21 +60,13 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 	return pub, nil
 }
 
-// AccessToken returns a partner-API access token (OAuth2 client
-// credentials), minting one only when the cached one is no longer fresh.
-// Bad credentials (403 "Invalid credentials", or 401) match ErrUnauthorized
-// and are not retried.
-func (c *Client) AccessToken(ctx context.Context) (tokencache.Token, error) {
-	return c.c.src.Token(ctx)
-}
-
-// InvalidateToken drops tok from the cache if it is still the cached access
-// token, so that the next call mints anew.
-func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok) }
-
 // DefaultAccessTokenLifetime is the lifetime of an access token whose
 // answer has no expires_in, as Alternative Payments' own SDKs assume.
 const DefaultAccessTokenLifetime = time.Hour
+
+// decodeCall decodes the answer of [Client.Call]: the partner API sends the
+// result itself, without an envelope.
+func (c *client) decodeCall(r *httpx.Response, out any) error { return c.base.DecodeBody(r, out) }
 
 // key returns the cache key of scope, under the client's base URL and
 // credentials.

@@ -77,7 +77,7 @@ func ExampleClient_TokenSource() {
 		return
 	}
 	own, _ := client.AccessToken(context.Background())
-	fmt.Println(tok.TokenType, tok.AccessToken == own.Value, srv.OAuthCalls())
+	fmt.Println(tok.TokenType, tok.AccessToken == own.Value, srv.TokenRequests())
 	// Output:
 	// Bearer true 1
 }
@@ -102,7 +102,7 @@ func ExampleClient_OAuth2Transport() {
 		return
 	}
 	resp.Body.Close()
-	fmt.Println(resp.StatusCode, srv.OAuthCalls())
+	fmt.Println(resp.StatusCode, srv.TokenRequests())
 
 	_, err = hc.Get("https://example.com/") // refused, before any token is attached
 	fmt.Println(errors.Is(err, altpay.ErrInvalidRequest))
@@ -166,7 +166,7 @@ func ExampleClient_AccessToken() {
 		return
 	}
 	again, _ := client.AccessToken(context.Background()) // cached
-	fmt.Println(tok.Type, tok.Value == again.Value, srv.OAuthCalls())
+	fmt.Println(tok.Type, tok.Value == again.Value, srv.TokenRequests())
 	fmt.Println(strings.Contains(fmt.Sprint(tok), tok.Value)) // printing never shows the token
 	// Output:
 	// Bearer true 1
@@ -215,12 +215,12 @@ func ExampleClient_InvalidateToken() {
 	// Another API refused tok: drop it, so that the next call mints anew.
 	client.InvalidateToken(tok)
 	fresh, _ := client.AccessToken(context.Background())
-	fmt.Println(fresh.Value != tok.Value, srv.OAuthCalls())
+	fmt.Println(fresh.Value != tok.Value, srv.TokenRequests())
 	// Output:
 	// true 2
 }
 
-func ExampleClient_InvalidateCheckoutToken() {
+func ExampleClient_InvalidateCheckout() {
 	srv := altpaytest.NewServer()
 	defer srv.Close()
 	client, err := altpay.New(altpaytest.ClientID, altpaytest.ClientSecret, altpay.WithBaseURL(srv.URL()))
@@ -233,7 +233,7 @@ func ExampleClient_InvalidateCheckoutToken() {
 	r := altpay.CheckoutTokenRequest{CustomerID: "cus_123", InvoiceID: "inv_456"}
 	tok, _ := client.CheckoutToken(context.Background(), r)
 	// The browser SDK reported tok expired: drop it, so the next call mints anew.
-	client.InvalidateCheckoutToken(r, tok.Token)
+	client.InvalidateCheckout(tok)
 	fresh, _ := client.CheckoutToken(context.Background(), r)
 	fmt.Println(fresh.Token != tok.Token, srv.CheckoutTokens())
 	// Output:

@@ -28,7 +28,7 @@ func (c *client) mintedWithin(tok tokencache.Token, d time.Duration) bool {
 }
 
 // RefreshHandler is the endpoint a checkout page's onAccessTokenExpired
-// callback calls for a new checkout token. It accepts POST only. authorize
+// callback calls for a new checkout token. It accepts POST only. resolve
 // decides from the signed-in session which customer and invoice the caller
 // may pay (never trust ids from the request alone). Success is
 // {"token": "…", "expiresAt": "RFC 3339"}.
@@ -45,21 +45,21 @@ func (c *client) mintedWithin(tok tokencache.Token, d time.Duration) bool {
 // Every answer carries Cache-Control: no-store and Referrer-Policy:
 // no-referrer. Failures answer a short plain-text status, never a
 // credential, a token or the provider's answer, with the table every
-// checkoutkit handler shares: an authorize error is 401 if it matches
+// checkoutkit handler shares: a resolve error is 401 if it matches
 // ErrUnauthorized, 404 if ErrNotFound, 400 if ErrInvalidRequest, else 403;
-// an invalid request from authorize is 400; the provider answering not
+// an invalid request from resolve is 400; the provider answering not
 // found is 404, rate limited or backing off 503, failing otherwise 502;
 // other methods get 405. Each refusal is logged at Warn through
-// [WithLogger] with its reason. A nil authorize panics here, not on a
+// [WithLogger] with its reason. A nil resolve panics here, not on a
 // request.
-func (c *Client) RefreshHandler(authorize func(*http.Request) (CheckoutTokenRequest, error)) http.Handler {
-	provider.MustCallback("altpay.RefreshHandler", authorize == nil)
+func (c *Client) RefreshHandler(resolve func(*http.Request) (CheckoutTokenRequest, error)) http.Handler {
+	provider.MustCallback("altpay.RefreshHandler", resolve == nil)
 	h := &provider.Handler{Base: c.c.base, Name: "altpay.RefreshHandler", Methods: []string{http.MethodPost}}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !h.Start(w, r) {
 			return
 		}
-		req, err := authorize(r)
+		req, err := resolve(r)
 		if err != nil {
 			h.RefuseCallback(w, r, err)
 			return
@@ -76,14 +76,14 @@ func (c *Client) RefreshHandler(authorize func(*http.Request) (CheckoutTokenRequ
 		}
 		cur, err := c.c.checkoutToken(r.Context(), req)
 		if err == nil && body.ExpiredToken != "" && body.ExpiredToken == cur.Value && !c.c.mintedWithin(cur, RefreshMinAge) {
-			c.InvalidateCheckoutToken(req, cur.Value)
+			c.c.invalidateCheckout(req, cur.Value)
 			cur, err = c.c.checkoutToken(r.Context(), req)
 		}
 		if err != nil {
 			h.RefuseToken(w, r, err)
 			return
 		}
-		tok := c.c.public(cur)
+		tok := c.c.public(cur, req)
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(struct {
 			Token     string `json:"token"`

@@ -91,5 +91,5 @@ func TestNoPathSendsTheTokenElsewhere(t *testing.T) {
 		assert.ErrorIs(t, err, altpay.ErrInvalidRequest, name+": Host field")
 	}
 	assert.Zero(t, leaked.Load())
-	assert.Zero(t, srv.InitCalls("/v1/checkout-auth/init"), "nothing went out with another Host")
+	assert.Zero(t, srv.CheckoutTokenRequests("/v1/checkout-auth/init"), "nothing went out with another Host")
 }

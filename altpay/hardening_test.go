@@ -194,7 +194,7 @@ func TestTokenSourceWithOAuth2(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "the fake accepted the bearer")
 	assert.NotEmpty(t, out.Token)
-	assert.Equal(t, 1, srv.OAuthCalls(), "one mint for AccessToken, TokenSource and the oauth2 client")
+	assert.Equal(t, 1, srv.TokenRequests(), "one mint for AccessToken, TokenSource and the oauth2 client")
 	assert.Equal(t, 1, srv.CheckoutTokens())
 }
 
@@ -211,7 +211,7 @@ func TestHTTPClient(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, altpay.ErrInvalidRequest)
 	assert.Zero(t, leaked.Load(), "the other server saw no request at all")
-	assert.Equal(t, 0, srv.OAuthCalls(), "not even a mint for a request going elsewhere")
+	assert.Equal(t, 0, srv.TokenRequests(), "not even a mint for a request going elsewhere")
 
 	post := func(invoice string) (int, string) {
 		body := `{"customer_id":"cus_1","invoice_id":"` + invoice + `"}`
@@ -227,14 +227,14 @@ func TestHTTPClient(t *testing.T) {
 	}
 	status, _ := post("inv_1")
 	assert.Equal(t, http.StatusOK, status)
-	assert.Equal(t, 1, srv.OAuthCalls())
+	assert.Equal(t, 1, srv.TokenRequests())
 
-	srv.RevokeAccessTokens()
-	calls := srv.InitCalls("/v1/checkout-auth/init")
+	srv.RevokeTokens(altpaytest.ClientID)
+	calls := srv.CheckoutTokenRequests("/v1/checkout-auth/init")
 	status, tok := post("inv_2")
 	assert.Equal(t, http.StatusOK, status)
-	assert.Equal(t, 2, srv.OAuthCalls(), "exactly one refresh")
-	assert.Equal(t, calls+2, srv.InitCalls("/v1/checkout-auth/init"), "the refused request and one retry")
+	assert.Equal(t, 2, srv.TokenRequests(), "exactly one refresh")
+	assert.Equal(t, calls+2, srv.CheckoutTokenRequests("/v1/checkout-auth/init"), "the refused request and one retry")
 	claims := jwt.MapClaims{}
 	_, _, err = jwt.NewParser().ParseUnverified(tok, claims)
 	require.NoError(t, err)
@@ -247,7 +247,7 @@ func TestHTTPClientReplaysTheBodyAfter401(t *testing.T) {
 	c, srv, _ := fake(t, altpaytest.WithRateLimit(0))
 	_, err := c.AccessToken(bg)
 	require.NoError(t, err)
-	srv.RevokeAccessTokens()
+	srv.RevokeTokens(altpaytest.ClientID)
 	var gets atomic.Int32
 	req, err := http.NewRequest(http.MethodPost, srv.URL()+"/v1/checkout-auth/init", strings.NewReader(`{"customer_id":"cus_1","invoice_id":"inv_7"}`))
 	require.NoError(t, err)
@@ -260,7 +260,7 @@ func TestHTTPClientReplaysTheBodyAfter401(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.GreaterOrEqual(t, gets.Load(), int32(2), "the body was read afresh for the retry")
-	assert.Equal(t, 2, srv.OAuthCalls())
+	assert.Equal(t, 2, srv.TokenRequests())
 }
 
 // Issue 12: RefreshHandler headers, error table, Warn logs, nil authorize.

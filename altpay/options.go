@@ -75,3 +75,17 @@ func WithRetryAllMethods() Option { return func(o *options) { o.RetryAll = true 
 // WithoutReuse makes every CheckoutToken call mint a new token instead of
 // reusing a fresh one minted for an identical request. Default: reuse.
 func WithoutReuse() Option { return func(o *options) { o.NoReuse = true } }
+
+// configure is the start of [New]: each credential, given as name and
+// value pairs, must not be empty (a FieldError naming its parameter), and
+// opts are applied over the defaults.
+func configure(opts []Option, credentials ...string) (options, error) {
+	for i := 0; i+1 < len(credentials); i += 2 {
+		if err := provider.Require(name, credentials[i], credentials[i+1]); err != nil {
+			return options{}, err
+		}
+	}
+	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
+	provider.Apply(&o, opts)
+	return o, nil
+}

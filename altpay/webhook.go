@@ -2,7 +2,6 @@ package altpay
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/checkoutkit/checkoutkit"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
 )
 
@@ -22,18 +20,6 @@ const (
 	TopicPaymentSucceeded = "payment_succeeded"
 	TopicPaymentFailed    = "payment_failed"
 	TopicPaymentRefunded  = "payment_refunded"
-)
-
-// Errors that [VerifyWebhook] returns match one of these with errors.Is.
-var (
-	// ErrWebhookSignature: no "Authorization: Bearer <secret>", or another
-	// secret than the one registered.
-	ErrWebhookSignature = checkoutkit.ErrWebhookSignature
-	// ErrWebhookTimestamp is never returned (deliveries carry no
-	// timestamp); it is here so that the four packages read alike.
-	ErrWebhookTimestamp = checkoutkit.ErrWebhookTimestamp
-	// ErrWebhookPayload: an authenticated body that is not a JSON object.
-	ErrWebhookPayload = checkoutkit.ErrWebhookPayload
 )
 
 // Event is one authenticated Alternative Payments webhook delivery.
@@ -87,87 +73,41 @@ func (e Event) Invoice() (*Invoice, error) {
 	return &inv, nil
 }
 
-// VerifyWebhook checks one Alternative Payments delivery. They are not
-// signed: the secret_key given when the webhook was registered
-// ([Client.CreateWebhook]) comes back as "Authorization: Bearer <secret>",
-// compared here in constant time. Nothing ties a delivery to a time, so a
-// captured one can be replayed: [WebhookHandler] dedupes on its id. The body
-// must be a JSON object; see [Event] for what is read from it. Errors match
-// [ErrWebhookSignature] or [ErrWebhookPayload] and never contain the secret.
-func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
-	ev, _, err := verifyWebhook(secret, h, body)
-	return ev, err
-}
-
-func verifyWebhook(secret string, h http.Header, body []byte) (Event, string, error) {
-	if secret == "" {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "empty secret")
-	}
-	scheme, got, ok := strings.Cut(h.Get("Authorization"), " ")
-	ok = ok && strings.EqualFold(scheme, "Bearer") // the scheme is case-insensitive (RFC 9110)
-	// Compare digests: equal lengths, so the time taken says nothing of the
-	// secret's length either.
-	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(secret))
-	if subtle.ConstantTimeCompare(g[:], w[:]) != 1 || !ok {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "Authorization is not the registered secret_key")
-	}
-	var b map[string]json.RawMessage
-	if err := json.Unmarshal(body, &b); err != nil || b == nil {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not a JSON object")
-	}
-	str := func(keys ...string) string {
-		for _, k := range keys {
-			var s string
-			if json.Unmarshal(b[k], &s) == nil && s != "" {
-				return s
+// webhookVerifier is how [VerifyWebhook] and [WebhookHandler] check a
+// delivery with secret: the bearer secret, in constant time.
+func webhookVerifier(secret string, _ provider.WebhookSettings) (provider.Verify[Event], error) {
+	return func(h http.Header, body []byte, _ time.Time) (Event, string, error) {
+		scheme, got, ok := strings.Cut(h.Get("Authorization"), " ")
+		ok = ok && strings.EqualFold(scheme, "Bearer") // the scheme is case-insensitive (RFC 9110)
+		// Compare digests: equal lengths, so the time taken says nothing of the
+		// secret's length either.
+		g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(secret))
+		if subtle.ConstantTimeCompare(g[:], w[:]) != 1 || !ok {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "Authorization is not the registered secret_key")
+		}
+		var b map[string]json.RawMessage
+		if err := json.Unmarshal(body, &b); err != nil || b == nil {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not a JSON object")
+		}
+		str := func(keys ...string) string {
+			for _, k := range keys {
+				var s string
+				if json.Unmarshal(b[k], &s) == nil && s != "" {
+					return s
+				}
+			}
+			return ""
+		}
+		ev := Event{ID: str("id", "event_id"), Type: str("topic", "type", "event", "event_type"), Data: bytes.Clone(body)}
+		if c := str("created_at"); c != "" {
+			if t, err := time.Parse(time.RFC3339Nano, c); err == nil {
+				ev.CreatedAt = t
 			}
 		}
-		return ""
-	}
-	ev := Event{ID: str("id", "event_id"), Type: str("topic", "type", "event", "event_type"), Data: bytes.Clone(body)}
-	if c := str("created_at"); c != "" {
-		if t, err := time.Parse(time.RFC3339Nano, c); err == nil {
-			ev.CreatedAt = t
+		id := ev.ID
+		if id == "" {
+			id = provider.ContentID(body)
 		}
-	}
-	id := ev.ID
-	if id == "" {
-		id = provider.ContentID(body)
-	}
-	return ev, id, nil
-}
-
-// WebhookHandler receives Alternative Payments' webhooks at the
-// endpoint_url registered with [Client.CreateWebhook]; secret is the
-// secret_key registered with it. Each POST is checked as [VerifyWebhook]
-// does, on at most 1 MiB of raw body (413 past it), and answered:
-//
-//	a method other than POST                       405
-//	a body over 1 MiB                              413
-//	no bearer, or not the secret                   401
-//	a body that is not a JSON object               400
-//	an event already handled                       200, handle not called again
-//	handle returned an error                       500
-//	handle returned nil                            200
-//
-// Events are deduped on the body's id (or, without one, a hash of the
-// body) for 72 h ([WithWebhookDedupe]), in memory or across replicas
-// ([WithWebhookStore]); a failed handle forgets it so that a retry is
-// handled. handle gets a context with a 10 s deadline
-// ([WithWebhookTimeout]). Refusals are logged ([WithWebhookLogger]) without
-// the secret.
-//
-// WebhookHandler panics on an empty secret or a nil handle, so that the
-// mistake shows at start-up. The handler is safe for concurrent use.
-func WebhookHandler(secret string, handle func(context.Context, Event) error, opts ...WebhookOption) http.Handler {
-	return provider.WebhookHandler(provider.Webhook[Event]{
-		Provider: name, Name: "altpay.WebhookHandler", Secret: secret,
-		Verify: func(h http.Header, body []byte, _ time.Time) (Event, string, error) {
-			return verifyWebhook(secret, h, body)
-		},
-		Handle:        handle,
-		Type:          func(e Event) string { return e.Type },
-		SecretHeaders: []string{"Authorization"},
-		Timeout:       10 * time.Second,
-	}, applyWebhook(opts))
+		return ev, id, nil
+	}, nil
 }

@@ -5,14 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/checkoutkit/checkoutkit/internal/httpx"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
@@ -33,6 +28,7 @@ const (
 
 type client struct {
 	base *provider.Base
+	shop string // WithShopDomain's store, "" for none
 	*secrets
 }
 
@@ -47,17 +43,23 @@ type secrets struct {
 // fails, without any network call, on an empty key or a bad option
 // (errors.Is(err, ErrInvalidRequest)).
 func New(apiKey string, opts ...Option) (*Client, error) {
-	if err := provider.Require(name, "apiKey", apiKey); err != nil {
+	o, err := configure(opts, "apiKey", apiKey)
+	if err != nil {
 		return nil, err
 	}
-	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	provider.Apply(&o, opts)
 	s := o.Settings
+	var shop string
+	if o.shopDomain != nil {
+		if err := checkShopOption(*o.shopDomain); err != nil {
+			return nil, err
+		}
+		shop = *o.shopDomain
+	}
 	base, err := provider.Build(name, s, decodeError, apiKey, o.appKey)
 	if err != nil {
 		return nil, err
 	}
-	pub := &Client{c: &client{base: base, secrets: &secrets{
+	pub := &Client{c: &client{base: base, shop: shop, secrets: &secrets{
 		apiKey:   apiKey,
 		appKey:   o.appKey,
 		keyParts: []string{base.HTTP.BaseURL().String(), apiKey},
@@ -72,7 +74,9 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 // left, unless Appstle is failing and an older one still works. The request
 // is validated first and sends nothing if invalid. An e-mail Appstle does
 // not know is an *APIError (400, Appstle's "invalidCustomer") that also
-// matches ErrNotFound.
+// matches ErrNotFound. With [WithShopDomain] the result carries the
+// customer-portal link as PortalURL (as crovver's PortalToken does);
+// without it PortalURL is empty (build it with [PortalURL]).
 func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*PortalToken, error) {
 	scope, query, wantID, err := r.normalize()
 	if err != nil {
@@ -92,13 +96,19 @@ func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*Portal
 		return nil, fmt.Errorf("%s: %w: cached token refused (%v); dropped it", name, ErrUnexpectedResponse, err)
 	}
 	id, _ := strconv.ParseInt(tok.Extra[extraCustomerID], 10, 64)
-	return &PortalToken{
+	pt := &PortalToken{
 		CustomerID:    id,
 		Token:         tok.Value,
 		ExternalToken: tok.Extra[extraExternalToken],
 		ExpiresAt:     tok.ExpiresAt,
 		ExpiresIn:     tok.ExpiresAt.Sub(cc.base.Cache.Now()),
-	}, nil
+	}
+	if cc.shop != "" {
+		if pt.PortalURL, err = portalLink(cc.shop, DefaultPortalPath, tok.Value); err != nil {
+			return nil, err
+		}
+	}
+	return pt, nil
 }
 
 // CustomerPortalToken is [Client.PortalToken], under the name of the first
@@ -135,122 +145,4 @@ func (c *client) checker(wantID int64) func(tokencache.Token) error {
 		}
 		return nil
 	}
-}
-
-// customerClaim reads a JWT's customerId claim, unverified; ok is false for
-// an opaque token or one without a numeric claim.
-func customerClaim(token string) (int64, bool) {
-	claims := jwt.MapClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
-		return 0, false
-	}
-	switch v := claims["customerId"].(type) {
-	case float64:
-		return int64(v), v == float64(int64(v))
-	case string:
-		n, err := strconv.ParseInt(strings.TrimPrefix(v, gidPrefix), 10, 64)
-		return n, err == nil
-	}
-	return 0, false
-}
-
-type tokenResponse struct {
-	CustomerID    *int64 `json:"customerId"`
-	Token         string `json:"token"`
-	ExternalToken string `json:"appstleExternalToken"`
-}
-
-// mint fetches a token. Its expiry: the JWT exp claim if present, else the
-// timestamp claim + 2 h, else receipt + 2 h (claims read unverified: only
-// Appstle holds the key), never more than 2 h after receipt. A token for
-// another customer than the one asked for is refused.
-func (c *client) mint(ctx context.Context, query url.Values, wantID int64) (tokencache.Token, error) {
-	hc := c.base.HTTP
-	resp, err := hc.Send(ctx, httpx.Request{
-		Method: http.MethodGet, Path: tokenPath, Query: query,
-		Header: c.header(),
-		Retry:  true,
-	})
-	if err != nil {
-		return tokencache.Token{}, err
-	}
-	return decodeToken(hc, resp, wantID, c.base.Cache.Now())
-}
-
-// decodeToken reads a portal-token answer received at now, for the
-// customer asked for (wantID, or 0 for an e-mail lookup).
-func decodeToken(hc *httpx.Client, resp *httpx.Response, wantID int64, now time.Time) (tokencache.Token, error) {
-	var tr tokenResponse
-	if err := hc.DecodeJSON(resp, &tr); err != nil {
-		return tokencache.Token{}, err
-	}
-	if err := httpx.CheckToken(tr.Token); err != nil {
-		return tokencache.Token{}, hc.Unexpected(resp, "token: %v", err)
-	}
-	switch {
-	case tr.CustomerID == nil || *tr.CustomerID <= 0:
-		return tokencache.Token{}, hc.Unexpected(resp, "no customerId")
-	case wantID != 0 && *tr.CustomerID != wantID:
-		return tokencache.Token{}, hc.Unexpected(resp, "token is for another customer")
-	}
-	exp, err := expiry(tr.Token, resp.Header, now)
-	if err != nil {
-		return tokencache.Token{}, hc.Unexpected(resp, "token %v", err)
-	}
-	extra := map[string]string{extraCustomerID: strconv.FormatInt(*tr.CustomerID, 10)}
-	if tr.ExternalToken != "" {
-		extra[extraExternalToken] = tr.ExternalToken
-	}
-	return tokencache.Token{Value: tr.Token, ExpiresAt: exp, Extra: extra}, nil
-}
-
-// expiry reads when an Appstle token, received at now in an answer with
-// header h, expires from its claims, never later than receipt + 2 h:
-//
-//   - exp with an issue time (iat, else timestamp): exp − issue time from
-//     receipt, whatever either clock says (provider.Expiry);
-//   - exp alone: exp, moved by the clock skew the Date header shows
-//     (provider.Absolute); one in the past is an error;
-//   - timestamp alone: timestamp + 2 h, moved by that skew;
-//   - neither, or an opaque token: receipt + 2 h.
-func expiry(token string, h http.Header, now time.Time) (time.Time, error) {
-	claims := jwt.MapClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
-		return now.Add(TokenLifetime), nil // opaque token
-	}
-	issued, hasIssued := issuedAt(claims)
-	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
-		t, err := provider.Expiry(exp.Time, issued, h, now, TokenLifetime)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("exp %v", err)
-		}
-		return t, nil
-	}
-	if hasIssued {
-		skew, _ := provider.DateSkew(h, now)
-		return minTime(issued.Add(skew+TokenLifetime).In(now.Location()), now.Add(TokenLifetime)), nil
-	}
-	return now.Add(TokenLifetime), nil
-}
-
-// issuedAt reads a token's issue time: the iat claim, else Appstle's
-// timestamp claim (seconds, or milliseconds above 1e12).
-func issuedAt(claims jwt.MapClaims) (time.Time, bool) {
-	if iat, err := claims.GetIssuedAt(); err == nil && iat != nil {
-		return iat.Time, true
-	}
-	if ts, ok := claims["timestamp"].(float64); ok && ts > 0 && ts < 1e15 {
-		if ts > 1e12 { // milliseconds
-			return time.UnixMilli(int64(ts)), true
-		}
-		return time.Unix(int64(ts), 0), true
-	}
-	return time.Time{}, false
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

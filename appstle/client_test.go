@@ -65,7 +65,7 @@ func TestValidationSendsNothing(t *testing.T) {
 	_, err := c.ManageSubscriptionLink(bg, "abc")
 	assert.ErrorIs(t, err, appstle.ErrInvalidRequest)
 	assert.ErrorIs(t, c.SendPortalMagicLink(bg, "nope"), appstle.ErrInvalidRequest)
-	assert.Equal(t, 0, srv.Tokens())
+	assert.Equal(t, 0, srv.PortalTokens())
 	_, err = appstle.New("")
 	assert.ErrorIs(t, err, appstle.ErrInvalidRequest)
 }
@@ -84,7 +84,7 @@ func TestTokenReusedPerCustomer(t *testing.T) {
 	bob2, err := c.CustomerPortalToken(bg, appstle.PortalTokenRequest{Email: "BOB@example.com"})
 	require.NoError(t, err)
 	assert.Equal(t, bob.Token, bob2.Token, "emails compare lower-cased")
-	assert.Equal(t, 2, srv.Tokens())
+	assert.Equal(t, 2, srv.PortalTokens())
 }
 
 // On the cache's production clock, in a synctest bubble: the fake stays
@@ -109,7 +109,7 @@ func TestTokenNeverHandedOutNearExpiry(t *testing.T) {
 		require.NoError(t, err)
 		assert.NotEqual(t, a.Token, b.Token, "never handed out within seconds of expiry")
 		assert.Equal(t, time.Now().Add(2*time.Hour), b.ExpiresAt)
-		assert.Equal(t, 2, srv.Tokens())
+		assert.Equal(t, 2, srv.PortalTokens())
 	})
 }
 

@@ -155,3 +155,29 @@ func ExampleClient_SendPortalMagicLink() {
 	// Output:
 	// <nil> [ada+subs@example.com]
 }
+
+// With WithShopDomain the portal token carries the link to the customer
+// portal, as crovver's does, and PortalRedirectHandler("", resolve) sends
+// customers to that store.
+func ExampleWithShopDomain() {
+	srv := appstletest.NewServer()
+	defer srv.Close()
+	client, err := appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()),
+		appstle.WithShopDomain(appstletest.Shop))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	tok, err := client.PortalToken(context.Background(), appstle.PortalTokenRequest{Email: appstletest.Email})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(strings.HasPrefix(tok.PortalURL, "https://"+appstletest.Shop+"/tools/recurring/customer_portal?token="))
+	fmt.Println(strings.Contains(fmt.Sprint(tok), "customer_portal")) // printed tokens show neither token nor URL
+	// Output:
+	// true
+	// false
+}

@@ -25,8 +25,16 @@ import (
 //
 // A shop domain is a bare hostname, so the link is https. To reach a local
 // fake ([appstletest]), shopDomain may instead be "http://127.0.0.1:PORT"
-// (a loopback address only, never plain http for another host).
+// (a loopback address only, never plain http for another host). An empty
+// shopDomain means the store the client was made with ([WithShopDomain]);
+// empty with none configured panics here, saying so.
 func (c *Client) PortalRedirectHandler(shopDomain string, resolve func(*http.Request) (PortalTokenRequest, error)) http.Handler {
+	if shopDomain == "" {
+		if c.c.shop == "" {
+			panic("appstle.PortalRedirectHandler: no shopDomain: pass one, or make the client with WithShopDomain")
+		}
+		shopDomain = c.c.shop
+	}
 	if _, err := portalLink(shopDomain, DefaultPortalPath, "probe"); err != nil {
 		panic("appstle.PortalRedirectHandler: " + err.Error())
 	}

@@ -89,7 +89,7 @@ func TestPortalRedirectHandler(t *testing.T) {
 		assert.Contains(t, string(body), `<span id="customer">12345</span>`)
 	}
 	assert.Equal(t, http.StatusSeeOther, serve(http.MethodPost, "12345").Code)
-	tokens := srv.Tokens()
+	tokens := srv.PortalTokens()
 
 	refusals := map[string]int{
 		"":                          http.StatusUnauthorized, // resolve: ErrUnauthorized
@@ -109,7 +109,7 @@ func TestPortalRedirectHandler(t *testing.T) {
 	}
 	rec := serve(http.MethodPut, "12345")
 	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
-	assert.Equal(t, tokens, srv.Tokens(), "no refusal minted a token")
+	assert.Equal(t, tokens, srv.PortalTokens(), "no refusal minted a token")
 
 	warns := warnLines(t, logs.String())
 	require.Len(t, warns, len(refusals)+1, "each refusal logged once at Warn")

@@ -30,12 +30,12 @@ func TestNonASCIIEmailsAreSeparateCacheEntries(t *testing.T) {
 		appstletest.WithCustomer(2001, "kate@example.com"), appstletest.WithCustomer(2002, "\u212Aate@example.com"),
 		appstletest.WithCustomer(2003, "ian@example.com"), appstletest.WithCustomer(2004, "\u0130an@example.com"))
 	for _, pair := range [][2]string{{"kate@example.com", "\u212Aate@example.com"}, {"ian@example.com", "\u0130an@example.com"}} {
-		before := srv.Tokens()
+		before := srv.PortalTokens()
 		ascii, err := c.PortalToken(bg, appstle.PortalTokenRequest{Email: pair[0]})
 		require.NoError(t, err)
 		other, err := c.PortalToken(bg, appstle.PortalTokenRequest{Email: pair[1]})
 		require.NoError(t, err, pair[1])
-		assert.Equal(t, before+2, srv.Tokens(), "%q and %q are two customers: two mints", pair[0], pair[1])
+		assert.Equal(t, before+2, srv.PortalTokens(), "%q and %q are two customers: two mints", pair[0], pair[1])
 		assert.NotEqual(t, ascii.Token, other.Token, pair[1])
 		assert.NotEqual(t, ascii.CustomerID, other.CustomerID, pair[1])
 
@@ -43,7 +43,7 @@ func TestNonASCIIEmailsAreSeparateCacheEntries(t *testing.T) {
 		upper, err := c.PortalToken(bg, appstle.PortalTokenRequest{Email: strings.ToUpper(pair[0][:1]) + pair[0][1:]})
 		require.NoError(t, err)
 		assert.Equal(t, ascii.Token, upper.Token)
-		assert.Equal(t, before+2, srv.Tokens())
+		assert.Equal(t, before+2, srv.PortalTokens())
 	}
 }
 
@@ -233,7 +233,7 @@ func TestSharedEntryIsReadFromExtra(t *testing.T) {
 	tok, err := c.PortalToken(bg, appstle.PortalTokenRequest{CustomerID: "12345"})
 	require.NoError(t, err)
 	assert.Equal(t, appstle.PortalToken{CustomerID: 12345, Token: "shared-token-abc", ExternalToken: "ext-9", ExpiresAt: tok.ExpiresAt, ExpiresIn: tok.ExpiresIn}, *tok)
-	assert.Zero(t, srv.Tokens())
+	assert.Zero(t, srv.PortalTokens())
 
 	// A shared token holding a NUL is dropped, not handed out.
 	cache2 := tokencache.New(tokencache.WithStore(badStore{tokencache.Entry{

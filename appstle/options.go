@@ -20,7 +20,8 @@ type Option func(*options)
 
 type options struct {
 	provider.Settings
-	appKey string // X-App-Key, see WithAppKey
+	appKey     string  // X-App-Key, see WithAppKey
+	shopDomain *string // the store's domain, see WithShopDomain
 }
 
 // WithBaseURL sets Appstle's API host (default [DefaultBaseURL]). It must
@@ -71,3 +72,17 @@ func WithRetryWait(min, max time.Duration) Option {
 // WithoutReuse makes every PortalToken call mint a new token instead of
 // reusing a fresh one minted for an identical request. Default: reuse.
 func WithoutReuse() Option { return func(o *options) { o.NoReuse = true } }
+
+// configure is the start of [New]: each credential, given as name and
+// value pairs, must not be empty (a FieldError naming its parameter), and
+// opts are applied over the defaults.
+func configure(opts []Option, credentials ...string) (options, error) {
+	for i := 0; i+1 < len(credentials); i += 2 {
+		if err := provider.Require(name, credentials[i], credentials[i+1]); err != nil {
+			return options{}, err
+		}
+	}
+	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
+	provider.Apply(&o, opts)
+	return o, nil
+}

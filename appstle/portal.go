@@ -12,11 +12,31 @@ import (
 // DefaultPortalPath is where Shopify stores serve Appstle's customer portal.
 const DefaultPortalPath = "/tools/recurring/customer_portal"
 
+// WithShopDomain names the Shopify store whose customer portal the client's
+// tokens open, so that [Client.PortalToken] (and CustomerPortalToken)
+// fill [PortalToken].PortalURL and [Client.PortalRedirectHandler] may be
+// given an empty shopDomain. shopDomain is what [PortalURL] takes: a bare
+// hostname such as "mystore.myshopify.com", or a loopback origin such as
+// "http://127.0.0.1:7402" for a local fake. [New] refuses an empty or bad
+// one with a FieldError naming WithShopDomain. Default: none (PortalURL
+// stays empty).
+func WithShopDomain(shopDomain string) Option {
+	return func(o *options) { o.shopDomain = &shopDomain }
+}
+
+// checkShopOption vets WithShopDomain's value, naming the option.
+func checkShopOption(shopDomain string) error {
+	_, err := portalLink(shopDomain, DefaultPortalPath, "probe")
+	return renamed(err, "WithShopDomain")
+}
+
 // PortalURL returns https://{shopDomain}/tools/recurring/customer_portal?token={token},
 // the link to send a customer to. shopDomain must be a bare hostname such
 // as "mystore.myshopify.com" (no scheme, port, path, query or user info),
 // or, to reach a local fake, a loopback origin such as
 // "http://127.0.0.1:7402" (plain http is refused for any other host).
+// A client made with [WithShopDomain] returns this URL as
+// [PortalToken].PortalURL.
 func PortalURL(shopDomain, token string) (string, error) {
 	return PortalURLWithPath(shopDomain, DefaultPortalPath, token)
 }

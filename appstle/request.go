@@ -1,6 +1,7 @@
 package appstle
 
 import (
+	"errors"
 	"log/slog"
 	"net/mail"
 	"net/url"
@@ -27,6 +28,7 @@ type PortalToken struct {
 	ExpiresAt     time.Time     // the token's exp claim, else its timestamp + 2 h, else receipt + 2 h
 	ExternalToken string        // appstleExternalToken, when Appstle sends one
 	ExpiresIn     time.Duration // lifetime left when returned
+	PortalURL     string        // the customer-portal link (it carries the token); "" without WithShopDomain
 }
 
 // String describes the token without its value.
@@ -49,11 +51,25 @@ func (t PortalToken) LogValue() slog.Value {
 
 const gidPrefix = "gid://shopify/Customer/"
 
+// renamed returns err, a FieldError about a value the caller passed under
+// another name, naming field instead (FieldError.Field is the identifier
+// the caller wrote: PortalTokenRequest's CustomerID field, where
+// ParseCustomerID's errors name its parameter). Other errors pass
+// unchanged.
+func renamed(err error, field string) error {
+	var fe *httpx.FieldError
+	if errors.As(err, &fe) {
+		return httpx.Invalid(fe.Provider, field, fe.Reason)
+	}
+	return err
+}
+
 // ParseCustomerID accepts a numeric Shopify customer id or its
-// gid://shopify/Customer/ form and returns the positive number.
-func ParseCustomerID(s string) (int64, error) {
-	bad := func(reason string) (int64, error) { return 0, httpx.Invalid(name, "CustomerID", reason) }
-	digits := strings.TrimPrefix(s, gidPrefix)
+// gid://shopify/Customer/ form and returns the positive number. A bad one
+// is a FieldError naming customerID.
+func ParseCustomerID(customerID string) (int64, error) {
+	bad := func(reason string) (int64, error) { return 0, httpx.Invalid(name, "customerID", reason) }
+	digits := strings.TrimPrefix(customerID, gidPrefix)
 	if strings.HasPrefix(digits, "gid://") {
 		return bad("must be a Shopify Customer id, not another gid type")
 	}
@@ -93,7 +109,7 @@ func (r PortalTokenRequest) normalize() (scope string, query url.Values, id int6
 		return "", nil, 0, httpx.Invalid(name, "CustomerID", "set exactly one of CustomerID and Email, not both")
 	case r.CustomerID != "":
 		if id, err = ParseCustomerID(r.CustomerID); err != nil {
-			return "", nil, 0, err
+			return "", nil, 0, renamed(err, "CustomerID")
 		}
 		s := strconv.FormatInt(id, 10)
 		return "id:" + s, url.Values{"customerId": {s}}, id, nil

@@ -1,8 +1,6 @@
 package appstle
 
 import (
-	"bytes"
-	"context"
 	"crypto/hmac"
 	"encoding/base64"
 	"encoding/json"
@@ -11,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/checkoutkit/checkoutkit"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
 )
 
@@ -33,19 +30,6 @@ const (
 	EventSubscriptionCancelled = "subscription.cancelled"
 	EventBillingSuccess        = "subscription.billing-success"
 	EventBillingFailure        = "subscription.billing-failure"
-)
-
-// Errors that [VerifyWebhook] returns match one of these with errors.Is.
-var (
-	// ErrWebhookSignature: no svix-signature, or none of its v1 entries is
-	// the delivery's; also an unusable secret.
-	ErrWebhookSignature = checkoutkit.ErrWebhookSignature
-	// ErrWebhookTimestamp: svix-timestamp missing or more than 5 minutes
-	// from the receiver's clock.
-	ErrWebhookTimestamp = checkoutkit.ErrWebhookTimestamp
-	// ErrWebhookPayload: a signed body that is not {type, data}, or no
-	// svix-id.
-	ErrWebhookPayload = checkoutkit.ErrWebhookPayload
 )
 
 // Event is one verified Appstle webhook delivery, read from the envelope
@@ -152,23 +136,17 @@ func header(h http.Header, svix string) string {
 	return h.Get("webhook-" + strings.TrimPrefix(svix, "svix-"))
 }
 
-// VerifyWebhook checks one Appstle delivery as Svix signs it: the
-// HMAC-SHA256 of svix-id + "." + svix-timestamp + "." + body (exactly as
-// received, never re-serialised), keyed by the base64-decoded part of the
-// "whsec_…" secret after the prefix, must equal one of the "v1,<base64>"
-// entries of svix-signature (several during a secret rotation; compared in
-// constant time), and svix-timestamp must be within 5 minutes of the
-// clock. Standard Webhooks' webhook-* headers are read when svix-* are
-// absent. The body must be the envelope {type, data}. Errors match
-// [ErrWebhookSignature], [ErrWebhookTimestamp] or [ErrWebhookPayload] and
-// never contain the secret or a signature.
-func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
+// webhookVerifier is how [VerifyWebhook] and [WebhookHandler] check a
+// delivery with secret, a Svix endpoint secret decoded once here (an
+// unusable one is an error matching ErrWebhookSignature).
+func webhookVerifier(secret string, _ provider.WebhookSettings) (provider.Verify[Event], error) {
 	key, err := webhookKey(secret)
 	if err != nil {
-		return Event{}, err
+		return nil, err
 	}
-	ev, _, err := verifyWebhook(key, h, body, time.Now())
-	return ev, err
+	return func(h http.Header, body []byte, now time.Time) (Event, string, error) {
+		return verifyWebhook(key, h, body, now)
+	}, nil
 }
 
 func verifyWebhook(key []byte, h http.Header, body []byte, now time.Time) (Event, string, error) {
@@ -202,45 +180,5 @@ func verifyWebhook(key []byte, h http.Header, body []byte, now time.Time) (Event
 	if err := json.Unmarshal(body, &env); err != nil || env.Type == "" {
 		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not a {type, data} envelope")
 	}
-	return Event{ID: id, Type: env.Type, CreatedAt: at, Data: bytes.Clone(env.Data)}, id, nil
-}
-
-// WebhookHandler receives Appstle's webhooks (sent through Svix) at the
-// endpoint set in Appstle's webhook settings; secret is the endpoint's
-// signing secret ("whsec_…"). Each POST is verified as [VerifyWebhook]
-// does, on at most 1 MiB of raw body (413 past it), and answered:
-//
-//	a method other than POST                      405
-//	a body over 1 MiB                             413
-//	a missing or wrong signature                  401
-//	a stale timestamp, or a body that is no envelope 400
-//	an svix-id already handled                    200, handle not called again
-//	handle returned an error                      500 (Svix retries)
-//	handle returned nil                           200
-//
-// An svix-id is remembered for 72 h ([WithWebhookDedupe]), in memory or
-// across replicas ([WithWebhookStore]); a failed handle forgets it so that
-// Svix's retry is handled. handle gets a context with a 14 s deadline (Svix waits 15 s)
-// ([WithWebhookTimeout]). Refusals are logged ([WithWebhookLogger]) without
-// the secret or a signature.
-//
-// WebhookHandler panics on an empty secret, one that is not "whsec_" and
-// base64, or a nil handle, so that the mistake shows at start-up. The
-// handler is safe for concurrent use.
-func WebhookHandler(secret string, handle func(context.Context, Event) error, opts ...WebhookOption) http.Handler {
-	provider.MustWebhook("appstle.WebhookHandler", secret, handle == nil)
-	key, err := webhookKey(secret)
-	if err != nil {
-		panic("appstle.WebhookHandler: webhook secret is not whsec_ and base64")
-	}
-	return provider.WebhookHandler(provider.Webhook[Event]{
-		Provider: name, Name: "appstle.WebhookHandler", Secret: secret,
-		Verify: func(h http.Header, body []byte, now time.Time) (Event, string, error) {
-			return verifyWebhook(key, h, body, now)
-		},
-		Handle:        handle,
-		Type:          func(e Event) string { return e.Type },
-		SecretHeaders: []string{SignatureHeader, "webhook-signature"},
-		Timeout:       14 * time.Second,
-	}, applyWebhook(opts))
+	return Event{ID: id, Type: env.Type, CreatedAt: at, Data: env.Data}, id, nil // a RawMessage decodes into a copy of body
 }

@@ -36,14 +36,10 @@ type secrets struct {
 // without any network call, on an empty credential or a bad option
 // (errors.Is(err, ErrInvalidRequest)).
 func New(clientID, clientKey string, opts ...Option) (*Client, error) {
-	if err := provider.Require(name, "clientID", clientID); err != nil {
+	o, err := configure(opts, "clientID", clientID, "clientKey", clientKey)
+	if err != nil {
 		return nil, err
 	}
-	if err := provider.Require(name, "clientKey", clientKey); err != nil {
-		return nil, err
-	}
-	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	provider.Apply(&o, opts)
 	s := o.Settings
 	base, err := provider.Build(name, s, decodeError, clientKey)
 	if err != nil {
@@ -59,24 +55,6 @@ func New(clientID, clientKey string, opts ...Option) (*Client, error) {
 	pub := &Client{c: c}
 	provider.CloseWhenUnreachable(pub, base)
 	return pub, nil
-}
-
-// AccessToken returns a valid access token, minting one only when the
-// cache has none that is fresh. Concurrent callers share one mint.
-func (c *Client) AccessToken(ctx context.Context) (tokencache.Token, error) {
-	return c.c.src.Token(ctx)
-}
-
-// InvalidateToken drops tok from the cache if it is still the cached token,
-// so that the next AccessToken mints anew. Call it when Cartevo rejects tok
-// on a request you sent without Do; concurrent calls for one token cause
-// one refresh.
-func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok) }
-
-// URL returns the absolute URL of an API path such as "/wallets", for
-// building requests to pass to Do.
-func (c *Client) URL(path string) string {
-	return c.c.base.HTTP.URL(path, nil).String()
 }
 
 type tokenRequest struct {

@@ -3,10 +3,13 @@
 package cartevo
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
 	"golang.org/x/oauth2"
+
+	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
 // Client mints Cartevo access tokens and sends authenticated calls. It is
@@ -18,6 +21,41 @@ type Client struct {
 	// verb that does not fit a pointer (%s, %q, %d) by dereferencing the
 	// *client, which would show any string field of client itself.
 	c *client
+}
+
+// AccessToken returns a valid access token, minting one only when the
+// cache has none that is fresh. Concurrent callers share one mint.
+func (c *Client) AccessToken(ctx context.Context) (tokencache.Token, error) {
+	return c.c.src.Token(ctx)
+}
+
+// InvalidateToken drops tok, as [Client.AccessToken] returned it, from the
+// cache if it is still the cached token, so that the next call mints
+// anew. Call it when Cartevo rejects tok on a request you sent without
+// [Client.Do], [Client.Call] or [Client.HTTPClient] (they do it
+// themselves); concurrent calls for one token cause one refresh.
+func (c *Client) InvalidateToken(tok tokencache.Token) { c.c.src.Invalidate(tok) }
+
+// URL returns the absolute URL of an API path such as "/wallets"
+// under the base URL, for building requests to pass to [Client.Do].
+func (c *Client) URL(path string) string { return c.c.base.URL(path) }
+
+// Call sends an authenticated request to an API path (such as
+// "/wallets", or "/wallets?limit=1": a query string in path is sent as
+// the query), with in encoded as the JSON body (nil for none), and decodes
+// the answer into out (nil to ignore it). It refreshes the token once on
+// a 401, as [Client.Do] does, and retries network errors and 5xx only for
+// idempotent methods unless [WithRetryAllMethods]. A non-2xx answer is an
+// *[APIError]; an in that does not encode is a *[FieldError] naming in.
+//
+// Cartevo wraps answers in an envelope: out receives its data. See
+// [Client.DecodeEnvelope] for the shapes accepted and their errors.
+func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
+	resp, err := c.c.base.SendJSON(ctx, c.c.src, method, path, in)
+	if err != nil {
+		return err
+	}
+	return c.c.decodeCall(resp, out)
 }
 
 // Do sends req (an absolute URL on the client's base host) with

@@ -76,8 +76,8 @@ func TestNewValidatesBeforeAnyRequest(t *testing.T) {
 		"empty id":        {"", "k", nil, "clientID"},
 		"blank id":        {"  ", "k", nil, "clientID"},
 		"empty key":       {"id", "", nil, "clientKey"},
-		"http base URL":   {"id", "k", []cartevo.Option{cartevo.WithBaseURL("http://api.cartevo.co/api/v1")}, "base URL"},
-		"garbage baseURL": {"id", "k", []cartevo.Option{cartevo.WithBaseURL("::")}, "base URL"},
+		"http base URL":   {"id", "k", []cartevo.Option{cartevo.WithBaseURL("http://api.cartevo.co/api/v1")}, "WithBaseURL"},
+		"garbage baseURL": {"id", "k", []cartevo.Option{cartevo.WithBaseURL("::")}, "WithBaseURL"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -345,4 +345,21 @@ func TestDroppedClientReleasesItsCache(t *testing.T) {
 		runtime.GC()
 		return goleak.Find(before) == nil
 	}, 5*time.Second, 20*time.Millisecond, "no goroutine outlives a dropped client")
+}
+
+// WithRateLimit(n) without a window is Cartevo's own: n per 60 s.
+func TestFakeRateLimitDefaultWindow(t *testing.T) {
+	srv := cartevotest.NewServer(cartevotest.WithRateLimit(1), cartevotest.WithClock(fakeclock.New(time.Now()).Now))
+	defer srv.Close()
+	for i, want := range []error{nil, cartevo.ErrRateLimited} {
+		c, err := cartevo.New(cartevotest.ClientID, cartevotest.ClientKey, cartevo.WithBaseURL(srv.URL()), cartevo.WithMaxAttempts(1))
+		require.NoError(t, err)
+		_, err = c.AccessToken(bg)
+		c.Close()
+		if want == nil {
+			assert.NoError(t, err, i)
+		} else {
+			assert.ErrorIs(t, err, want, i)
+		}
+	}
 }

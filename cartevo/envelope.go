@@ -1,7 +1,6 @@
 package cartevo
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 
@@ -16,29 +15,6 @@ type envelope struct {
 	Data       json.RawMessage `json:"data"`
 }
 
-// Call sends an authenticated request to an API path (such as "/wallets",
-// or "/wallets?limit=1&currency=XAF": a query string in path is sent as the
-// query), with in encoded as the JSON body (nil for none), and decodes the
-// answer's data into out (nil to ignore it). It refreshes the token once on
-// a 401, as [Client.Do] does, and retries network errors and 5xx only for
-// idempotent methods unless [WithRetryAllMethods]. See
-// [Client.DecodeEnvelope] for the shapes it accepts and its errors.
-func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
-	r := httpx.Request{Method: method, Path: path, Auth: c.c.src, Retry: c.c.base.RetryAll || httpx.Idempotent(method)}
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return httpx.Invalid(name, "in", "does not encode as JSON: "+err.Error())
-		}
-		r.Body, r.ContentType = b, "application/json"
-	}
-	resp, err := c.c.base.HTTP.Send(ctx, r)
-	if err != nil {
-		return err
-	}
-	return c.decodeEnvelope(resp, out)
-}
-
 // DecodeEnvelope reads and closes resp's body and decodes its data into out
 // (nil to ignore it). Cartevo wraps answers in {"success", "statusCode",
 // "message", "data"}, except where its backend switches the envelope off
@@ -50,11 +26,13 @@ func (c *Client) DecodeEnvelope(resp *http.Response, out any) error {
 	if err != nil {
 		return err
 	}
-	return c.decodeEnvelope(r, out)
+	return c.c.decodeCall(r, out)
 }
 
-func (c *Client) decodeEnvelope(r *httpx.Response, out any) error {
-	hc := c.c.base.HTTP
+// decodeCall decodes an answer in Cartevo's envelope, for [Client.Call] and
+// [Client.DecodeEnvelope].
+func (c *client) decodeCall(r *httpx.Response, out any) error {
+	hc := c.base.HTTP
 	var env envelope
 	if err := hc.DecodeJSON(r, &env); err != nil {
 		return err

@@ -8,14 +8,18 @@ import (
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 )
 
+// errorBody is what an error answer carries: message (a string, or an
+// array of strings from NestJS's validation) and error, the status text.
+type errorBody struct {
+	Message json.RawMessage `json:"message"`
+	Error   string          `json:"error"`
+}
+
 // decodeError reads Cartevo's error shapes: {"message": "..." | ["..."],
 // "error": "Unauthorized", "statusCode": 401} on /auth/token, and the
 // {"success": false, "message": "..."} envelope elsewhere.
 func decodeError(e *httpx.APIError, body []byte) {
-	var v struct {
-		Message json.RawMessage `json:"message"`
-		Error   string          `json:"error"`
-	}
+	var v errorBody
 	if json.Unmarshal(body, &v) != nil {
 		return
 	}

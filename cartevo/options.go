@@ -71,3 +71,17 @@ func WithRetryWait(min, max time.Duration) Option {
 // Default: idempotent methods only. The 401 refresh-and-retry always
 // applies.
 func WithRetryAllMethods() Option { return func(o *options) { o.RetryAll = true } }
+
+// configure is the start of [New]: each credential, given as name and
+// value pairs, must not be empty (a FieldError naming its parameter), and
+// opts are applied over the defaults.
+func configure(opts []Option, credentials ...string) (options, error) {
+	for i := 0; i+1 < len(credentials); i += 2 {
+		if err := provider.Require(name, credentials[i], credentials[i+1]); err != nil {
+			return options{}, err
+		}
+	}
+	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
+	provider.Apply(&o, opts)
+	return o, nil
+}

@@ -1,14 +1,11 @@
 package cartevo
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/checkoutkit/checkoutkit"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
 )
 
@@ -22,18 +19,6 @@ const (
 	EventCardCreated    = "card.created"
 	EventCardFund       = "card.fund"
 	EventCardWithdraw   = "card.withdraw"
-)
-
-// Errors that [VerifyWebhook] returns match one of these with errors.Is.
-var (
-	// ErrWebhookSignature: no X-Cartevo-Signature (unless
-	// [WithUnsignedWebhooks]), or no v1 that is the delivery's.
-	ErrWebhookSignature = checkoutkit.ErrWebhookSignature
-	// ErrWebhookTimestamp: t missing or more than 5 minutes from the
-	// receiver's clock.
-	ErrWebhookTimestamp = checkoutkit.ErrWebhookTimestamp
-	// ErrWebhookPayload: a signed body that is not {event, data}.
-	ErrWebhookPayload = checkoutkit.ErrWebhookPayload
 )
 
 // Event is one verified Cartevo webhook delivery, read from the envelope
@@ -64,14 +49,8 @@ type Payment struct {
 // Payment decodes the data of a payment.* event. Another type, or data
 // without transaction_id, is an error matching [ErrWebhookPayload].
 func (e Event) Payment() (*Payment, error) {
-	if !strings.HasPrefix(e.Type, "payment.") {
-		return nil, provider.WebhookError(name, ErrWebhookPayload, "event %q is not a payment event", e.Type)
-	}
-	var p Payment
-	if err := json.Unmarshal(e.Data, &p); err != nil || p.TransactionID == "" {
-		return nil, provider.WebhookError(name, ErrWebhookPayload, "data is not a payment with transaction_id")
-	}
-	return &p, nil
+	return provider.EventData(name, e.Type, "payment.", e.Data, "a payment with transaction_id",
+		func(p *Payment) bool { return p.TransactionID != "" })
 }
 
 // WithUnsignedWebhooks makes [WebhookHandler] accept deliveries that carry
@@ -89,25 +68,17 @@ func WithUnsignedWebhooks() WebhookOption {
 // publishes otherwise.
 func signedContent(t string, body []byte) [][]byte { return [][]byte{[]byte(t), []byte("."), body} }
 
-// VerifyWebhook checks one Cartevo delivery: X-Cartevo-Signature
-// "t=<unix>,v1=<hex>" must carry a v1 equal (in constant time) to the
-// HMAC-SHA256, keyed by the secret's bytes, of t + "." + body exactly as
-// received, and t must be within 5 minutes of the clock. The signed string
-// is not published by Cartevo: t + "." + body is inferred from the
-// convention of this header form. A delivery without the header is refused
-// (see [WithUnsignedWebhooks] for the handler). The body must be
-// {event, data}. Errors match [ErrWebhookSignature],
-// [ErrWebhookTimestamp] or [ErrWebhookPayload] and never contain the
-// secret or the signature.
-func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
-	ev, _, err := verifyWebhook(secret, false, h, body, time.Now())
-	return ev, err
+// webhookVerifier is how [VerifyWebhook] and [WebhookHandler] check a
+// delivery with secret: the signature over t and the body, within the
+// timestamp tolerance of now; an unsigned delivery only with
+// [WithUnsignedWebhooks] (s.Unsigned, never for VerifyWebhook).
+func webhookVerifier(secret string, s provider.WebhookSettings) (provider.Verify[Event], error) {
+	return func(h http.Header, body []byte, now time.Time) (Event, string, error) {
+		return verifyWebhook(secret, s.Unsigned, h, body, now)
+	}, nil
 }
 
 func verifyWebhook(secret string, unsigned bool, h http.Header, body []byte, now time.Time) (Event, string, error) {
-	if secret == "" {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "empty secret")
-	}
 	hv := h.Get(SignatureHeader)
 	var ev Event
 	var id string
@@ -153,43 +124,6 @@ func verifyWebhook(secret string, unsigned bool, h http.Header, body []byte, now
 	if err := json.Unmarshal(body, &env); err != nil || env.Event == "" {
 		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not an {event, data} envelope")
 	}
-	ev.Type, ev.Data = env.Event, bytes.Clone(env.Data)
+	ev.Type, ev.Data = env.Event, env.Data // a RawMessage decodes into a copy of body
 	return ev, id, nil
-}
-
-// WebhookHandler receives Cartevo's webhooks at the URL set in Cartevo's
-// dashboard; secret is the webhook signing secret. Each POST is verified
-// as [VerifyWebhook] does, on at most 1 MiB of raw body (413 past it), and
-// answered:
-//
-//	a method other than POST                       405
-//	a body over 1 MiB                              413
-//	a missing or wrong signature                   401
-//	a stale t, or a body that is no envelope       400
-//	the same body already handled                  200, handle not called again
-//	handle returned an error                       500 (Cartevo retries 3 times, 5 s apart)
-//	handle returned nil                            200
-//
-// Cartevo sends no event id, so deliveries are deduped on a hash of the
-// raw body (a retry re-signed with another t is still a duplicate), for 72 h ([WithWebhookDedupe]), in memory or across replicas
-// ([WithWebhookStore]); a failed handle forgets it so that the retry is
-// handled. Cartevo waits 10 s for an answer, so handle gets a context with
-// a 9 s deadline ([WithWebhookTimeout]). Unsigned deliveries are refused
-// unless [WithUnsignedWebhooks]. Refusals are logged ([WithWebhookLogger])
-// without the secret or the signature.
-//
-// WebhookHandler panics on an empty secret or a nil handle, so that the
-// mistake shows at start-up. The handler is safe for concurrent use.
-func WebhookHandler(secret string, handle func(context.Context, Event) error, opts ...WebhookOption) http.Handler {
-	s := applyWebhook(opts)
-	return provider.WebhookHandler(provider.Webhook[Event]{
-		Provider: name, Name: "cartevo.WebhookHandler", Secret: secret,
-		Verify: func(h http.Header, body []byte, now time.Time) (Event, string, error) {
-			return verifyWebhook(secret, s.Unsigned, h, body, now)
-		},
-		Handle:        handle,
-		Type:          func(e Event) string { return e.Type },
-		SecretHeaders: []string{SignatureHeader},
-		Timeout:       9 * time.Second,
-	}, s)
 }

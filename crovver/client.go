@@ -37,11 +37,10 @@ type secrets struct {
 // prints it. New fails, without any network call, on an empty key or a bad
 // option (errors.Is(err, ErrInvalidRequest)).
 func New(publicKey string, opts ...Option) (*Client, error) {
-	if err := provider.Require(name, "publicKey", publicKey); err != nil {
+	o, err := configure(opts, "publicKey", publicKey)
+	if err != nil {
 		return nil, err
 	}
-	o := options{Settings: provider.Settings{BaseURL: DefaultBaseURL}}
-	provider.Apply(&o, opts)
 	base, err := provider.Build(name, o.Settings, decodeError, publicKey)
 	if err != nil {
 		return nil, err
@@ -72,8 +71,11 @@ func (c *Client) CheckoutToken(ctx context.Context, r CheckoutTokenRequest) (*Ch
 }
 
 // PortalToken mints (or reuses, while fresh) a billing-portal token for a
-// tenant that has checked out before, with the portal URL. A tenant that
-// never checked out is ErrTenantNotFound.
+// tenant that has checked out before, with the portal URL. A tenant
+// Crovver has never seen is [ErrTenantNotFound]; a tenant that was sent to
+// checkout but has no active subscription (it did not complete the
+// checkout, or cancelled) is [ErrNoActiveSubscription]. Both match
+// ErrNotFound.
 func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*PortalToken, error) {
 	body, err := r.encode()
 	if err != nil {

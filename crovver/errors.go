@@ -9,10 +9,15 @@ import (
 )
 
 var (
-	// ErrTenantNotFound matches Crovver's TENANT_NOT_FOUND (the tenant
-	// never checked out).
+	// ErrTenantNotFound matches Crovver's TENANT_NOT_FOUND: Crovver has
+	// never seen the tenant (no checkout token was ever minted for it). It
+	// also matches ErrNotFound.
 	ErrTenantNotFound = errors.New("crovver: tenant not found")
-	// ErrNoActiveSubscription matches Crovver's NO_ACTIVE_SUBSCRIPTION.
+	// ErrNoActiveSubscription matches Crovver's NO_ACTIVE_SUBSCRIPTION: the
+	// tenant is known (it was sent to checkout) but has no active
+	// subscription, because it never completed the checkout or cancelled.
+	// "Checked out but no subscription" is this error, not
+	// ErrTenantNotFound. It also matches ErrNotFound.
 	ErrNoActiveSubscription = errors.New("crovver: no active subscription")
 )
 

@@ -111,3 +111,34 @@ func ExampleClient_PortalRedirectHandler() {
 	// 303 true
 	// no-store no-referrer
 }
+
+// A tenant that was sent to checkout but has no subscription is
+// ErrNoActiveSubscription; one Crovver has never seen is ErrTenantNotFound.
+// Both match ErrNotFound.
+func ExampleClient_PortalToken_noActiveSubscription() {
+	srv := crovvertest.NewServer()
+	defer srv.Close()
+	client, _ := crovver.New(crovvertest.PublicKey, crovver.WithBaseURL(srv.URL()))
+	defer client.Close()
+	ctx := context.Background()
+
+	// tenant_7 starts a checkout but never subscribes.
+	_, err := client.CheckoutToken(ctx, crovver.CheckoutTokenRequest{
+		ExternalTenantID: "tenant_7", ReturnURL: "https://app.example.com/billing/done",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, tenant := range []string{"tenant_7", "tenant_never_seen"} {
+		_, err := client.PortalToken(ctx, crovver.PortalTokenRequest{
+			ExternalTenantID: tenant, ReturnURL: "https://app.example.com/account",
+		})
+		fmt.Printf("%s: no subscription %v, unknown tenant %v, not found %v\n", tenant,
+			errors.Is(err, crovver.ErrNoActiveSubscription), errors.Is(err, crovver.ErrTenantNotFound),
+			errors.Is(err, crovver.ErrNotFound))
+	}
+	// Output:
+	// tenant_7: no subscription true, unknown tenant false, not found true
+	// tenant_never_seen: no subscription false, unknown tenant true, not found true
+}

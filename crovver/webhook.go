@@ -1,16 +1,23 @@
 package crovver
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/checkoutkit/checkoutkit"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
 )
+
+// Event is one verified Crovver webhook delivery, read from the envelope
+// {id, type, created_at, org_id, data}.
+type Event struct {
+	ID        string          // the envelope's id; a manual retry resends it
+	Type      string          // e.g. "subscription.activated"
+	CreatedAt time.Time       // the envelope's created_at
+	Data      json.RawMessage // the envelope's data, as received
+	OrgID     string          // the envelope's org_id
+}
 
 // Webhook headers Crovver sends (docs: guides/outgoing-webhooks).
 const (
@@ -27,28 +34,6 @@ const (
 	EventSubscriptionCanceled  = "subscription.canceled"
 	EventWebhookTest           = "webhook.test"
 )
-
-// Errors that [VerifyWebhook] returns match one of these with errors.Is.
-var (
-	// ErrWebhookSignature: no X-Crovver-Signature, or not the body's.
-	ErrWebhookSignature = checkoutkit.ErrWebhookSignature
-	// ErrWebhookTimestamp is never returned by Crovver's receiver
-	// (deliveries carry no timestamp); it is here so that the four
-	// packages read alike.
-	ErrWebhookTimestamp = checkoutkit.ErrWebhookTimestamp
-	// ErrWebhookPayload: a signed body that is not Crovver's envelope.
-	ErrWebhookPayload = checkoutkit.ErrWebhookPayload
-)
-
-// Event is one verified Crovver webhook delivery, read from the envelope
-// {id, type, created_at, org_id, data}.
-type Event struct {
-	ID        string          // the envelope's id; a manual retry resends it
-	Type      string          // e.g. "subscription.activated"
-	CreatedAt time.Time       // the envelope's created_at
-	Data      json.RawMessage // the envelope's data, as received
-	OrgID     string          // the envelope's org_id
-}
 
 // Subscription is the data of Crovver's subscription.* events.
 type Subscription struct {
@@ -69,94 +54,42 @@ type Subscription struct {
 // type, or data without external_tenant_id, is an error matching
 // [ErrWebhookPayload].
 func (e Event) Subscription() (*Subscription, error) {
-	if !strings.HasPrefix(e.Type, "subscription.") {
-		return nil, provider.WebhookError(name, ErrWebhookPayload, "event %q is not a subscription event", e.Type)
-	}
-	var s Subscription
-	if err := json.Unmarshal(e.Data, &s); err != nil || s.ExternalTenantID == "" {
-		return nil, provider.WebhookError(name, ErrWebhookPayload, "data is not a subscription with external_tenant_id")
-	}
-	return &s, nil
+	return provider.EventData(name, e.Type, "subscription.", e.Data, "a subscription with external_tenant_id",
+		func(s *Subscription) bool { return s.ExternalTenantID != "" })
 }
 
-// VerifyWebhook checks one Crovver delivery: h must carry
-// X-Crovver-Signature "sha256=<hex>", the HMAC-SHA256 of body exactly as
-// received, keyed by the webhook secret's literal bytes, compared in
-// constant time. It then reads the envelope; an id and a type are required,
-// and an X-Crovver-Event header, when present, must name the same type.
-// Crovver signs no timestamp: replays are caught by the id, which
-// [WebhookHandler] dedupes. Errors match [ErrWebhookSignature] or
-// [ErrWebhookPayload] and never contain the secret or the signature.
-func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
-	ev, _, err := verifyWebhook(secret, h, body)
-	return ev, err
-}
-
-func verifyWebhook(secret string, h http.Header, body []byte) (Event, string, error) {
-	if secret == "" {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "empty secret")
-	}
-	sig, ok := strings.CutPrefix(h.Get(SignatureHeader), "sha256=")
-	if !ok || !provider.EqualHex(sig, provider.HMACSHA256([]byte(secret), body)) {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "%s missing or not the body's", SignatureHeader)
-	}
-	var env struct {
-		ID        string          `json:"id"`
-		Type      string          `json:"type"`
-		CreatedAt string          `json:"created_at"`
-		OrgID     string          `json:"org_id"`
-		Data      json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not a JSON envelope")
-	}
-	if env.ID == "" || env.Type == "" {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "envelope has no id or type")
-	}
-	if t := h.Get(EventHeader); t != "" && t != env.Type {
-		return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "%s does not match the signed type", EventHeader)
-	}
-	ev := Event{ID: env.ID, Type: env.Type, OrgID: env.OrgID, Data: bytes.Clone(env.Data)}
-	if env.CreatedAt != "" {
-		t, err := time.Parse(time.RFC3339Nano, env.CreatedAt)
-		if err != nil {
-			return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "created_at is not RFC 3339")
+// webhookVerifier is how [VerifyWebhook] and [WebhookHandler] check a
+// delivery with secret: the signature over the raw body.
+func webhookVerifier(secret string, _ provider.WebhookSettings) (provider.Verify[Event], error) {
+	return func(h http.Header, body []byte, _ time.Time) (Event, string, error) {
+		sig, ok := strings.CutPrefix(h.Get(SignatureHeader), "sha256=")
+		if !ok || !provider.EqualHex(sig, provider.HMACSHA256([]byte(secret), body)) {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookSignature, "%s missing or not the body's", SignatureHeader)
 		}
-		ev.CreatedAt = t
-	}
-	return ev, env.ID, nil
-}
-
-// WebhookHandler receives Crovver's webhooks at the URL registered in the
-// dashboard. Each POST is verified as [VerifyWebhook] does, on at most
-// 1 MiB of raw body (413 past it), and answered:
-//
-//	a method other than POST                 405
-//	a body over 1 MiB                        413
-//	a missing or wrong signature             401
-//	a signed body that is no envelope        400
-//	an id already handled                    200, handle not called again
-//	handle returned an error                 500 (use the dashboard's Retry)
-//	handle returned nil                      200
-//
-// An id is remembered for 72 h ([WithWebhookDedupe]), in memory or across
-// replicas ([WithWebhookStore]); a failed handle forgets it so that the
-// retry is handled. Crovver wants an answer within 5 s, so handle gets a
-// context with a 4 s deadline, inside it ([WithWebhookTimeout]): enqueue slow work.
-// Refusals are logged ([WithWebhookLogger]) without the secret or the
-// signature.
-//
-// WebhookHandler panics on an empty secret or a nil handle, so that the
-// mistake shows at start-up. The handler is safe for concurrent use.
-func WebhookHandler(secret string, handle func(context.Context, Event) error, opts ...WebhookOption) http.Handler {
-	return provider.WebhookHandler(provider.Webhook[Event]{
-		Provider: name, Name: "crovver.WebhookHandler", Secret: secret,
-		Verify: func(h http.Header, body []byte, _ time.Time) (Event, string, error) {
-			return verifyWebhook(secret, h, body)
-		},
-		Handle:        handle,
-		Type:          func(e Event) string { return e.Type },
-		SecretHeaders: []string{SignatureHeader},
-		Timeout:       4 * time.Second,
-	}, applyWebhook(opts))
+		var env struct {
+			ID        string          `json:"id"`
+			Type      string          `json:"type"`
+			CreatedAt string          `json:"created_at"`
+			OrgID     string          `json:"org_id"`
+			Data      json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(body, &env); err != nil {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "body is not a JSON envelope")
+		}
+		if env.ID == "" || env.Type == "" {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "envelope has no id or type")
+		}
+		if t := h.Get(EventHeader); t != "" && t != env.Type {
+			return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "%s does not match the signed type", EventHeader)
+		}
+		ev := Event{ID: env.ID, Type: env.Type, OrgID: env.OrgID, Data: env.Data} // a RawMessage decodes into a copy of body
+		if env.CreatedAt != "" {
+			t, err := time.Parse(time.RFC3339Nano, env.CreatedAt)
+			if err != nil {
+				return Event{}, "", provider.WebhookError(name, ErrWebhookPayload, "created_at is not RFC 3339")
+			}
+			ev.CreatedAt = t
+		}
+		return ev, env.ID, nil
+	}, nil
 }

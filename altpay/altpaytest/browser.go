@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
 
 // WithAllowedOrigin lets pages served from origin (scheme://host:port)
@@ -23,14 +23,6 @@ func (s *Server) ExpireCheckoutTokens() {
 	for _, tok := range s.issued {
 		s.expired[tok] = true
 	}
-}
-
-// Payments reports how many invoices were paid through the browser-facing
-// API.
-func (s *Server) Payments() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.payments
 }
 
 // cors answers a preflight and adds the CORS headers for an allowed origin.
@@ -67,9 +59,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return s.signingKey, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
+	claims, err := fakesrv.ParseJWT(s.signingKey, raw, s.now, true)
 	if err != nil || s.expired[raw] {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"code": "token_expired", "message": "checkout token expired"})
 		return

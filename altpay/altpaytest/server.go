@@ -33,14 +33,9 @@ import (
 	"encoding/json"
 	"io"
 	"mime"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
@@ -56,19 +51,17 @@ const (
 
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
-	srv        *httptest.Server
-	listener   net.Listener
+	fake       // serving and webhooks: see server_gen.go
 	signingKey []byte
 
-	mu         sync.Mutex
 	secrets    map[string]string    // client id -> secret
 	access     map[string]accessTok // access token -> owner and expiry
 	now        func() time.Time
-	limit      int // per client per second; 0: none
-	calls      map[string][]time.Time
+	limit      fakesrv.Limiter // per client id
 	noV1       bool
 	noExpires  bool
 	oauthCalls int
+	mints      int
 	initCalls  map[string]int
 	checkouts  int
 	issued     []string        // checkout tokens, for ExpireCheckoutTokens
@@ -77,25 +70,14 @@ type Server struct {
 	payments   int
 	paid       map[string]bool // invoice ids paid
 
-	webhooks                  []webhook
-	nextWebhook               int
-	webhookURL, webhookSecret string
-	held                      bool
-	hooks                     *fakesrv.Hooks
+	webhooks    []webhook
+	nextWebhook int
 }
 
 type accessTok struct {
 	clientID string
 	expires  time.Time
 }
-
-// Option configures a Server; a nil one is ignored.
-type Option func(*Server)
-
-// WithListener serves the fake on l (a fixed address, say) instead of a
-// fresh loopback port. The server takes ownership of l and closes it on
-// Close.
-func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithClock sets the server's clock (default time.Now).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
@@ -104,9 +86,14 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // some environments do; /v1/checkout-auth/init then answers 404.
 func WithoutV1Prefix() Option { return func(s *Server) { s.noV1 = true } }
 
-// WithRateLimit sets the per-key limit in requests per second (default 5,
-// as documented); 0 turns it off.
-func WithRateLimit(perSecond int) Option { return func(s *Server) { s.limit = perSecond } }
+// WithRateLimit answers 429 (Retry-After: 1) to a client's requests beyond
+// n per window, counting /oauth/token and init requests per client id. The
+// window is 1 s when not given, so WithRateLimit(5) is the documented
+// limit and the default; 0 turns it off. Every fake's WithRateLimit has
+// this shape: n per window, window defaulting to the provider's own.
+func WithRateLimit(n int, window ...time.Duration) Option {
+	return func(s *Server) { s.limit.Set(n, time.Second, window) }
+}
 
 // WithoutExpiresIn leaves expires_in out of /oauth/token answers; the
 // tokens still expire after AccessLifetime (3600 s, what clients assume).
@@ -119,19 +106,13 @@ func NewServer(opts ...Option) *Server {
 		secrets:    map[string]string{ClientID: ClientSecret},
 		access:     map[string]accessTok{},
 		now:        time.Now,
-		limit:      5,
-		calls:      map[string][]time.Time{},
+		limit:      fakesrv.Limiter{N: 5, Window: time.Second},
 		initCalls:  map[string]int{},
 		expired:    map[string]bool{},
 		paid:       map[string]bool{},
 	}
 	_, _ = rand.Read(s.signingKey)
-	for _, o := range opts {
-		if o != nil {
-			o(s)
-		}
-	}
-	s.hooks = fakesrv.NewHooks(s.held)
+	s.apply(opts)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth/token", s.token)
 	mux.HandleFunc("/v1/checkout/pay", s.pay) // POST, and OPTIONS for CORS
@@ -139,42 +120,46 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("POST /checkout-auth/init", s.init("/checkout-auth/init"))
 	mux.HandleFunc("POST /webhooks", s.createWebhook)
 	mux.HandleFunc("GET /webhooks", s.listWebhooks)
-	s.srv = fakesrv.Start(mux, s.listener)
+	s.start(mux)
 	return s
 }
 
-// URL is the value for altpay.WithBaseURL.
-func (s *Server) URL() string { return s.srv.URL }
-
-// Close shuts the server down, after the webhook deliveries in progress.
-func (s *Server) Close() {
-	s.srv.Close()
-	s.hooks.Close()
-}
-
 // OAuthCalls reports how many requests reached /oauth/token.
-func (s *Server) OAuthCalls() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.oauthCalls
-}
+//
+// Deprecated: use [Server.TokenRequests], the name every fake uses.
+func (s *Server) OAuthCalls() int { return s.TokenRequests() }
 
-// InitCalls reports how many requests reached an init path ("/v1/checkout-auth/init"
-// or "/checkout-auth/init"), whatever the answer.
-func (s *Server) InitCalls(path string) int {
+// CheckoutTokenRequests reports how many requests reached an init path
+// ("/v1/checkout-auth/init" or "/checkout-auth/init"), whatever the answer.
+func (s *Server) CheckoutTokenRequests(path string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.initCalls[path]
 }
 
-// CheckoutTokens reports how many checkout tokens the server has issued.
-func (s *Server) CheckoutTokens() int {
+// InitCalls reports how many requests reached an init path.
+//
+// Deprecated: use [Server.CheckoutTokenRequests], in the vocabulary every
+// fake uses.
+func (s *Server) InitCalls(path string) int { return s.CheckoutTokenRequests(path) }
+
+// RevokeTokens makes every access token issued so far for clientID answer
+// 401, while its secret keeps working: what a client sees when a token it
+// cached is rejected before its expiry. Checkout tokens are not affected.
+func (s *Server) RevokeTokens(clientID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.checkouts
+	for tok, at := range s.access {
+		if at.clientID == clientID {
+			delete(s.access, tok)
+		}
+	}
 }
 
 // RevokeAccessTokens makes every access token issued so far answer 401.
+//
+// Deprecated: use [Server.RevokeTokens], the name every fake uses; this
+// revokes the tokens of every client.
 func (s *Server) RevokeAccessTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -182,24 +167,7 @@ func (s *Server) RevokeAccessTokens() {
 }
 
 // limited records a call for key and reports whether it exceeds the limit.
-func (s *Server) limited(key string) bool {
-	if s.limit <= 0 {
-		return false
-	}
-	now := s.now()
-	kept := s.calls[key][:0]
-	for _, t := range s.calls[key] {
-		if now.Sub(t) < time.Second {
-			kept = append(kept, t)
-		}
-	}
-	if len(kept) >= s.limit {
-		s.calls[key] = kept
-		return true
-	}
-	s.calls[key] = append(kept, now)
-	return false
-}
+func (s *Server) limited(key string) bool { return !s.limit.Allow(key, s.now()) }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	// Read the body before taking the lock: a client stalling mid-body
@@ -226,6 +194,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(b)
 	tok := hex.EncodeToString(b)
 	s.access[tok] = accessTok{clientID: id, expires: s.now().Add(AccessLifetime)}
+	s.mints++
 	answer := map[string]any{"access_token": tok, "expires_in": int(AccessLifetime / time.Second), "token_type": "bearer"}
 	if s.noExpires {
 		delete(answer, "expires_in")
@@ -289,11 +258,11 @@ func (s *Server) init(path string) http.HandlerFunc {
 			return
 		}
 		exp := s.now().Add(CheckoutLifetime)
-		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		tok := fakesrv.SignJWT(s.signingKey, map[string]any{
 			"partner_id": PartnerID, "client_id": at.clientID,
 			"customer_id": body.CustomerID, "invoice_id": body.InvoiceID, "exp": exp.Unix(),
 			"jti": randomID(), // two tokens minted in one second still differ
-		}).SignedString(s.signingKey)
+		})
 		s.checkouts++
 		s.issued = append(s.issued, tok)
 		writeJSON(w, http.StatusOK, map[string]any{"token": tok, "expires_at": exp.UTC().Format(time.RFC3339)})

@@ -1,10 +1,8 @@
 package altpaytest
 
 import (
-	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,131 +15,18 @@ import (
 // deliveries when given an empty one.
 const WebhookSecret = "ap_whsec_test_2d8f6a1c9e"
 
-// WithWebhook makes the server deliver webhooks to url as Alternative
-// Payments does, with "Authorization: Bearer <secret>" ([WebhookSecret] if
-// empty): a payment through the browser-facing API fires invoice_paid.
-// Webhooks registered through POST /webhooks are delivered too, each with
-// its own secret_key. Deliveries run in the background, in order, once
-// each; see [Server.Deliveries].
-func WithWebhook(url, secret string) Option {
-	return func(s *Server) {
-		if secret == "" {
-			secret = WebhookSecret
-		}
-		s.webhookURL, s.webhookSecret = url, secret
-	}
-}
-
-// WithWebhooksHeld holds the webhooks the server fires until
-// [Server.FlushWebhooks], so that a test can look at the state before the
-// provider reports the outcome.
-func WithWebhooksHeld() Option { return func(s *Server) { s.held = true } }
-
 // SignWebhook builds one delivery as the server sends it (Alternative
 // Payments does not document the body): {"id": "evt_…", "topic",
 // "created_at", "data"} with "Authorization: Bearer <secret>" and
 // Content-Type application/json. data is marshalled as JSON.
 func SignWebhook(secret, topic string, data any, now time.Time) (http.Header, []byte, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("altpaytest: webhook data: %w", err)
-	}
-	body, err := json.Marshal(map[string]any{
-		"id": "evt_" + randomID(), "topic": topic, "created_at": now.UTC().Format(time.RFC3339), "data": json.RawMessage(raw),
-	})
+	body, err := fakesrv.Envelope("altpaytest", map[string]any{
+		"id": "evt_" + randomID(), "topic": topic, "created_at": now.UTC().Format(time.RFC3339),
+	}, data)
 	if err != nil {
 		return nil, nil, err
 	}
 	return http.Header{"Authorization": {"Bearer " + secret}, "Content-Type": {"application/json"}}, body, nil
-}
-
-// Delivery is one webhook delivery the server made: the request exactly as
-// it was sent (a test can replay or tamper with it) and the receiver's
-// answer.
-type Delivery struct {
-	Type   string
-	URL    string
-	Header http.Header
-	Body   []byte
-	Status int    // the receiver's status; 0 if it did not answer
-	Err    string // why it did not answer
-}
-
-func delivery(d fakesrv.Delivery) Delivery {
-	return Delivery{Type: d.Type, URL: d.URL, Header: d.Header, Body: d.Body, Status: d.Status, Err: d.Err}
-}
-
-// SetWebhook points the server's webhooks at url, signed with secret, as
-// [WithWebhook] does, for a receiver that starts after the server (an
-// empty url stops them). Events fired before are not sent again.
-func (s *Server) SetWebhook(url, secret string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	WithWebhook(url, secret)(s)
-	return nil
-}
-
-// SendWebhook signs and delivers one event of eventType with data to the
-// configured URL now, and returns the delivery. It fails if no
-// [WithWebhook] was given or the data does not marshal.
-func (s *Server) SendWebhook(ctx context.Context, eventType string, data any) (Delivery, error) {
-	s.mu.Lock()
-	m, err := s.message(eventType, data)
-	s.mu.Unlock()
-	if err != nil {
-		return Delivery{}, err
-	}
-	return delivery(s.hooks.Send(ctx, m)), nil
-}
-
-// Redeliver sends a past delivery again exactly as it was (same id and
-// signature), as a provider's retry would.
-func (s *Server) Redeliver(ctx context.Context, d Delivery) Delivery {
-	return delivery(s.hooks.Send(ctx, fakesrv.Message{URL: d.URL, Type: d.Type, Header: d.Header, Body: d.Body}))
-}
-
-// Deliveries returns the deliveries made so far, oldest first.
-func (s *Server) Deliveries() []Delivery {
-	var out []Delivery
-	for _, d := range s.hooks.Deliveries() {
-		out = append(out, delivery(d))
-	}
-	return out
-}
-
-// WaitDeliveries waits until at least n deliveries were made (or ctx ends)
-// and returns them.
-func (s *Server) WaitDeliveries(ctx context.Context, n int) ([]Delivery, error) {
-	ds, err := s.hooks.Wait(ctx, n)
-	var out []Delivery
-	for _, d := range ds {
-		out = append(out, delivery(d))
-	}
-	return out, err
-}
-
-// PendingWebhooks returns the types of the webhooks held by
-// [WithWebhooksHeld], oldest first.
-func (s *Server) PendingWebhooks() []string { return s.hooks.Pending() }
-
-// FlushWebhooks delivers the held webhooks in order and reports the first
-// that did not get a 2xx.
-func (s *Server) FlushWebhooks(ctx context.Context) error { return s.hooks.Flush(ctx) }
-
-// message signs one event for the configured URL. s.mu must be held.
-func (s *Server) message(topic string, data any) (fakesrv.Message, error) {
-	if s.webhookURL == "" {
-		return fakesrv.Message{}, fmt.Errorf("altpaytest: no webhook URL (WithWebhook)")
-	}
-	return s.messageTo(s.webhookURL, s.webhookSecret, topic, data)
-}
-
-func (s *Server) messageTo(url, secret, topic string, data any) (fakesrv.Message, error) {
-	h, body, err := SignWebhook(secret, topic, data, s.now())
-	if err != nil {
-		return fakesrv.Message{}, err
-	}
-	return fakesrv.Message{URL: url, Type: topic, Header: h, Body: body}, nil
 }
 
 // fire delivers topic with data to the configured URL and to every active

@@ -35,15 +35,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
@@ -59,11 +55,9 @@ const (
 
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
-	srv        *httptest.Server
-	listener   net.Listener
+	fake       // serving and webhooks: see server_gen.go
 	signingKey []byte
 
-	mu        sync.Mutex
 	keys      map[string]bool
 	customers map[int64]string // id -> email
 	now       func() time.Time
@@ -74,21 +68,10 @@ type Server struct {
 	tokens    int
 	magic     []string
 
-	contracts                 map[int64]contract
-	nextContract              int64
-	appKeys                   []string
-	webhookURL, webhookSecret string
-	held                      bool
-	hooks                     *fakesrv.Hooks
+	contracts    map[int64]contract
+	nextContract int64
+	appKeys      []string
 }
-
-// Option configures a Server; a nil one is ignored.
-type Option func(*Server)
-
-// WithListener serves the fake on l (a fixed address, say) instead of a
-// fresh loopback port. The server takes ownership of l and closes it on
-// Close.
-func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithClock sets the server's clock (default time.Now).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
@@ -137,34 +120,20 @@ func NewServer(opts ...Option) *Server {
 		nextContract: 1000,
 	}
 	_, _ = rand.Read(s.signingKey)
-	for _, o := range opts {
-		if o != nil {
-			o(s)
-		}
-	}
+	s.apply(opts)
 	if s.webhookURL != "" {
 		if _, err := SignBody(s.webhookSecret, "msg_check", s.now(), nil); err != nil {
 			panic(err.Error())
 		}
 	}
-	s.hooks = fakesrv.NewHooks(s.held)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/external/v2/customer-portal-token", s.auth(s.portalToken))
 	mux.HandleFunc("GET /api/external/v2/manage-subscription-link/{id}", s.auth(s.manageLink))
 	mux.HandleFunc("GET /api/external/v2/subscription-contracts-email-magic-link", s.auth(s.magicLink))
 	mux.HandleFunc("GET /tools/recurring/customer_portal", s.portalPage)
 	mux.HandleFunc("GET /api/external/v2/subscription-customers/valid/{id}", s.auth(s.validContracts))
-	s.srv = fakesrv.Start(mux, s.listener)
+	s.start(mux)
 	return s
-}
-
-// URL is the value for appstle.WithBaseURL.
-func (s *Server) URL() string { return s.srv.URL }
-
-// Close shuts the server down, after the webhook deliveries in progress.
-func (s *Server) Close() {
-	s.srv.Close()
-	s.hooks.Close()
 }
 
 // PortalPage is the fake's customer-portal page URL for token (the real one
@@ -174,11 +143,9 @@ func (s *Server) PortalPage(token string) string {
 }
 
 // Tokens reports how many portal tokens the server has issued.
-func (s *Server) Tokens() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tokens
-}
+//
+// Deprecated: use [Server.PortalTokens], the name every fake uses.
+func (s *Server) Tokens() int { return s.PortalTokens() }
 
 // MagicLinksSent lists the addresses magic links were "emailed" to.
 func (s *Server) MagicLinksSent() []string {
@@ -219,25 +186,12 @@ func (s *Server) lookup(w http.ResponseWriter, q url.Values) (int64, bool) {
 		return id, true
 	}
 	for id, e := range s.customers {
-		if foldASCII(e) == foldASCII(email) {
+		if equalFoldASCII(e, email) {
 			return id, true
 		}
 	}
 	invalidCustomer(w)
 	return 0, false
-}
-
-// foldASCII lower-cases ASCII letters only: strings.EqualFold would match
-// the Kelvin sign (U+212A) with "k", so that \u212Aate@example.com found
-// kate@example.com.
-func foldASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
-		}
-	}
-	return string(b)
 }
 
 // invalidCustomerBody is Appstle's (JHipster's) answer for an e-mail it
@@ -260,11 +214,11 @@ func (s *Server) issue(id int64) string {
 		s.tokens++
 		return tok
 	}
-	claims := jwt.MapClaims{"customerId": id, "shop": Shop, "timestamp": now.Unix()}
+	claims := map[string]any{"customerId": id, "shop": Shop, "timestamp": now.Unix()}
 	if !s.noExp {
 		claims["exp"] = now.Add(Lifetime).Unix()
 	}
-	tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.signingKey)
+	tok := fakesrv.SignJWT(s.signingKey, claims)
 	s.tokens++
 	return tok
 }
@@ -334,10 +288,7 @@ func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
 		s.portalHTML(w, r, ot.customerID)
 		return
 	}
-	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(r.URL.Query().Get("token"), claims,
-		func(*jwt.Token) (any, error) { return s.signingKey, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(s.now))
+	claims, err := fakesrv.ParseJWT(s.signingKey, r.URL.Query().Get("token"), s.now, false)
 	if err == nil && s.noExp {
 		ts, _ := claims["timestamp"].(float64)
 		if s.now().After(time.Unix(int64(ts), 0).Add(Lifetime)) {
@@ -444,4 +395,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// equalFoldASCII reports whether a and b are equal once ASCII letters are
+// lower-cased, and only those: strings.EqualFold would match the Kelvin
+// sign (U+212A) with "k", so that \u212Aate@example.com found
+// kate@example.com.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	lower := func(c byte) byte {
+		if 'A' <= c && c <= 'Z' {
+			return c + ('a' - 'A')
+		}
+		return c
+	}
+	for i := range len(a) {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,13 +1,11 @@
 package appstletest
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -22,27 +20,6 @@ import (
 // [WithWebhook] is given an empty one.
 const WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-// WithWebhook makes the server deliver webhooks to url as Appstle does
-// through Svix, signed with secret ("whsec_" and base64; [WebhookSecret]
-// if empty; NewServer panics on another): [Server.CreateContract] fires
-// subscription.created then subscription.activated, [Server.CancelContract]
-// fires subscription.cancelled. Deliveries run in the background, in
-// order, once each; see [Server.Deliveries]. Without this option the
-// server fires nothing.
-func WithWebhook(url, secret string) Option {
-	return func(s *Server) {
-		if secret == "" {
-			secret = WebhookSecret
-		}
-		s.webhookURL, s.webhookSecret = url, secret
-	}
-}
-
-// WithWebhooksHeld holds the webhooks the server fires until
-// [Server.FlushWebhooks], so that a test can look at the state before the
-// provider reports the outcome.
-func WithWebhooksHeld() Option { return func(s *Server) { s.held = true } }
-
 // WithContract starts the server with an active subscription contract of a
 // customer (no webhook is fired for it).
 func WithContract(customerID, contractID int64) Option {
@@ -56,11 +33,7 @@ func WithContract(customerID, contractID int64) Option {
 // after "whsec_") and Content-Type application/json. data is marshalled
 // as JSON.
 func SignWebhook(secret, eventType string, data any, now time.Time) (http.Header, []byte, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("appstletest: webhook data: %w", err)
-	}
-	body, err := json.Marshal(map[string]any{"type": eventType, "data": json.RawMessage(raw)})
+	body, err := fakesrv.Envelope("appstletest", map[string]any{"type": eventType}, data)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -68,6 +41,19 @@ func SignWebhook(secret, eventType string, data any, now time.Time) (http.Header
 	_, _ = rand.Read(b)
 	h, err := SignBody(secret, "msg_"+hex.EncodeToString(b), now, body)
 	return h, body, err
+}
+
+// checkWebhookSecret refuses, for SetWebhook, a secret SignBody cannot
+// sign with (not "whsec_" and base64); an empty one means WebhookSecret.
+func checkWebhookSecret(url, secret string) error {
+	if url == "" {
+		return nil
+	}
+	if secret == "" {
+		secret = WebhookSecret
+	}
+	_, err := SignBody(secret, "msg_check", time.Now(), nil)
+	return err
 }
 
 // SignBody returns the headers Svix sends with body for message id at
@@ -87,113 +73,6 @@ func SignBody(secret, id string, now time.Time, body []byte) (http.Header, error
 		"Svix-Signature": {"v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))},
 		"Content-Type":   {"application/json"},
 	}, nil
-}
-
-// Delivery is one webhook delivery the server made: the request exactly as
-// it was sent (a test can replay or tamper with it) and the receiver's
-// answer.
-type Delivery struct {
-	Type   string
-	URL    string
-	Header http.Header
-	Body   []byte
-	Status int    // the receiver's status; 0 if it did not answer
-	Err    string // why it did not answer
-}
-
-func delivery(d fakesrv.Delivery) Delivery {
-	return Delivery{Type: d.Type, URL: d.URL, Header: d.Header, Body: d.Body, Status: d.Status, Err: d.Err}
-}
-
-// SetWebhook points the server's webhooks at url, signed with secret, as
-// [WithWebhook] does, for a receiver that starts after the server (an
-// empty url stops them). Events fired before are not sent again.
-func (s *Server) SetWebhook(url, secret string) error {
-	if url != "" {
-		if secret == "" {
-			secret = WebhookSecret
-		}
-		if _, err := SignBody(secret, "msg_check", time.Now(), nil); err != nil {
-			return err
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	WithWebhook(url, secret)(s)
-	return nil
-}
-
-// SendWebhook signs and delivers one event of eventType with data to the
-// configured URL now, and returns the delivery. It fails if no
-// [WithWebhook] was given or the data does not marshal.
-func (s *Server) SendWebhook(ctx context.Context, eventType string, data any) (Delivery, error) {
-	s.mu.Lock()
-	m, err := s.message(eventType, data)
-	s.mu.Unlock()
-	if err != nil {
-		return Delivery{}, err
-	}
-	return delivery(s.hooks.Send(ctx, m)), nil
-}
-
-// Redeliver sends a past delivery again exactly as it was (same id and
-// signature), as a provider's retry would.
-func (s *Server) Redeliver(ctx context.Context, d Delivery) Delivery {
-	return delivery(s.hooks.Send(ctx, fakesrv.Message{URL: d.URL, Type: d.Type, Header: d.Header, Body: d.Body}))
-}
-
-// Deliveries returns the deliveries made so far, oldest first.
-func (s *Server) Deliveries() []Delivery {
-	var out []Delivery
-	for _, d := range s.hooks.Deliveries() {
-		out = append(out, delivery(d))
-	}
-	return out
-}
-
-// WaitDeliveries waits until at least n deliveries were made (or ctx ends)
-// and returns them.
-func (s *Server) WaitDeliveries(ctx context.Context, n int) ([]Delivery, error) {
-	ds, err := s.hooks.Wait(ctx, n)
-	var out []Delivery
-	for _, d := range ds {
-		out = append(out, delivery(d))
-	}
-	return out, err
-}
-
-// PendingWebhooks returns the types of the webhooks held by
-// [WithWebhooksHeld], oldest first.
-func (s *Server) PendingWebhooks() []string { return s.hooks.Pending() }
-
-// FlushWebhooks delivers the held webhooks in order and reports the first
-// that did not get a 2xx.
-func (s *Server) FlushWebhooks(ctx context.Context) error { return s.hooks.Flush(ctx) }
-
-// message signs one event for the configured URL. s.mu must be held.
-func (s *Server) message(eventType string, data any) (fakesrv.Message, error) {
-	if s.webhookURL == "" {
-		return fakesrv.Message{}, fmt.Errorf("appstletest: no webhook URL (WithWebhook)")
-	}
-	h, body, err := SignWebhook(s.webhookSecret, eventType, data, s.now())
-	if err != nil {
-		return fakesrv.Message{}, err
-	}
-	return fakesrv.Message{URL: s.webhookURL, Type: eventType, Header: h, Body: body}, nil
-}
-
-// fire signs and delivers events with data, if a webhook URL is set.
-func (s *Server) fire(data any, types ...string) {
-	if s.webhookURL == "" {
-		return
-	}
-	var msgs []fakesrv.Message
-	for _, t := range types {
-		if m, err := s.message(t, data); err == nil {
-			msgs = append(msgs, m)
-		}
-	}
-	s.hooks.Fire(msgs...)
 }
 
 type contract struct {

@@ -20,16 +20,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
@@ -43,19 +36,15 @@ const (
 
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
-	srv      *httptest.Server
-	listener net.Listener
+	fake // serving and webhooks: see server_gen.go
 
-	mu           sync.Mutex
 	keys         map[string]string // client id -> current key
 	generation   map[string]int    // client id -> key generation
 	issued       map[string]issued // jti -> who and which generation
 	expiresIn    time.Duration
 	now          func() time.Time
-	limit        int
-	window       time.Duration
-	recent       []time.Time // token requests inside the window
-	failures     []int       // statuses to answer the next token requests with
+	limit        fakesrv.Limiter // token requests
+	failures     []int           // statuses to answer the next token requests with
 	mints        int
 	tokenCalls   int
 	tokenStarted int
@@ -64,23 +53,13 @@ type Server struct {
 	delay        time.Duration
 	bareData     bool
 
-	webhookURL, webhookSecret string
-	unsigned, held            bool
-	hooks                     *fakesrv.Hooks
+	unsigned bool // WithUnsignedWebhooks
 }
 
 type issued struct {
 	clientID   string
 	generation int
 }
-
-// Option configures a Server; a nil one is ignored.
-type Option func(*Server)
-
-// WithListener serves the fake on l (a fixed address, say) instead of a
-// fresh loopback port. The server takes ownership of l and closes it on
-// Close.
-func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithExpiresIn sets the expires_in of minted tokens (default 1 hour).
 func WithExpiresIn(d time.Duration) Option { return func(s *Server) { s.expiresIn = d } }
@@ -90,9 +69,12 @@ func WithExpiresIn(d time.Duration) Option { return func(s *Server) { s.expiresI
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // WithRateLimit answers 429 to token requests beyond n per window, as
-// Cartevo does (10 per 60 s per IP). Default: no limit.
-func WithRateLimit(n int, window time.Duration) Option {
-	return func(s *Server) { s.limit, s.window = n, window }
+// Cartevo does (10 per 60 s per IP). The window is 60 s when not given, so
+// WithRateLimit(10) is Cartevo's documented limit; 0 turns it off. Every
+// fake's WithRateLimit has this shape: n per window, window defaulting to
+// the provider's own. Default: no limit.
+func WithRateLimit(n int, window ...time.Duration) Option {
+	return func(s *Server) { s.limit.Set(n, time.Minute, window) }
 }
 
 // WithoutEnvelope makes GET /wallets answer {"data": […]} with no success,
@@ -113,51 +95,15 @@ func NewServer(opts ...Option) *Server {
 		now:        time.Now,
 		signingKey: randomBytes(32),
 	}
-	for _, o := range opts {
-		if o != nil {
-			o(s)
-		}
-	}
-	s.hooks = fakesrv.NewHooks(s.held)
+	s.apply(opts)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/auth/token", s.token)
 	mux.HandleFunc("GET /api/v1/wallets", s.wallets)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, http.StatusNotFound, false, "Cannot "+r.Method+" "+r.URL.Path, nil)
 	})
-	s.srv = fakesrv.Start(mux, s.listener)
+	s.start(mux)
 	return s
-}
-
-// URL is the value for cartevo.WithBaseURL.
-func (s *Server) URL() string { return s.srv.URL + "/api/v1" }
-
-// Close shuts the server down, after the webhook deliveries in progress.
-func (s *Server) Close() {
-	s.srv.Close()
-	s.hooks.Close()
-}
-
-// Mints reports how many access tokens the server has issued.
-func (s *Server) Mints() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.mints
-}
-
-// TokenRequests reports how many requests reached POST /auth/token,
-// whatever their answer.
-func (s *Server) TokenRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tokenCalls
-}
-
-// APIRequests reports how many requests reached authenticated endpoints.
-func (s *Server) APIRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.apiCalls
 }
 
 // RotateKey gives clientID a new key and returns it. The old key stops
@@ -178,15 +124,6 @@ func (s *Server) RevokeTokens(clientID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.generation[clientID]++
-}
-
-// TokenRequestsStarted reports how many token requests have arrived,
-// including those still waiting out [Server.SetDelay]: a test can wait for
-// a mint to be in flight.
-func (s *Server) TokenRequestsStarted() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tokenStarted
 }
 
 // SetDelay makes every token request take d before it is answered.
@@ -238,19 +175,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code, http.StatusText(code))
 		return
 	}
-	if s.limit > 0 {
-		kept := s.recent[:0]
-		for _, t := range s.recent {
-			if now.Sub(t) < s.window {
-				kept = append(kept, t)
-			}
-		}
-		s.recent = kept
-		if len(s.recent) >= s.limit {
-			writeError(w, http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
-			return
-		}
-		s.recent = append(s.recent, now)
+	if !s.limit.Allow("", now) { // one caller: Cartevo limits per IP
+		writeError(w, http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
+		return
 	}
 
 	if decodeErr != nil {
@@ -281,18 +208,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 
 	jti := hex.EncodeToString(randomBytes(12))
 	s.issued[jti] = issued{clientID: id, generation: s.generation[id]}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+	tok := fakesrv.SignJWT(s.signingKey, map[string]any{
 		"sub":       CompanyID,
 		"companyId": CompanyID,
 		"clientId":  id,
 		"iat":       now.Unix(),
 		"exp":       now.Add(s.expiresIn).Unix(),
 		"jti":       jti,
-	}).SignedString(s.signingKey)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "signing failed")
-		return
-	}
+	})
 	s.mints++
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok,
@@ -307,40 +230,13 @@ func (s *Server) authorize(r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return s.signingKey, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
+	claims, err := fakesrv.ParseJWT(s.signingKey, raw, s.now, true)
 	if err != nil {
 		return false
 	}
 	jti, _ := claims["jti"].(string)
 	who, ok := s.issued[jti]
 	return ok && who.generation == s.generation[who.clientID]
-}
-
-func (s *Server) wallets(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.apiCalls++
-	if !s.authorize(r) {
-		writeEnvelope(w, http.StatusUnauthorized, false, "Unauthorized", nil)
-		return
-	}
-	wallets := []map[string]any{
-		{"id": "wal_xaf_01", "currency": "XAF", "balance": "150000.00", "country": "CM"},
-		{"id": "wal_usd_01", "currency": "USD", "balance": "250.00", "country": "CM"},
-	}
-	if c := r.URL.Query().Get("currency"); c != "" {
-		wallets = slices.DeleteFunc(wallets, func(w map[string]any) bool { return w["currency"] != c })
-	}
-	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && n >= 0 && n < len(wallets) {
-		wallets = wallets[:n]
-	}
-	if s.bareData {
-		writeJSON(w, http.StatusOK, map[string]any{"data": wallets})
-		return
-	}
-	writeEnvelope(w, http.StatusOK, true, "Wallets retrieved successfully", wallets)
 }
 
 func stringField(body map[string]json.RawMessage, name string) string {
@@ -353,10 +249,6 @@ func stringField(body map[string]json.RawMessage, name string) string {
 
 func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]any{"message": msg, "error": http.StatusText(code), "statusCode": code})
-}
-
-func writeEnvelope(w http.ResponseWriter, code int, ok bool, msg string, data any) {
-	writeJSON(w, code, map[string]any{"success": ok, "statusCode": code, "message": msg, "data": data})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -21,14 +21,9 @@ import (
 	"encoding/json"
 	"html/template"
 	"maps"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"sync"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/checkoutkit/checkoutkit/internal/fakesrv"
 )
@@ -41,11 +36,9 @@ const TokenLifetime = 10 * time.Minute
 
 // Server is a running fake. Its methods are safe for concurrent use.
 type Server struct {
-	srv        *httptest.Server
-	listener   net.Listener
+	fake       // serving and webhooks: see server_gen.go
 	signingKey []byte
 
-	mu             sync.Mutex
 	keys           map[string]bool
 	now            func() time.Time
 	tenants        map[string]string // tenant -> plan subscribed ("" if it only checked out)
@@ -55,18 +48,7 @@ type Server struct {
 	urlInData      bool
 	subs           map[string]subscription // tenant -> its latest subscription
 
-	webhookURL, webhookSecret string
-	held                      bool
-	hooks                     *fakesrv.Hooks
 }
-
-// Option configures a Server; a nil one is ignored.
-type Option func(*Server)
-
-// WithListener serves the fake on l (a fixed address, say) instead of a
-// fresh loopback port. The server takes ownership of l and closes it on
-// Close.
-func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithURLInData answers as crovver-react's types have it: the page URL
 // (checkoutUrl or portalUrl) and expiresIn inside data, and no meta.
@@ -94,12 +76,7 @@ func NewServer(opts ...Option) *Server {
 		subs:       map[string]subscription{},
 	}
 	_, _ = rand.Read(s.signingKey)
-	for _, o := range opts {
-		if o != nil {
-			o(s)
-		}
-	}
-	s.hooks = fakesrv.NewHooks(s.held)
+	s.apply(opts)
 	for tenant, plan := range s.tenants {
 		if plan != "" {
 			s.subs[tenant] = s.newSubscription(tenant, "", plan)
@@ -112,33 +89,10 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("POST /pricing/subscribe", s.subscribe)
 	mux.HandleFunc("GET /billing", s.billing)
 	mux.HandleFunc("POST /billing/cancel", s.cancel)
-	mux.HandleFunc("GET /api/public/subscriptions/status", s.status)
-	mux.HandleFunc("POST /api/public/can-access", s.canAccess)
-	s.srv = fakesrv.Start(mux, s.listener)
+	mux.HandleFunc("GET /api/public/subscriptions/status", keyed(s, s.status))
+	mux.HandleFunc("POST /api/public/can-access", keyed(s, s.canAccess))
+	s.start(mux)
 	return s
-}
-
-// URL is the value for crovver.WithBaseURL.
-func (s *Server) URL() string { return s.srv.URL }
-
-// Close shuts the server down, after the webhook deliveries in progress.
-func (s *Server) Close() {
-	s.srv.Close()
-	s.hooks.Close()
-}
-
-// CheckoutTokens reports how many checkout tokens the server has minted.
-func (s *Server) CheckoutTokens() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.checkoutTokens
-}
-
-// PortalTokens reports how many portal tokens the server has minted.
-func (s *Server) PortalTokens() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.portalTokens
 }
 
 // Subscription returns the plan tenant subscribed to on the pricing page.
@@ -213,7 +167,7 @@ func (s *Server) mint(kind string) http.HandlerFunc {
 
 		now := s.now()
 		exp := now.Add(TokenLifetime)
-		claims := jwt.MapClaims{
+		claims := map[string]any{
 			"kind": kind, "tenantId": req.ExternalTenantID, "returnUrl": req.ReturnURL,
 			"iat": now.Unix(), "exp": exp.Unix(),
 		}
@@ -228,7 +182,7 @@ func (s *Server) mint(kind string) http.HandlerFunc {
 		if len(req.Metadata) > 0 {
 			claims["metadata"] = req.Metadata
 		}
-		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.signingKey)
+		tok := fakesrv.SignJWT(s.signingKey, claims)
 		meta := map[string]any{"expiresIn": int(TokenLifetime / time.Second)}
 		if kind == "portal" {
 			s.portalTokens++
@@ -248,10 +202,8 @@ func (s *Server) mint(kind string) http.HandlerFunc {
 }
 
 // claims checks a page token and returns its claims.
-func (s *Server) claims(raw, kind string) (jwt.MapClaims, bool) {
-	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return s.signingKey, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
+func (s *Server) claims(raw, kind string) (map[string]any, bool) {
+	claims, err := fakesrv.ParseJWT(s.signingKey, raw, s.now, true)
 	return claims, err == nil && claims["kind"] == kind
 }
 

@@ -93,13 +93,27 @@ func (s *Server) statusOf(tenant string) map[string]any {
 	return out
 }
 
-// status serves GET /api/public/subscriptions/status?tenantId=.
-func (s *Server) status(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.publicKey(w, r) {
-		return
+// keyed serves h under s.mu once the request's public key checks out
+// (see publicKey). A POST's JSON body is decoded into a new T first,
+// outside the lock, so that a client stalling mid-body holds up no one;
+// decodeErr is why it did not decode.
+func keyed[T any](s *Server, h func(w http.ResponseWriter, r *http.Request, body *T, decodeErr error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body := new(T)
+		var decodeErr error
+		if r.Method == http.MethodPost {
+			decodeErr = json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(body)
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.publicKey(w, r) {
+			h(w, r, body, decodeErr)
+		}
 	}
+}
+
+// status serves GET /api/public/subscriptions/status?tenantId=.
+func (s *Server) status(w http.ResponseWriter, r *http.Request, _ *struct{}, _ error) {
 	tenant := r.URL.Query().Get("tenantId")
 	if tenant == "" {
 		writeError(w, http.StatusBadRequest, "MISSING_REQUIRED_FIELDS", "tenantId is required")
@@ -112,19 +126,15 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": s.statusOf(tenant)})
 }
 
+// canAccessRequest is the body of POST /api/public/can-access.
+type canAccessRequest struct {
+	RequestingEntityID string `json:"requestingEntityId"`
+	FeatureKey         string `json:"featureKey"`
+}
+
 // canAccess serves POST /api/public/can-access: an entity with an active
 // subscription may use every feature.
-func (s *Server) canAccess(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		RequestingEntityID string `json:"requestingEntityId"`
-		FeatureKey         string `json:"featureKey"`
-	}
-	decodeErr := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.publicKey(w, r) {
-		return
-	}
+func (s *Server) canAccess(w http.ResponseWriter, _ *http.Request, req *canAccessRequest, decodeErr error) {
 	if decodeErr != nil || req.RequestingEntityID == "" {
 		writeError(w, http.StatusBadRequest, "MISSING_REQUIRED_FIELDS", "requestingEntityId is required")
 		return

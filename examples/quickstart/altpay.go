@@ -55,7 +55,7 @@ func runAltpay(ctx context.Context, out *printer, getenv func(string) string) er
 		}
 		out.step(fmt.Sprint("checkout token ", i), "%v", tok)
 	}
-	out.step("OAuth calls", "%d for 3 checkout tokens", srv.OAuthCalls())
+	out.step("OAuth calls", "%d for 3 checkout tokens", srv.TokenRequests())
 
 	// The endpoint the page's onAccessTokenExpired callback calls.
 	h := client.RefreshHandler(func(*http.Request) (altpay.CheckoutTokenRequest, error) {

@@ -49,7 +49,7 @@ func runAppstle(ctx context.Context, out *printer, getenv func(string) string) e
 	if srv != nil {
 		_, err = client.CustomerPortalToken(ctx, appstle.PortalTokenRequest{Email: "Ada <ada@example.com>"})
 		out.step("bad input, no request", "%v", err)
-		out.step("tokens issued", "%d", srv.Tokens())
+		out.step("tokens issued", "%d", srv.PortalTokens())
 	}
 	return nil
 }

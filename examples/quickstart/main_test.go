@@ -61,8 +61,8 @@ func TestQuickstartHonoursBaseURLs(t *testing.T) {
 	assert.NotContains(t, out.String(), "live:")
 	assert.Equal(t, 1, cs.Mints())
 	assert.Equal(t, 1, crs.CheckoutTokens())
-	assert.Equal(t, 1, as.Tokens())
-	assert.GreaterOrEqual(t, ps.OAuthCalls(), 1)
+	assert.Equal(t, 1, as.PortalTokens())
+	assert.GreaterOrEqual(t, ps.TokenRequests(), 1)
 	assert.Contains(t, out.String(), "set ALTPAY_CUSTOMER_ID and ALTPAY_INVOICE_ID to mint one", "the altpay section says why it mints no checkout token")
 	assertAligned(t, out.String())
 }

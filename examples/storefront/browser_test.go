@@ -351,7 +351,7 @@ func runFlows(t *testing.T, ctx context.Context, exe string, w world) {
 		// expiry.
 		assert.Equal(t, 1, app.Crovver.CheckoutTokens())
 		assert.Equal(t, 1, app.Crovver.PortalTokens())
-		assert.Equal(t, 1, app.Appstle.Tokens())
+		assert.Equal(t, 1, app.Appstle.PortalTokens())
 		assert.Equal(t, 2, app.Altpay.CheckoutTokens(), "the first token, and one after the expiry")
 		assert.Equal(t, 1, app.Altpay.Payments())
 		refreshes = 2

@@ -43,7 +43,7 @@ const MaxReplayBody = 1 << 20
 // headers are not modified. The caller owns the response body.
 func (c *Client) DoAuth(req *http.Request, auth Auth, retryAll bool) (*http.Response, error) {
 	if req == nil || req.URL == nil {
-		return nil, Invalid(c.provider, "request", "must not be nil")
+		return nil, Invalid(c.provider, "req", "must not be nil")
 	}
 	getBody, err := replayableBody(req)
 	if err != nil {
@@ -91,7 +91,7 @@ func Idempotent(method string) bool {
 // that routes on Host would pass the request, and its token, to that host.
 func (c *Client) CheckHost(req *http.Request) error {
 	if req.Host != "" && !strings.EqualFold(req.Host, req.URL.Host) {
-		return Invalid(c.provider, "request Host", "must be empty or the URL's host")
+		return Invalid(c.provider, "req.Host", "must be empty or the URL's host")
 	}
 	return nil
 }

@@ -9,10 +9,11 @@ import (
 
 // ParseBaseURL checks a provider base URL: absolute, https (http only for a
 // loopback host, for tests and fakes), with a host and without user info,
-// query or fragment. The trailing slash is dropped.
+// query or fragment. The trailing slash is dropped. A bad one is a
+// FieldError naming the option that sets it, WithBaseURL.
 func ParseBaseURL(provider, raw string) (*url.URL, error) {
 	bad := func(reason string) (*url.URL, error) {
-		return nil, Invalid(provider, "base URL", reason)
+		return nil, Invalid(provider, "WithBaseURL", reason)
 	}
 	if strings.TrimSpace(raw) == "" {
 		return bad("must not be empty")

@@ -289,7 +289,7 @@ func (c *Client) Read(resp *http.Response) (*Response, error) {
 // attempt. The caller owns the response body.
 func (c *Client) exchange(req *http.Request, body func() (io.ReadCloser, error), auth Auth, retry bool) (*http.Response, error) {
 	if auth != nil && (req.URL.Scheme != c.base.Scheme || req.URL.Host != c.base.Host) {
-		return nil, Invalid(c.provider, "request URL", "must use the client's base URL scheme and host ("+c.base.Scheme+"://"+c.base.Host+")")
+		return nil, Invalid(c.provider, "req.URL", "must use the client's base URL scheme and host ("+c.base.Scheme+"://"+c.base.Host+")")
 	}
 	if err := c.CheckHost(req); err != nil {
 		return nil, err

@@ -25,7 +25,7 @@ func TestHostFieldOtherThanTheURLsIsRefused(t *testing.T) {
 		req.Host = host
 		_, err := c.DoAuth(req, auth, true)
 		require.ErrorIs(t, err, ErrInvalidRequest, host)
-		assert.Contains(t, err.Error(), "request Host")
+		assert.Contains(t, err.Error(), "req.Host")
 		assert.NotContains(t, err.Error(), "tok-host-123456")
 		_, err = c.Transport(auth, true).RoundTrip(req)
 		assert.ErrorIs(t, err, ErrInvalidRequest, host)

@@ -116,7 +116,7 @@ func TestParseBaseURL(t *testing.T) {
 		_, err := ParseBaseURL("p", in)
 		require.Error(t, err, in)
 		assert.ErrorIs(t, err, ErrInvalidRequest)
-		assert.Contains(t, err.Error(), "base URL", in)
+		assert.Contains(t, err.Error(), "WithBaseURL", in)
 		assert.Contains(t, err.Error(), want, in)
 		if strings.Contains(in, "secret") || strings.Contains(in, "pw") {
 			assert.NotContains(t, err.Error(), "secret")

@@ -58,7 +58,7 @@ func (t *scopedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL == nil {
 		err = errors.New(t.b.Name + ": request without URL")
 	} else if req.URL.Scheme != base.Scheme || req.URL.Host != base.Host {
-		err = httpx.Invalid(t.b.Name, "request URL", "must use the client's base URL scheme and host ("+base.Scheme+"://"+base.Host+")")
+		err = httpx.Invalid(t.b.Name, "req.URL", "must use the client's base URL scheme and host ("+base.Scheme+"://"+base.Host+")")
 	}
 	if err != nil {
 		if req.Body != nil {

@@ -46,17 +46,19 @@ type WebhookSettings struct {
 	Unsigned   bool             // Cartevo: accept deliveries without a signature
 }
 
+// Verify checks a delivery received at now and returns the event and the
+// id deliveries of the same event share (the dedupe key). Its errors match
+// one of the checkoutkit.ErrWebhook* sentinels.
+type Verify[E any] func(h http.Header, body []byte, now time.Time) (E, string, error)
+
 // Webhook is one provider's receiver: how it verifies a delivery and what
 // it calls with the event.
 type Webhook[E any] struct {
 	Provider string // "crovver", for logs and errors
 	Name     string // "crovver.WebhookHandler", for logs
 	Secret   string
-	// Verify checks a delivery received at now and returns the event and
-	// the id deliveries of the same event share (the dedupe key). Its
-	// errors match one of the checkoutkit.ErrWebhook* sentinels.
-	Verify func(h http.Header, body []byte, now time.Time) (E, string, error)
-	Handle func(context.Context, E) error
+	Verify   Verify[E]
+	Handle   func(context.Context, E) error
 	// Type returns the event's type, for the log.
 	Type func(E) string
 	// SecretHeaders are the request headers whose values (signatures,

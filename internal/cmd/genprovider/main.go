@@ -2,8 +2,9 @@
 // word for word: options.go (the shared options), aliases.go (the error
 // types and sentinels of package checkoutkit under the package's name) and
 // client_gen.go (the Client type and its Close, String, GoString and LogValue methods, and for
-// the server-to-server clients Do, TokenSource, OAuth2Transport and
-// HTTPClient), and webhook_options.go (the webhook receiver's options). One template per file, and data.go for what differs, are the
+// the server-to-server clients AccessToken, InvalidateToken, URL, Call, Do,
+// TokenSource, OAuth2Transport and HTTPClient), and webhook_options.go (the webhook receiver's options); and in each fake, <pkg>/<pkg>test/server_gen.go
+// (URL, Close, the counters and the webhook delivery methods). One template per file, and data.go for what differs, are the
 // single source; the per-package godoc stays in the output.
 //
 // Run it from the module root with go generate ./internal/provider/ (or go
@@ -39,12 +40,49 @@ type pkg struct {
 	Sentinels      []sentinel
 	OptionFields   string // extra fields of the options struct, for the package's own options (in a file of its own)
 	WebhookTimeout string // WithWebhookTimeout's default, as its doc says it
+	Fake           fake   // the package's fake, <pkg>/<pkg>test
+	Webhook        webhook
+}
+
+// webhook is what differs between the packages' VerifyWebhook and
+// WebhookHandler: their docs, the headers scrubbed from logged errors and
+// the handle deadline. How a delivery is verified is each package's
+// webhookVerifier.
+type webhook struct {
+	SignatureErrDoc, TimestampErrDoc, PayloadErrDoc string // the docs of the ErrWebhook* aliases
+	VerifyDoc, HandlerDoc                           string // the docs of VerifyWebhook and WebhookHandler
+	SecretHeaders                                   string // Go expressions, the headers' names
+	Timeout                                         string // a Go expression, the default handle deadline
+}
+
+// fake is what differs between the fakes (<pkg>test) in the code they
+// share: URL, Close, the counters, and the webhook delivery methods over
+// internal/fakesrv's queue.
+type fake struct {
+	Pkg            string    // "cartevotest"
+	URLSuffix      string    // what URL adds to the server's root, e.g. "/api/v1"
+	RedeliverDoc   string    // the end of Redeliver's first sentence
+	WithWebhookDoc string    // WithWebhook's doc comment
+	CheckSecret    bool      // SetWebhook calls the package's checkWebhookSecret(url, secret) first
+	Unsigned       bool      // the Server has an unsigned field (WithUnsignedWebhooks)
+	Fire           bool      // generate fire(data, types...); false where the fake has its own
+	Counters       []counter // in the vocabulary every fake shares (see data.go)
+}
+
+// counter is one of a fake's int counters, read under s.mu.
+type counter struct {
+	Name  string // the method
+	Field string // the Server field it reads
+	Doc   string // its doc comment
 }
 
 // bearer names a server-to-server token in the docs of its methods.
 type bearer struct {
-	API   string // "Cartevo", "the partner API"
-	Token string // "token", "access token"
+	API            string // "Cartevo", "the partner API"
+	Token          string // "token", "access token"
+	ExamplePath    string // an API path for the docs of URL and Call
+	AccessTokenDoc string // AccessToken's doc comment
+	CallDoc        string // the last paragraph of Call's doc comment: what decodes into out
 }
 
 type sentinel struct {
@@ -59,6 +97,13 @@ var outputs = map[string]string{
 	"client.go.tmpl":  "client_gen.go",
 
 	"webhook_options.go.tmpl": "webhook_options.go",
+	"webhook.go.tmpl":         "webhook_gen.go",
+}
+
+// fakeOutputs maps each template to the file it writes in every fake's
+// directory, <pkg>/<pkg>test.
+var fakeOutputs = map[string]string{
+	"fake.go.tmpl": "server_gen.go",
 }
 
 // generate returns every generated file's path below root and contents.
@@ -69,16 +114,22 @@ func generate(root string) (map[string][]byte, error) {
 	}
 	files := map[string][]byte{}
 	for _, p := range packages {
-		for name, out := range outputs {
-			var buf bytes.Buffer
-			if err := tmpl.ExecuteTemplate(&buf, name, p); err != nil {
-				return nil, fmt.Errorf("%s/%s: %w", p.Pkg, out, err)
+		dirs := []struct {
+			dir     string
+			outputs map[string]string
+		}{{p.Pkg, outputs}, {filepath.Join(p.Pkg, p.Fake.Pkg), fakeOutputs}}
+		for _, d := range dirs {
+			for name, out := range d.outputs {
+				var buf bytes.Buffer
+				if err := tmpl.ExecuteTemplate(&buf, name, p); err != nil {
+					return nil, fmt.Errorf("%s/%s: %w", d.dir, out, err)
+				}
+				src, err := format.Source(buf.Bytes())
+				if err != nil {
+					return nil, fmt.Errorf("%s/%s: %w", d.dir, out, err)
+				}
+				files[filepath.Join(root, d.dir, out)] = src
 			}
-			src, err := format.Source(buf.Bytes())
-			if err != nil {
-				return nil, fmt.Errorf("%s/%s: %w", p.Pkg, out, err)
-			}
-			files[filepath.Join(root, p.Pkg, out)] = src
 		}
 	}
 	return files, nil
