@@ -3,11 +3,14 @@ package httpx
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -171,4 +174,35 @@ func TestBodyKeepsItsContentLength(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, []int64{4, 4}, lengths)
+}
+
+// CheckToken's ASCII fast path decides as the rune-by-rune rule does, on
+// every byte and on random strings mixing ASCII, multi-byte runes and
+// invalid bytes.
+func TestCheckTokenFastPathAgreesWithTheRule(t *testing.T) {
+	rule := func(tok string) bool {
+		if tok == "" || !utf8.ValidString(tok) {
+			return false
+		}
+		for _, r := range tok {
+			if unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+				return false
+			}
+		}
+		return true
+	}
+	for b := range 256 {
+		tok := "a" + string([]byte{byte(b)}) + "b"
+		assert.Equal(t, rule(tok), CheckToken(tok) == nil, "byte %#x", b)
+	}
+	alphabet := []string{"a", "Z", "0", "-", ".", " ", "\t", "\x00", "\x7f", "é", "\u00a0", "\u200b", "\u202e", "\u2028", "\ufffd", "\xff", "\xc3", "𝄞"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 20_000 {
+		var sb strings.Builder
+		for range 1 + rnd.IntN(8) {
+			sb.WriteString(alphabet[rnd.IntN(len(alphabet))])
+		}
+		tok := sb.String()
+		require.Equal(t, rule(tok), CheckToken(tok) == nil, "%q", tok)
+	}
 }

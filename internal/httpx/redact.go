@@ -127,13 +127,19 @@ func CheckToken(tok string) error {
 	if tok == "" {
 		return errEmptyToken
 	}
-	if !utf8.ValidString(tok) {
-		return errTokenChars
-	}
-	for _, r := range tok {
-		if unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+	for i := 0; i < len(tok); {
+		if b := tok[i]; b < utf8.RuneSelf { // ASCII, every real token: no table lookups
+			if b <= ' ' || b == 0x7f { // C0 controls, space, DEL; no ASCII byte is in Cf
+				return errTokenChars
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(tok[i:])
+		if (r == utf8.RuneError && n == 1) || unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
 			return errTokenChars
 		}
+		i += n
 	}
 	return nil
 }
