@@ -5,6 +5,7 @@ package tokencache
 // poll's schedule and the Stats sum.
 
 import (
+	"context"
 	"errors"
 	"math"
 	"testing"
@@ -224,4 +225,55 @@ func TestEvictionBreaksTiesByAge(t *testing.T) {
 			assert.True(t, ok, k)
 		}
 	})
+}
+
+// A NaN jitter is ignored: it must not push a token's refresh and expiry
+// past its ExpiresAt.
+func TestNaNJitterIsIgnored(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithRefreshJitter(math.NaN()))
+		m := &minter{now: clk.Now, life: time.Hour}
+		first, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, first.ExpiresAt.Add(-DefaultEarlyExpiry), c.refreshAt(first, clk.Now()), "no jitter")
+		clk.Add(time.Hour + time.Minute)
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.NotEqual(t, first.Value, tok.Value, "an expired token is never served")
+	})
+}
+
+// A flight that ends after Close began hands out no token, even one its
+// fetch returned: every caller waiting then gets ErrClosed, whatever its
+// context.
+func TestFlightEndingAfterCloseGivesErrClosed(t *testing.T) {
+	for _, name := range []string{"background", "cancellable"} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				c := New()
+				release := make(chan struct{})
+				fetch := func(context.Context) (Token, error) {
+					<-release // already on the wire: answers whatever the context
+					return Token{Value: "tok", ExpiresAt: time.Now().Add(time.Hour)}, nil
+				}
+				ctx, cancel := context.WithCancel(bg)
+				defer cancel()
+				if name == "background" {
+					ctx = bg
+				}
+				errs := make(chan error, 1)
+				go func() {
+					_, err := c.Get(ctx, "k", fetch)
+					errs <- err
+				}()
+				synctest.Wait()
+				closed := make(chan struct{})
+				go func() { c.Close(); close(closed) }()
+				synctest.Wait()
+				close(release)
+				assert.ErrorIs(t, <-errs, ErrClosed)
+				<-closed
+			})
+		})
+	}
 }

@@ -312,8 +312,8 @@ func (c *Cache) Invalidate(key string, rejected Token) {
 // Close stops the cache's background work: it cancels fetches in flight and
 // waits for them, for background refreshes and for the watchdog to return.
 // Callers waiting for a fetch get [ErrClosed]: at once if their context
-// can end, else when the fetch returns (its context is cancelled), before
-// Close does. So does every later Get. Close is idempotent and always returns nil.
+// can end, else as soon as the fetch returns (its context is cancelled),
+// even if it returns a token. So does every later Get. Close is idempotent and always returns nil.
 func (c *Cache) Close() error {
 	c.life.Lock()
 	already := c.closed.Swap(true)

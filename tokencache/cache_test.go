@@ -506,12 +506,22 @@ func TestEarlyExpiryZeroRefreshesAtTheSafetyMargin(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, clk := newTestCache(t, WithEarlyExpiry(0))
 		m := &minter{now: clk.Now, life: time.Hour}
-		_, err := c.Get(bg, "k", m.fetch)
+		first, err := c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
-		clk.Add(time.Hour - time.Second)
+		clk.Add(time.Hour - safetyMargin - time.Nanosecond)
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, first.Value, tok.Value)
+		assert.EqualValues(t, 1, c.Stats().Hits, "fresh until its ExpiresAt less the safety margin")
+		assert.EqualValues(t, 1, m.calls.Load())
+		clk.Add(time.Nanosecond) // 10 s before ExpiresAt: refreshed, never served fresh
 		_, err = c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
-		assert.EqualValues(t, 1, c.Stats().Hits, "fresh until its ExpiresAt less the safety margin")
+		settle(t, func() bool { return m.calls.Load() == 2 }, "refreshed at the safety margin")
+		clk.Add(9 * time.Second) // 1 s before the first token's ExpiresAt
+		tok, err = c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.NotEqual(t, first.Value, tok.Value, "the old token is not served in its last seconds")
 	})
 }
 

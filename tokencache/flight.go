@@ -56,7 +56,7 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 	start := time.Now()
 	ent, source, err := c.obtain(ctx, e, f)
 	res := FetchResult{Source: source, Duration: time.Since(start), Err: err}
-	if err != nil && c.base.Err() != nil {
+	if c.base.Err() != nil { // Close began: no token is installed or handed out now
 		err, res.Err = ErrClosed, ErrClosed
 	}
 	if err == nil {
@@ -214,14 +214,15 @@ func valid(tok Token, now time.Time) error {
 	return nil
 }
 
-// refreshAt applies the early-expiry rule: m before ExpiresAt, or half the
-// lifetime for tokens living less than 2m; then moves it earlier by a
+// refreshAt applies the early-expiry rule: m (at least the safety margin)
+// before ExpiresAt, or half the lifetime for tokens living less than 2m;
+// then moves it earlier by a
 // random fraction (up to the jitter) of m, so that replicas minting at the
 // same moment do not all refresh in the same second. Earlier, never later:
 // the token still has at least m left when it turns stale, and the safety
 // margin is untouched.
 func (c *Cache) refreshAt(tok Token, now time.Time) time.Time {
-	m := min(c.cfg.early, tok.ExpiresAt.Sub(now)/2)
+	m := min(max(c.cfg.early, safetyMargin), tok.ExpiresAt.Sub(now)/2)
 	if c.cfg.jitter != 0 {
 		m += time.Duration(c.random(func() float64 { return c.rnd.Float64() }) * c.cfg.jitter * float64(m))
 	}

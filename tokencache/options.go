@@ -68,8 +68,10 @@ func defaults() config {
 // WithEarlyExpiry sets the early-expiry margin m (default 5 minutes): a
 // token is refreshed in the background once it is within m of its
 // ExpiresAt. Tokens whose whole lifetime is shorter than 2m use half their
-// lifetime instead. Zero refreshes only at the safety margin; a negative
-// value is ignored (the default stays).
+// lifetime instead. A margin under the cache's 10-second safety margin
+// (zero included) counts as the safety margin: a token is refreshed, and no
+// longer served as fresh, 10 seconds before its ExpiresAt at the latest. A
+// negative value is ignored (the default stays).
 func WithEarlyExpiry(d time.Duration) Option { return func(c *config) { setIf(&c.early, d, d >= 0) } }
 
 // WithClock replaces time.Now as the cache's clock, for tests. Every
@@ -144,10 +146,14 @@ func WithObserver(o Observer) Option {
 // random), so that replicas which minted at the same moment do not all
 // refresh in the same second. The default is [DefaultRefreshJitter] (10 %,
 // 30 s of the default 5 minutes); 0 gives exact times. frac is clamped to
-// [0, 0.5]. Refreshes only ever move earlier: a stale token still has at
+// [0, 0.5]; NaN is ignored. Refreshes only ever move earlier: a stale token still has at
 // least m left, and the safety margin before ExpiresAt is unchanged.
 func WithRefreshJitter(frac float64) Option {
-	return func(c *config) { c.jitter = min(max(frac, 0), 0.5) }
+	return func(c *config) {
+		if frac == frac { // NaN is ignored
+			c.jitter = min(max(frac, 0), 0.5)
+		}
+	}
 }
 
 // withSeed seeds the cache's randomness (refresh jitter, backoff, eviction

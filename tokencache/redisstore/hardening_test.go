@@ -304,3 +304,22 @@ func TestCallerGivingUpStartsNoCooldown(t *testing.T) {
 		})
 	}
 }
+
+// The Store calls Redis on the caller's goroutine only for a client that
+// keeps to deadlines by itself; with read deadlines turned off (-2) the
+// call still ends at WithTimeout.
+func TestInlineOnlyWhenTheClientKeepsToDeadlines(t *testing.T) {
+	for _, opt := range []*redis.Options{
+		{ContextTimeoutEnabled: true, ReadTimeout: -2},
+		{ContextTimeoutEnabled: true, WriteTimeout: -2},
+	} {
+		opt.Addr = stalledListener(t)
+		rdb := redis.NewClient(opt)
+		t.Cleanup(func() { rdb.Close() })
+		store := mustStore(t, rdb, redisstore.WithTimeout(200*time.Millisecond))
+		start := time.Now()
+		_, _, err := store.Load(bg, "k")
+		assert.Error(t, err)
+		assert.Less(t, time.Since(start), 700*time.Millisecond, "read %v write %v", opt.ReadTimeout, opt.WriteTimeout)
+	}
+}

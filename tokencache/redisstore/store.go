@@ -23,9 +23,12 @@
 // client (a Redis that accepts connections and never answers costs one
 // timeout, even with ContextTimeoutEnabled off, when go-redis itself would
 // wait its own ReadTimeout). With ContextTimeoutEnabled on a standalone or
-// failover client, go-redis keeps to that deadline itself and each
-// operation runs on the caller's goroutine: the cheaper way, and the one
-// the package example shows.
+// failover client (and its read and write deadlines on, no Limiter),
+// go-redis keeps to that deadline itself and each operation runs on the
+// caller's goroutine: the cheaper way, and the one the package example
+// shows. go-redis keeps to deadlines, not to cancellation: an operation
+// under way when [tokencache.Cache.Close] cancels its fetch runs on until
+// its deadline, so Close may wait up to one WithTimeout for it.
 //
 // Redis trouble never fails a Get: the cache treats every Store error as a
 // miss and carries on from memory and the provider. An error that belongs
@@ -156,9 +159,7 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
 	}
 	s := &Store{rdb: rdb, prefix: DefaultPrefix, timeout: DefaultTimeout, cooldown: DefaultCooldown}
 	s.cluster, _ = rdb.(*redis.ClusterClient)
-	if c, ok := rdb.(*redis.Client); ok && c.Options().ContextTimeoutEnabled {
-		s.inline = true
-	}
+	s.inline = keepsToDeadlines(rdb)
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -173,6 +174,20 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
 	}
 	s.codec, s.encKey = codec, nil
 	return s, nil
+}
+
+// keepsToDeadlines reports whether rdb keeps to a context's deadline by
+// itself on every operation: a standalone or failover client with
+// ContextTimeoutEnabled, deadlines on its reads and writes (-2 turns them
+// off) and no Limiter (which waits without a context).
+func keepsToDeadlines(rdb redis.UniversalClient) bool {
+	c, ok := rdb.(*redis.Client)
+	if !ok {
+		return false
+	}
+	o := c.Options()
+	// Options are as go-redis normalised them: a caller's -2 reads -1 here.
+	return o.ContextTimeoutEnabled && o.ReadTimeout >= 0 && o.WriteTimeout >= 0 && o.Limiter == nil
 }
 
 // keys returns the key hash and the token and lock keys for a cache key.
