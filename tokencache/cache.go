@@ -133,7 +133,7 @@ func (c *Cache) GetWith(ctx context.Context, key string, f Fetcher) (Token, erro
 		c.hits.Inc()
 		return it.tok, nil
 	}
-	return c.get(ctx, key, nil, f)
+	return c.get(ctx, key, nil, f, false)
 }
 
 // hit reports whether it, an entry's item, can be served as a fresh token:
@@ -157,7 +157,7 @@ func (c *Cache) hit(it *item) bool {
 
 // get is the slow path of GetWith and Source.Token. src, when not nil, is
 // bound to the entry key resolves to.
-func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher) (Token, error) {
+func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher, again bool) (Token, error) {
 	if c.closed.Load() {
 		return Token{}, ErrClosed
 	}
@@ -198,7 +198,16 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher) (To
 		}
 	}
 	c.stat.misses.Add(1)
-	return c.await(ctx, key, f)
+	tok, err := c.await(ctx, key, f)
+	if err == nil && !again {
+		// A flight that began before an Invalidate of its token (a 401 for
+		// it) hands it to every caller; one more round gets a caller a
+		// token nobody has refused yet, or the last resort while backing off.
+		if it, ok := c.entries.Load(key); ok && it.e.isRejected(tok.Value) {
+			return c.get(ctx, key, src, f, true)
+		}
+	}
+	return tok, err
 }
 
 // flown is what a flight hands each of its callers.
@@ -298,7 +307,7 @@ func (c *Cache) Invalidate(key string, rejected Token) {
 		e.fallback, e.dropped = it, true
 	}
 	if held || it == nil { // a late 401 for an older token changes nothing
-		e.rejected = rejected.Value
+		e.rejected.Store(&rejected.Value)
 	}
 	e.mu.Unlock()
 	if held {
@@ -326,7 +335,7 @@ func (c *Cache) Close() error {
 	// Flights have ended and no new one starts: empty every entry, which
 	// sends every later read to the slow path, where it meets ErrClosed.
 	c.entries.Range(func(_ string, it *item) bool {
-		c.install(it.e, nil)
+		c.install(it.e, nil, false)
 		return true
 	})
 	return nil

@@ -81,9 +81,9 @@ type entry struct {
 	fail       atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
 
 	mu       sync.Mutex
-	rejected string // value of the last invalidated token; never reloaded from a Store
-	fallback *item  // the last invalidated token, served only while no new one can be had
-	dropped  bool   // the token was dropped by Invalidate (the next fetch's reason)
+	rejected atomic.Pointer[string] // value of the last invalidated token: never installed again (written under mu)
+	fallback *item                  // the last invalidated token, served only while no new one can be had
+	dropped  bool                   // the token was dropped by Invalidate (the next fetch's reason)
 
 	idx int // position in Cache.all; guarded by Cache.mu
 }
@@ -96,6 +96,12 @@ type fail struct {
 	until time.Time // no new fetch before this
 }
 
+// isRejected reports whether v is the value Invalidate last dropped.
+func (e *entry) isRejected(v string) bool {
+	p := e.rejected.Load()
+	return p != nil && *p == v
+}
+
 // token is the entry's token item, or nil if it holds none.
 func (e *entry) token() *item {
 	if it := e.it.Load(); it.tok.Value != "" { // the cache never holds an empty token
@@ -105,11 +111,21 @@ func (e *entry) token() *item {
 }
 
 // install replaces e's token with it (nil: none) and forgets any fallback.
-func (c *Cache) install(e *entry, it *item) {
+// A token loaded from a Store (fromStore) that Invalidate dropped while it
+// came in is not installed: a refused token never comes back from a Store.
+// One the provider mints again is its own word that the value is good: it
+// is installed and no longer counts as refused.
+func (c *Cache) install(e *entry, it *item, fromStore bool) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	if it != nil && e.isRejected(it.tok.Value) {
+		if fromStore {
+			return
+		}
+		e.rejected.Store(nil)
+	}
 	c.show(e, it)
 	e.fallback, e.dropped = nil, false
-	e.mu.Unlock()
 }
 
 // show makes it (nil: a placeholder) e's item, in e and in the map if the

@@ -87,7 +87,7 @@ func (c *Cache) evictLocked() *entry {
 		return nil
 	}
 	c.entries.Delete(victim.key)
-	c.install(victim, nil) // out of the map first; a Source bound to it goes back to the map
+	c.install(victim, nil, false) // out of the map first; a Source bound to it goes back to the map
 	last := c.all[n-1]
 	c.all[victim.idx], last.idx = last, victim.idx
 	c.all[n-1] = nil

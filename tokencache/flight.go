@@ -63,7 +63,7 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 		c.stat.count(source)
 		res.Lifetime = ent.Token.ExpiresAt.Sub(c.Now())
 		c.cfg.clock.start(c)
-		c.install(e, newItem(e, ent.Token, ent.RefreshAt, c.ahead()))
+		c.install(e, newItem(e, ent.Token, ent.RefreshAt, c.ahead()), source == SourceStore)
 		e.fail.Store(nil)
 		c.fetchEnd(obs, obsCtxs, info, res)
 		c.log(slog.LevelDebug, "token fetched", e.provider, key, slog.String("source", source),
@@ -261,10 +261,7 @@ func (c *Cache) loadShared(ctx context.Context, e *entry, f Fetcher) (Entry, boo
 		c.log(slog.LevelWarn, "store entry refused", e.provider, e.key, slog.String("error", verr.Error()))
 		return Entry{}, false, nil
 	}
-	e.mu.Lock()
-	rejected := e.rejected == ent.Token.Value
-	e.mu.Unlock()
-	if rejected {
+	if e.isRejected(ent.Token.Value) {
 		return Entry{}, false, nil
 	}
 	return ent, true, nil

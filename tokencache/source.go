@@ -37,7 +37,7 @@ func (s *Source) Token(ctx context.Context) (Token, error) {
 			return it.tok, nil
 		}
 	}
-	return s.c.get(ctx, s.key, s, s.f)
+	return s.c.get(ctx, s.key, s, s.f, false)
 }
 
 // Invalidate drops rejected from the key, as [Cache.Invalidate].
