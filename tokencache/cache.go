@@ -142,8 +142,8 @@ func (c *Cache) GetWith(ctx context.Context, key string, f Fetcher) (Token, erro
 // where reading the clock costs a system call's worth: a token is treated
 // as fresh until a tick past its refresh time at most, and never within
 // two ticks of the end of its safety margin. A placeholder
-// never passes; Close leaves only placeholders, so no closed check is
-// needed here.
+// never passes; once Close has returned the map holds only placeholders,
+// so no closed check is needed here.
 func (c *Cache) hit(it *item) bool {
 	now := c.cfg.clock.tick()
 	if now >= it.staleAt || now >= it.expireAt-2*int64(time.Second) {
@@ -223,10 +223,11 @@ type flown struct {
 //
 // A caller whose ctx can never end waits in singleflight's Do, which wakes
 // every such waiter at once; the others need DoChan to stop waiting. Both
-// join the same flight. BenchmarkColdHerd measures the two side by side: with
-// 10,000 callers, a select on ctx, the result and Close per waiter costs a
-// quarter more than the fetch itself. A Do waiter meets Close when the flight
-// returns, which Close's cancellation of the fetch's context brings about.
+// join the same flight. BenchmarkColdHerd measures the two side by side
+// (impl=tokencache and impl=tokencache-deadline): a select on ctx, the
+// result and Close per waiter costs a large herd measurably more. A Do
+// waiter meets Close when the flight returns, which Close's cancellation
+// of the fetch's context brings about.
 func (c *Cache) await(ctx context.Context, key string, f Fetcher) (Token, error) {
 	me := new(byte)
 	parent := context.WithoutCancel(ctx)
@@ -293,17 +294,17 @@ func (c *Cache) Invalidate(key string, rejected Token) {
 	if rejected.Value == "" {
 		return
 	}
-	mine, ok := c.entries.Load(key)
+	shown, ok := c.entries.Load(key)
 	if !ok {
 		c.deleteShared(nil, key, rejected)
 		return
 	}
-	e := mine.e
+	e := shown.e
 	e.mu.Lock()
 	it := e.token()
 	held := it != nil && it.tok.Value == rejected.Value
 	if held {
-		c.show(e, nil)
+		c.publish(e, nil)
 		e.fallback, e.dropped = it, true
 	}
 	if held || it == nil { // a late 401 for an older token changes nothing

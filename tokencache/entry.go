@@ -74,7 +74,7 @@ func nanos(t time.Time) int64 {
 type entry struct {
 	key      string
 	provider string               // as the first Fetcher for the key named it
-	it       atomic.Pointer[item] // what the map holds for key while the entry is in it; never nil
+	it       atomic.Pointer[item] // its item: the map's value for key while the entry is in it (publish updates both under mu); never nil
 
 	flying     atomic.Int32         // flights pinning this entry; eviction spares it (incremented under Cache.mu)
 	refreshing atomic.Bool          // a background refresh has been started and not yet ended
@@ -124,14 +124,14 @@ func (c *Cache) install(e *entry, it *item, fromStore bool) {
 		}
 		e.rejected.Store(nil)
 	}
-	c.show(e, it)
+	c.publish(e, it)
 	e.fallback, e.dropped = nil, false
 }
 
-// show makes it (nil: a placeholder) e's item, in e and in the map if the
+// publish makes it (nil: a placeholder) e's item, in e and in the map if the
 // map still holds e (an evicted entry stays out of it). The caller holds
 // e.mu.
-func (c *Cache) show(e *entry, it *item) {
+func (c *Cache) publish(e *entry, it *item) {
 	used := e.it.Load().used.Load() // a new token keeps the key's recency
 	if it == nil {
 		it = placeholder(e, used)
