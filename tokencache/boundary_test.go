@@ -277,3 +277,46 @@ func TestFlightEndingAfterCloseGivesErrClosed(t *testing.T) {
 		})
 	}
 }
+
+// Invalidate of a key this cache never held still deletes the refused
+// token from the Store (a peer saved it); for a key it holds, the Store
+// event names the key's provider.
+func TestInvalidateReachesTheStoreForUnknownAndKnownKeys(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		rec := &recorder{}
+		c, clk := newTestCache(t, WithStore(st), WithObserver(rec))
+		peer := Token{Value: "peer", ExpiresAt: clk.Now().Add(time.Hour)}
+		st.entries["unknown"] = Entry{Token: peer, RefreshAt: peer.ExpiresAt.Add(-time.Minute)}
+		c.Invalidate("unknown", peer)
+		_, held := st.entries["unknown"]
+		assert.False(t, held, "deleted from the Store")
+
+		m := &minter{now: clk.Now, life: time.Hour}
+		tok, err := c.GetWith(bg, "known", Fetcher{Provider: "cartevo", Fetch: m.fetch})
+		require.NoError(t, err)
+		c.Invalidate("known", tok)
+		var deletes []Event
+		for _, ev := range rec.events {
+			if ev.Kind == EventStore && ev.Op == OpDelete {
+				deletes = append(deletes, ev)
+			}
+		}
+		require.Len(t, deletes, 2)
+		assert.Equal(t, "", deletes[0].Provider, "a key this cache never held has no provider")
+		assert.Equal(t, "cartevo", deletes[1].Provider)
+		assert.Equal(t, keyHash("known"), deletes[1].KeyHash)
+	})
+}
+
+// The shortest backoff there is, one nanosecond, is a backoff, not a
+// panic in the jitter's arithmetic.
+func TestNanosecondBackoff(t *testing.T) {
+	c := New(WithBackoff(time.Nanosecond, time.Nanosecond))
+	defer c.Close()
+	for n := 1; n <= 3; n++ {
+		d := c.backoff(n, errors.New("down"))
+		assert.GreaterOrEqual(t, d, time.Duration(0))
+		assert.LessOrEqual(t, d, time.Nanosecond)
+	}
+}
