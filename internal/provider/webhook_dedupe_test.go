@@ -69,3 +69,43 @@ func TestSeenPrunesExpired(t *testing.T) {
 	s.claim("new", now.Add(2*time.Minute))
 	assert.Equal(t, 1, s.len(), "expired ids are pruned on the next claim")
 }
+
+// An id handled exactly one window ago is pruned: the window is
+// half-open, as claim's check is.
+func TestSeenPrunesAtTheWindowsEnd(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s := newSeen(time.Minute, 1000)
+	s.claim("old", now)
+	s.finish("old", true, now)
+	s.claim("new", now.Add(time.Minute-time.Nanosecond))
+	assert.Equal(t, 2, s.len(), "inside the window: kept")
+	s.claim("newer", now.Add(time.Minute))
+	assert.Equal(t, 2, s.len(), "at the window's end: pruned (new and newer stay)")
+}
+
+// A timestamp exactly WebhookTolerance away, either side, is accepted; a
+// second more is refused.
+func TestUnixTimestampTolerance(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	for _, c := range []struct {
+		off time.Duration
+		ok  bool
+	}{
+		{0, true},
+		{WebhookTolerance, true},
+		{-WebhookTolerance, true},
+		{WebhookTolerance + time.Second, false},
+		{-WebhookTolerance - time.Second, false},
+	} {
+		ts := strconv.FormatInt(now.Add(c.off).Unix(), 10)
+		got, err := UnixTimestamp("crovver", ts, now)
+		if c.ok {
+			assert.NoError(t, err, "offset %v", c.off)
+			assert.Equal(t, now.Add(c.off).Unix(), got.Unix())
+		} else {
+			assert.Error(t, err, "offset %v", c.off)
+		}
+	}
+	_, err := UnixTimestamp("crovver", "", now)
+	assert.Error(t, err)
+}
