@@ -111,8 +111,8 @@ func (c *Cache) now() int64 { return max(nanos(c.Now()), c.cfg.clock.tick()) }
 // serves a still-usable token, or returns the last fetch error wrapped with
 // [ErrBackoff] without calling fetch. Get never returns a token at or past its
 // ExpiresAt (on the real clock, after a machine resumes from suspend, for at
-// most the one second until the watchdog's next tick). After Close, and to callers waiting when Close is called, it
-// returns [ErrClosed].
+// most the one second until the watchdog's next tick). After Close, and to
+// callers waiting when Close is called, it returns [ErrClosed].
 func (c *Cache) Get(ctx context.Context, key string, fetch FetchFunc) (Token, error) {
 	return c.GetWith(ctx, key, Fetcher{Fetch: fetch})
 }

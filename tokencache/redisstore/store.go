@@ -238,7 +238,8 @@ func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx con
 	var zero T
 	// The Store-wide scope: a standalone or failover client's, or a
 	// Cluster's whose slot lookup hung. No lookup, no goroutine.
-	if s.cooldownOf("").Active() {
+	whole := s.cooldownOf("")
+	if whole.Active() {
 		return zero, ErrUnavailable
 	}
 	octx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -246,8 +247,8 @@ func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx con
 	var r result[T]
 	var down *storekit.Cooldown
 	if s.inline {
-		// The client keeps to octx's deadline itself: no goroutine needed.
-		down = s.cooldownOf("")
+		// The client keeps to octx's deadline itself (see keepsToDeadlines).
+		down = whole
 		if r.v, r.err = op(octx); r.err != nil && octx.Err() != nil {
 			if ctx.Err() != nil { // the caller gave up: not Redis's fault
 				return zero, ctx.Err()
@@ -281,7 +282,7 @@ func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx con
 			select {
 			case down = <-scope:
 			default: // the lookup itself hung: cool down the Store as a whole
-				down = s.cooldownOf("")
+				down = whole
 			}
 		}
 	}
