@@ -70,7 +70,8 @@ func defaults() config {
 // ExpiresAt. Tokens whose whole lifetime is shorter than 2m use half their
 // lifetime instead. A margin under the cache's 10-second safety margin
 // (zero included) counts as the safety margin: a token is refreshed, and no
-// longer served as fresh, 10 seconds before its ExpiresAt at the latest. A
+// longer served as fresh, 10 seconds before its ExpiresAt at the latest
+// (half its lifetime before, for one living less than 20 seconds). A
 // negative value is ignored (the default stays).
 func WithEarlyExpiry(d time.Duration) Option { return func(c *config) { setIf(&c.early, d, d >= 0) } }
 
