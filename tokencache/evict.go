@@ -6,6 +6,9 @@ package tokencache
 // holding no more entries than this is judged exactly.
 const evictSamples = 5
 
+// evicted is the item of every entry eviction took out of the map.
+var evicted = placeholder(nil, 0)
+
 // pin returns key's entry, creating it (and evicting to make room) if need
 // be, and marks it as pinned by a flight so that eviction spares it. The
 // caller unpins it with e.flying.Add(-1).
@@ -87,7 +90,11 @@ func (c *Cache) evictLocked() *entry {
 		return nil
 	}
 	c.entries.Delete(victim.key)
-	c.install(victim, nil, false) // out of the map first; a Source bound to it goes back to the map
+	// Out of the map first, then emptied, so that a Source bound to it
+	// goes back to the map. Only a flight, which pins its entry, puts a
+	// token in one: an evicted entry never holds one again, and all share
+	// one placeholder (no allocation, no map operation).
+	victim.it.Store(evicted)
 	last := c.all[n-1]
 	c.all[victim.idx], last.idx = last, victim.idx
 	c.all[n-1] = nil
