@@ -70,6 +70,8 @@ func (t Token) redactedValue() string {
 
 // FetchFunc mints a new token. The cache calls it with a context detached from
 // its callers' cancellation and bounded by the fetch timeout (see
-// [WithFetchTimeout]); it should compute ExpiresAt from [Cache.Now] plus the
-// lifetime the provider states.
+// [WithFetchTimeout]), on a goroutine of its own; it should compute
+// ExpiresAt from [Cache.Now] plus the lifetime the provider states. A
+// FetchFunc that panics or calls runtime.Goexit fails that fetch and
+// nothing else.
 type FetchFunc func(ctx context.Context) (Token, error)
