@@ -75,8 +75,6 @@ func CheckSettings(name string, s Settings) error {
 		return httpx.Invalid(name, "WithMaxRetryAfter", "must not be negative (0 means the default, 5s)")
 	case s.MaxRetryAfter > tokencache.MaxRetryAfterHint:
 		return httpx.Invalid(name, "WithMaxRetryAfter", fmt.Sprintf("must be at most %s", tokencache.MaxRetryAfterHint))
-	case s.MaxBody < 0:
-		return httpx.Invalid(name, "MaxBody", "must not be negative")
 	}
 	return nil
 }

@@ -249,7 +249,6 @@ func TestCheckSettingsNamesTheOption(t *testing.T) {
 		"WithMaxAttempts":   {MaxAttempts: -1},
 		"WithRetryWait":     {MinWait: -time.Second},
 		"WithMaxRetryAfter": {MaxRetryAfter: -time.Second},
-		"MaxBody":           {MaxBody: -1},
 	} {
 		s.BaseURL = "https://api.example.com"
 		_, err := Build("test", s, nil)

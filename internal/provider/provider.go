@@ -30,7 +30,6 @@ type Settings struct {
 	MinWait       time.Duration
 	MaxWait       time.Duration
 	MaxRetryAfter time.Duration
-	MaxBody       int64
 	RetryAll      bool // Do retries network errors and 5xx for every method
 	NoReuse       bool // browser-bound tokens are minted on every call
 }
@@ -61,7 +60,6 @@ func Build(name string, s Settings, decode httpx.ErrorDecoder, secrets ...string
 		MinWait:       s.MinWait,
 		MaxWait:       s.MaxWait,
 		MaxRetryAfter: s.MaxRetryAfter,
-		MaxBody:       s.MaxBody,
 		Logger:        s.Logger,
 		DecodeError:   decode,
 		Secrets:       secrets,
