@@ -129,30 +129,11 @@ func (c *Cache) GetFresh(ctx context.Context, key string, fetch FetchFunc) (Toke
 // GetWith is [Cache.Get] (or [Cache.GetFresh], with f.Fresh) with a
 // Fetcher that names the provider and vets tokens loaded from a Store.
 func (c *Cache) GetWith(ctx context.Context, key string, f Fetcher) (Token, error) {
-	if it, ok := c.entries.Load(key); ok && c.hit(it) {
+	if it, ok := c.entries.Load(key); ok && it.hit(c.cfg.clock.tick()) {
 		c.hits.Inc()
 		return it.tok, nil
 	}
 	return c.get(ctx, key, nil, f, false)
-}
-
-// hit reports whether it, an entry's item, can be served as a fresh token:
-// the lock-free, allocation-free read of the hit path. It judges by the
-// coarse clock the watchdog advances once a tick, which costs one load
-// where reading the clock costs a system call's worth: a token is treated
-// as fresh until a tick past its refresh time at most, and never within
-// two ticks of the end of its safety margin. A placeholder
-// never passes; once Close has returned the map holds only placeholders,
-// so no closed check is needed here.
-func (c *Cache) hit(it *item) bool {
-	now := c.cfg.clock.tick()
-	if now >= it.staleAt || now >= it.expireAt-2*int64(time.Second) {
-		return false
-	}
-	if it.used.Load() != now { // write only when it changes: keeps the line shared
-		it.used.Store(now)
-	}
-	return true
 }
 
 // get is the slow path of GetWith and Source.Token. src, when not nil, is

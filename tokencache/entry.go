@@ -58,6 +58,25 @@ func (it *item) fresh(now int64) bool { return now < it.staleAt }
 // usable reports whether the item may still be served at now.
 func (it *item) usable(now int64) bool { return now < it.expireAt }
 
+// hit reports whether it, an entry's item, can be served as a fresh token
+// at now, the hit path's clock reading (clock.tick): the lock-free,
+// allocation-free read of the hit path, small enough to be inlined. On the
+// real clock that reading is the coarse clock the watchdog advances once a
+// tick, which costs one load where reading the clock costs a system call's
+// worth: a token is treated as fresh until a tick past its refresh time at
+// most, and never within two ticks of the end of its safety margin. A
+// placeholder never passes; once Close has returned the map holds only
+// placeholders, so no closed check is needed here.
+func (it *item) hit(now int64) bool {
+	if now >= it.staleAt || now >= it.expireAt-2*int64(time.Second) {
+		return false
+	}
+	if it.used.Load() != now { // write only when it changes: keeps the line shared
+		it.used.Store(now)
+	}
+	return true
+}
+
 // nanos is t in Unix nanoseconds, saturating outside the years 1678–2262
 // where UnixNano is undefined.
 func nanos(t time.Time) int64 {

@@ -33,7 +33,7 @@ func served(t *testing.T, c *Cache, key string) bool {
 	t.Helper()
 	v, ok := c.entries.Load(key)
 	require.True(t, ok, "no entry for %q", key)
-	return c.hit(v)
+	return v.hit(c.cfg.clock.tick())
 }
 
 func TestRealClockTicksFlipState(t *testing.T) {

@@ -32,7 +32,7 @@ func (c *Cache) SourceWith(key string, f Fetcher) *Source {
 // [Cache.GetFresh], if the Fetcher says Fresh).
 func (s *Source) Token(ctx context.Context) (Token, error) {
 	if e := s.e.Load(); e != nil {
-		if it := e.it.Load(); s.c.hit(it) {
+		if it := e.it.Load(); it.hit(s.c.cfg.clock.tick()) {
 			s.c.hits.Inc()
 			return it.tok, nil
 		}
