@@ -691,6 +691,44 @@ func reportMakespan(b *testing.B, total time.Duration) {
 	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "makespan-ms")
 }
 
+// prepFunc builds one GET to the fake service and returns the function that
+// sends it, for the herd floors.
+type prepFunc func(context.Context) (send func() (int, error), err error)
+
+func prepHTTP(client *http.Client) prepFunc {
+	return func(ctx context.Context) (func() (int, error), error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, serviceURL, nil)
+		if err != nil {
+			return nil, err
+		}
+		return func() (int, error) {
+			resp, err := client.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			resp.Body.Close()
+			return resp.StatusCode, nil
+		}, nil
+	}
+}
+
+func prepAzure(pl runtime.Pipeline) prepFunc {
+	return func(ctx context.Context) (func() (int, error), error) {
+		req, err := runtime.NewRequest(ctx, http.MethodGet, serviceURL)
+		if err != nil {
+			return nil, err
+		}
+		return func() (int, error) {
+			resp, err := pl.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			resp.Body.Close()
+			return resp.StatusCode, nil
+		}, nil
+	}
+}
+
 // Cold herd: n goroutines ask for one key that has no token; the fetch
 // takes 20 ms. The reference is the floor: n goroutines waiting on one
 // channel closed after 20 ms. Every caller's context is
@@ -701,28 +739,36 @@ func reportMakespan(b *testing.B, total time.Duration) {
 func BenchmarkColdHerd(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range []int{100, 1_000, herdSize} {
-		// The floor, alone and followed by one unauthorized request per
-		// caller through each request stack: the floors of the rows that
-		// send a request per caller.
+		// The floor, alone and with one unauthorized request per caller
+		// through each request stack: the floors of the rows that send a
+		// request per caller. As in those rows, each caller builds its
+		// request before it waits and sends it after.
 		for _, f := range []struct {
 			name string
-			send sendFunc // nil: no request
+			prep prepFunc // nil: no request
 		}{
 			{"closed-channel", nil},
-			{"closed-channel+http.Client-no-auth", sendHTTP(&http.Client{Transport: fakeService{}})},
-			{"closed-channel+azcore.Pipeline-no-auth", sendAzure(azPipeline(nil, fakeService{}))},
+			{"closed-channel+http.Client-no-auth", prepHTTP(&http.Client{Transport: fakeService{}})},
+			{"closed-channel+azcore.Pipeline-no-auth", prepAzure(azPipeline(nil, fakeService{}))},
 		} {
 			b.Run(fmt.Sprintf("goroutines=%d/impl=%s", n, f.name), func(b *testing.B) {
 				var makespan time.Duration
 				for range b.N {
 					once, ch := new(sync.Once), make(chan struct{})
 					makespan += herd(b, n, func() error {
+						var send func() (int, error)
+						if f.prep != nil {
+							var err error
+							if send, err = f.prep(ctx); err != nil {
+								return err
+							}
+						}
 						once.Do(func() { time.AfterFunc(fetchTime, func() { close(ch) }) })
 						<-ch
-						if f.send == nil {
+						if send == nil {
 							return nil
 						}
-						if code, err := f.send(ctx); err != nil || code != http.StatusOK {
+						if code, err := send(); err != nil || code != http.StatusOK {
 							return fmt.Errorf("request: %d, %v", code, err)
 						}
 						return nil
