@@ -77,7 +77,8 @@
 //     context.Background(). The azcore and tokencache.Source+transport rows
 //     send a request per caller, so at 10,000 callers most of their
 //     makespan is the request stack: their floors are the closed channel
-//     followed by one unauthorized request through the same stack
+//     with one unauthorized request per caller through the same stack,
+//     built before the wait and sent after it, as in those rows
 //     (closed-channel+http.Client-no-auth, closed-channel+azcore.Pipeline-no-auth).
 //     Reports makespan-ms and fetches/op.
 //   - BenchmarkFailingHerd: 100 concurrent callers while the provider fails
@@ -99,5 +100,9 @@
 //     next caller in line fetches again; aws and tokencache detach it.
 //
 // The herd helper and the metrics are copied from tokencache/bench_test.go,
-// so that these rows and the README's compare like for like.
+// so that these rows and the README's compare like for like. Compare
+// implementations by the ratio within one run (sub-benchmarks of one
+// benchmark run one after another), taken run by run, as the README does:
+// on a shared 2-core machine the absolute figures, the parallel and
+// 10,000-goroutine ones above all, move from run to run.
 package anchors
