@@ -179,23 +179,11 @@ func safely(what string, f func() error) (err error) {
 	return f()
 }
 
-// errGoexit is the failure of a fetch that called runtime.Goexit.
-var errGoexit = errors.New("tokencache: fetch called runtime.Goexit")
-
 // mint calls fetch and validates what it returns. A fetch that panics is a
-// failed fetch, and so is one that calls runtime.Goexit (t.FailNow inside
-// a FetchFunc, say): fetch runs on a goroutine of its own, so that Goexit
-// ends only that one, never a caller's, and singleflight (which would pass
-// it on to every waiter in Do and answer no waiter in DoChan) never sees it.
+// failed fetch.
 func (c *Cache) mint(ctx context.Context, fetch FetchFunc) (Entry, error) {
 	var tok Token
-	err := errGoexit
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		err = safely("fetch", func() (err error) { tok, err = fetch(ctx); return err })
-	}()
-	<-done
+	err := safely("fetch", func() (err error) { tok, err = fetch(ctx); return err })
 	if err != nil {
 		return Entry{}, err
 	}

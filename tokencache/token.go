@@ -70,8 +70,9 @@ func (t Token) redactedValue() string {
 
 // FetchFunc mints a new token. The cache calls it with a context detached from
 // its callers' cancellation and bounded by the fetch timeout (see
-// [WithFetchTimeout]), on a goroutine of its own; it should compute
-// ExpiresAt from [Cache.Now] plus the lifetime the provider states. A
-// FetchFunc that panics or calls runtime.Goexit fails that fetch and
-// nothing else.
+// [WithFetchTimeout]); it should compute ExpiresAt from [Cache.Now] plus
+// the lifetime the provider states. A FetchFunc that panics fails that
+// fetch. One must not call runtime.Goexit (t.FailNow, require in a test):
+// as with singleflight, every caller waiting on that fetch without a
+// deadline exits too, and callers with one wait for it or for Close.
 type FetchFunc func(ctx context.Context) (Token, error)
