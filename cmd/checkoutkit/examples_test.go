@@ -28,6 +28,7 @@ var notRun = map[string]string{
 		"the clone's go install beside it runs, and TestVersionSaysWhereTheBinaryCameFrom covers what each prints",
 	"go run ./examples/storefront": "a server that runs until stopped, on a fixed port; its browser test drives it",
 	"go test -p 1 -run '^$' -bench . -count 6 ./tokencache/... ./cartevo ./checkoutkitotel": "about 14 minutes of benchmarks",
+	"cd benchmarks/anchors && go test -run '^$' -bench . -count 6":                          "about 8 minutes of benchmarks; .ci/run runs that module's quick test",
 }
 
 // repoRoot is the module's root, two levels up.
