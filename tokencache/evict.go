@@ -75,11 +75,20 @@ func (c *Cache) evictLocked() *entry {
 		}
 	}
 	if n > evictSamples {
+		var sample [evictSamples]*entry
 		c.rndM.Lock()
-		for range evictSamples {
-			consider(c.all[c.rnd.IntN(n)])
+		for i := range sample {
+			sample[i] = c.all[c.rnd.IntN(n)]
 		}
 		c.rndM.Unlock()
+		// Read every sampled item before judging any, so that the five
+		// cache misses overlap instead of queueing one behind the other.
+		for _, e := range sample {
+			e.it.Load().used.Load()
+		}
+		for _, e := range sample {
+			consider(e)
+		}
 	}
 	if victim == nil {
 		for _, e := range c.all {
