@@ -247,10 +247,10 @@ func (c *Cache) refresh(ctx context.Context, e *entry, key string, f Fetcher) {
 	}
 	parent := context.WithoutCancel(ctx)
 	ch := c.flights.DoChan(key, func() (any, error) { return c.fly(parent, nil, key, f, true) })
-	// The flag is cleared once the flight this refresh joined has ended (a
-	// refresh that joins a flight just ending must not leave it set). A
-	// flight whose fetch called runtime.Goexit never answers: Close ends
-	// the wait.
+	// The flight clears the flag as it ends; so does this goroutine once
+	// that flight has answered, for a refresh that joined a flight just
+	// ending. A flight whose fetch called runtime.Goexit never answers:
+	// Close ends the wait.
 	go func() {
 		defer c.wg.Done()
 		select {

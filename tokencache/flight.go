@@ -22,6 +22,9 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 
 	e := c.pin(key, f.Provider)
 	defer e.flying.Add(-1)
+	// However it ends (a fetch calling runtime.Goexit included), a flight
+	// for the key leaves no background refresh pending on it.
+	defer e.refreshing.Store(false)
 
 	now := c.now()
 	it := e.token()

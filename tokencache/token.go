@@ -73,6 +73,7 @@ func (t Token) redactedValue() string {
 // [WithFetchTimeout]); it should compute ExpiresAt from [Cache.Now] plus
 // the lifetime the provider states. A FetchFunc that panics fails that
 // fetch. One must not call runtime.Goexit (t.FailNow, require in a test):
-// as with singleflight, every caller waiting on that fetch without a
-// deadline exits too, and callers with one wait for it or for Close.
+// as with singleflight, every caller waiting on that fetch whose context
+// can never end (context.Background()) exits too, and the others wait
+// until their context ends or the cache is closed.
 type FetchFunc func(ctx context.Context) (Token, error)
