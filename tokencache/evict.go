@@ -101,8 +101,8 @@ func (c *Cache) evictLocked() *entry {
 	c.entries.Delete(victim.key)
 	// Out of the map first, then emptied, so that a Source bound to it
 	// goes back to the map. Only a flight, which pins its entry, puts a
-	// token in one: an evicted entry never holds one again, and all share
-	// one placeholder (no allocation, no map operation).
+	// token in one, so an evicted entry never holds one again: eviction
+	// gives it the shared placeholder (no allocation, no map operation).
 	victim.it.Store(evicted)
 	last := c.all[n-1]
 	c.all[victim.idx], last.idx = last, victim.idx
