@@ -856,3 +856,19 @@ func TestNanosSaturates(t *testing.T) {
 		assert.Less(t, it.staleAt, it.expireAt)
 	})
 }
+
+// The size and lifetime limits are inclusive: a token exactly at either is
+// cached, one byte or one nanosecond beyond is refused.
+func TestTokenLimitsAreInclusive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		now := time.Now()
+		atSize := Token{Value: "v", ExpiresAt: now.Add(time.Hour), Extra: map[string]string{"x": strings.Repeat("a", MaxTokenSize-2)}}
+		require.NoError(t, valid(atSize, now), "a token of exactly MaxTokenSize bytes")
+		atSize.Extra["x"] += "a"
+		require.ErrorIs(t, valid(atSize, now), ErrInvalidToken, "one byte more")
+		atLife := Token{Value: "v", ExpiresAt: now.Add(MaxLifetime)}
+		require.NoError(t, valid(atLife, now), "a token living exactly MaxLifetime")
+		atLife.ExpiresAt = atLife.ExpiresAt.Add(time.Nanosecond)
+		require.ErrorIs(t, valid(atLife, now), ErrInvalidToken, "one nanosecond more")
+	})
+}
