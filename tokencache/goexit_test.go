@@ -11,21 +11,30 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A background refresh whose FetchFunc calls runtime.Goexit (t.FailNow or
-// require inside a fetch, say) never gets singleflight's answer: Close
-// must not wait for it forever.
+// goexitRefresh caches tok-1, lets it turn stale and asks for it with a
+// FetchFunc that calls runtime.Goexit (t.FailNow or require inside a
+// fetch, say): the stale token is served and the background refresh ends
+// in Goexit, which singleflight never answers. It runs in a synctest
+// bubble.
+func goexitRefresh(t *testing.T) (*Cache, *minter) {
+	t.Helper()
+	c, clk := newTestCache(t)
+	m := &minter{now: clk.Now, life: time.Hour}
+	_, err := c.Get(bg, "k", m.fetch)
+	require.NoError(t, err)
+	clk.Add(56 * time.Minute)
+	goexit := func(context.Context) (Token, error) { runtime.Goexit(); return Token{}, nil }
+	tok, err := c.Get(bg, "k", goexit)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-1", tok.Value, "the stale token is served")
+	synctest.Wait()
+	return c, m
+}
+
+// Close must not wait forever for a refresh whose fetch called Goexit.
 func TestCloseEndsARefreshWhoseFetchCalledGoexit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c, clk := newTestCache(t)
-		m := &minter{now: clk.Now, life: time.Hour}
-		_, err := c.Get(bg, "k", m.fetch)
-		require.NoError(t, err)
-		clk.Add(56 * time.Minute)
-		goexit := func(context.Context) (Token, error) { runtime.Goexit(); return Token{}, nil }
-		tok, err := c.Get(bg, "k", goexit) // stale: served, the refresh starts
-		require.NoError(t, err)
-		assert.Equal(t, "tok-1", tok.Value)
-		synctest.Wait()
+		c, _ := goexitRefresh(t)
 		closed := make(chan error, 1)
 		go func() { closed <- c.Close() }()
 		synctest.Wait()
@@ -39,18 +48,10 @@ func TestCloseEndsARefreshWhoseFetchCalledGoexit(t *testing.T) {
 }
 
 // The refresh whose fetch called Goexit leaves no refresh pending: the
-// next stale period refreshes in the background again.
+// key refreshes in the background again at its next stale read.
 func TestRefreshAfterAGoexitRefreshStillRuns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c, clk := newTestCache(t)
-		m := &minter{now: clk.Now, life: time.Hour}
-		_, err := c.Get(bg, "k", m.fetch)
-		require.NoError(t, err)
-		clk.Add(56 * time.Minute)
-		goexit := func(context.Context) (Token, error) { runtime.Goexit(); return Token{}, nil }
-		_, err = c.Get(bg, "k", goexit) // stale: served, the refresh Goexits
-		require.NoError(t, err)
-		synctest.Wait()
+		c, m := goexitRefresh(t)
 		before := m.calls.Load()
 		tok, err := c.Get(bg, "k", m.fetch) // still stale: a new refresh starts
 		require.NoError(t, err)
