@@ -153,11 +153,7 @@ func TestNewTokenKeepsItsKeysRecency(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, clk := newTestCache(t, WithMaxEntries(2))
 		m := &minter{now: clk.Now, life: time.Hour}
-		get := func(k string) {
-			t.Helper()
-			_, err := c.Get(bg, k, m.fetch)
-			require.NoError(t, err)
-		}
+		get := getter(t, c, m.fetch)
 		get("a")
 		clk.Add(2 * time.Second)
 		get("a") // a hit: a was used at 2 s
@@ -208,11 +204,7 @@ func TestEvictionBreaksTiesByAge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, clk := newTestCache(t, WithMaxEntries(3))
 		m := &minter{now: clk.Now, life: time.Hour}
-		get := func(k string) {
-			t.Helper()
-			_, err := c.Get(bg, k, m.fetch)
-			require.NoError(t, err)
-		}
+		get := getter(t, c, m.fetch)
 		get("a")
 		clk.Add(2 * time.Second)
 		for _, k := range []string{"a", "b", "c", "d"} { // a hit, then three new keys, at one tick

@@ -100,6 +100,16 @@ func flyOnce(c *Cache, key string, fetch FetchFunc) (Token, error) {
 	return v.(flown).tok, err
 }
 
+// getter returns a function that Gets a key with fetch, failing the test
+// on an error: for tests that only arrange which keys were used when.
+func getter(t *testing.T, c *Cache, fetch FetchFunc) func(key string) {
+	return func(key string) {
+		t.Helper()
+		_, err := c.Get(bg, key, fetch)
+		require.NoError(t, err)
+	}
+}
+
 // newTextLogger logs every level to w.
 func newTextLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -126,11 +126,7 @@ func TestLRUOnRealClockUsesWatchdogTicks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := newRealCache(t, WithMaxEntries(2))
 		m := &minter{now: time.Now, life: time.Hour}
-		get := func(k string) {
-			t.Helper()
-			_, err := c.Get(bg, k, m.fetch)
-			require.NoError(t, err)
-		}
+		get := getter(t, c, m.fetch)
 		get("a")
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
