@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/puzpuzpuz/xsync/v4"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/checkoutkit/checkoutkit/tokencache/internal/striped"
 )
@@ -26,9 +25,8 @@ type Cache struct {
 	cfg config
 
 	entries *xsync.Map[string, *item] // each key's entry's item (see item): lock-free reads on the hit path
-	flights singleflight.Group        // one fetch per key
 
-	mu  sync.Mutex // guards all and every entry's idx; serialises inserts and evictions
+	mu  sync.Mutex // guards all and every entry's idx and flight; serialises inserts and evictions
 	all []*entry   // every entry in entries, for sampled eviction
 
 	life   sync.RWMutex // taken to start background work; Close takes it exclusively
@@ -44,8 +42,9 @@ type Cache struct {
 	obs         []Observer   // read only off the hit path
 	obsPanicked atomic.Bool
 
-	hits *striped.Counter // fresh hits
-	stat counters         // every other counter
+	hits   *striped.Counter // fresh hits
+	misses *striped.Counter // calls that found no token to serve: a cold herd counts them all at once
+	stat   counters         // every other counter
 }
 
 // Fetcher says how a key's token is minted and for which provider: what
@@ -74,7 +73,7 @@ type Fetcher struct {
 // New returns a Cache configured by opts. Call [Cache.Close] when done with
 // it to stop its background work.
 func New(opts ...Option) *Cache {
-	c := &Cache{cfg: defaults(), entries: xsync.NewMap[string, *item](), hits: striped.New()}
+	c := &Cache{cfg: defaults(), entries: xsync.NewMap[string, *item](), hits: striped.New(), misses: striped.New()}
 	for _, o := range opts {
 		if o != nil {
 			o(&c.cfg)
@@ -133,24 +132,28 @@ func (c *Cache) GetWith(ctx context.Context, key string, f Fetcher) (Token, erro
 		c.hits.Inc()
 		return it.tok, nil
 	}
-	return c.get(ctx, key, nil, f, false)
+	return value(c.get(ctx, key, &f, false))
 }
 
-// get is the slow path of GetWith and Source.Token. src, when not nil, is
-// bound to the entry key resolves to.
-func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher, again bool) (Token, error) {
+// value is the token t points to (none if nil), and err.
+func value(t *Token, err error) (Token, error) {
+	if t == nil {
+		return Token{}, err
+	}
+	return *t, err
+}
+
+// get is the slow path of GetWith and Source.Token. It hands out a pointer
+// to the token an item or a flight holds (neither changes once handed
+// out), and takes its Fetcher by pointer: a caller of a cold key waits at
+// the bottom of this call chain, and small frames keep its stack from
+// growing.
+func (c *Cache) get(ctx context.Context, key string, f *Fetcher, again bool) (*Token, error) {
 	if c.closed.Load() {
-		return Token{}, ErrClosed
+		return nil, ErrClosed
 	}
 	if f.Fetch == nil {
-		return Token{}, errors.New("tokencache: nil FetchFunc")
-	}
-	if src != nil { // bind the Source to the key's entry as it is once this call is done
-		defer func() {
-			if it, ok := c.entries.Load(key); ok {
-				src.e.Store(it.e)
-			}
-		}()
+		return nil, errors.New("tokencache: nil FetchFunc")
 	}
 	// A key with no entry goes straight to the flight, which creates it.
 	if it, ok := c.entries.Load(key); ok {
@@ -161,104 +164,104 @@ func (c *Cache) get(ctx context.Context, key string, src *Source, f Fetcher, aga
 		case it.fresh(now):
 			it.used.Store(c.cfg.clock.tick())
 			c.hits.Inc()
-			return it.tok, nil
+			return &it.tok, nil
 		case it.usable(now) && (!f.Fresh || backingOff):
 			it.used.Store(c.cfg.clock.tick())
 			if !backingOff {
 				c.refresh(ctx, e, key, f)
 			}
 			c.stat.staleHits.Add(1)
-			return it.tok, nil
+			return &it.tok, nil
 		}
 		if backingOff {
-			c.stat.misses.Add(1)
+			c.misses.Inc()
 			if it := e.lastResort(now); it != nil {
-				return it.tok, nil
+				return &it.tok, nil
 			}
-			return Token{}, backoffError(fl, now)
+			return nil, backoffError(fl, now)
 		}
 	}
-	c.stat.misses.Add(1)
+	c.misses.Inc()
 	tok, err := c.await(ctx, key, f)
 	if err == nil && !again {
 		// A flight that began before an Invalidate of its token (a 401 for
 		// it) hands it to every caller; one more round gets a caller a
 		// token nobody has refused yet, or the last resort while backing off.
 		if it, ok := c.entries.Load(key); ok && it.e.isRejected(tok.Value) {
-			return c.get(ctx, key, src, f, true)
+			return c.get(ctx, key, f, true)
 		}
 	}
 	return tok, err
 }
 
-// flown is what a flight hands each of its callers.
-type flown struct {
-	tok    Token
-	leader *byte           // identifies the caller that started the flight
-	obsCtx context.Context // the fetch's context as observers saw it
+// await joins key's flight (starting it if need be) and waits for it to
+// land, for ctx to end or for the cache to close. The fetch runs on ctx's
+// values without its cancellation: it serves every caller of the key.
+//
+// The flight runs in its starter's goroutine when that caller's ctx can
+// never end (the common server case: no goroutine, no stack to grow per
+// mint), else in a goroutine of its own, so that the starter can leave
+// when its ctx ends. Either way every caller waits on the flight's one
+// channel, closed when it lands: a herd is woken in one pass, as the
+// closed-channel floor of BenchmarkColdHerd is. A caller whose ctx can
+// never end meets Close when the flight lands, which Close's cancellation
+// of the fetch's context brings about.
+func (c *Cache) await(ctx context.Context, key string, f *Fetcher) (*Token, error) {
+	e, fl, lead := c.join(key, f.Provider)
+	if lead {
+		c.lead(ctx, e, fl, f)
+	}
+	if err := c.wait(ctx, fl); err != nil {
+		return nil, err
+	}
+	if fl.obsCtx != nil && !lead {
+		c.observe(func(o Observer) { o.FetchJoin(ctx, fl.obsCtx) })
+	}
+	if fl.err != nil {
+		return nil, fl.err
+	}
+	return &fl.tok, nil
 }
 
-// await joins key's flight (starting it if need be) and waits for its
-// result, for ctx to end or for the cache to close. The fetch runs on
-// ctx's values without its cancellation: it serves every caller of the key.
-//
-// A caller whose ctx can never end waits in singleflight's Do, which wakes
-// every such waiter at once; the others need DoChan to stop waiting. Both
-// join the same flight. BenchmarkColdHerd measures the two side by side
-// (impl=tokencache and impl=tokencache-deadline): a select on ctx, the
-// result and Close per waiter costs a large herd measurably more. A Do
-// waiter meets Close when the flight returns, which Close's cancellation
-// of the fetch's context brings about.
-func (c *Cache) await(ctx context.Context, key string, f Fetcher) (Token, error) {
-	me := new(byte)
-	parent := context.WithoutCancel(ctx)
-	fly := func() (any, error) { return c.fly(parent, me, key, f, false) }
-	var v any
-	var err error
+// lead runs fl, the flight its caller started: in the caller's goroutine
+// when ctx can never end, else in a goroutine of its own.
+func (c *Cache) lead(ctx context.Context, e *entry, fl *flight, f *Fetcher) {
 	if ctx.Done() == nil {
-		v, err, _ = c.flights.Do(key, fly)
+		c.fly(context.WithoutCancel(ctx), e, fl, *f, false)
 	} else {
-		select {
-		case r := <-c.flights.DoChan(key, fly):
-			v, err = r.Val, r.Err
-		case <-ctx.Done():
-			return Token{}, ctx.Err()
-		case <-c.base.Done():
-			return Token{}, ErrClosed
-		}
+		go c.fly(context.WithoutCancel(ctx), e, fl, *f, false)
 	}
-	out, _ := v.(flown)
-	if out.obsCtx != nil && out.leader != me {
-		c.observe(func(o Observer) { o.FetchJoin(ctx, out.obsCtx) })
+}
+
+// wait waits for fl to land, for ctx to end or for the cache to close.
+func (c *Cache) wait(ctx context.Context, fl *flight) error {
+	done := ctx.Done()
+	if done == nil {
+		<-fl.done
+		return nil
 	}
-	return out.tok, err
+	select {
+	case <-fl.done:
+		return nil
+	case <-done:
+		return ctx.Err()
+	case <-c.base.Done():
+		return ErrClosed
+	}
 }
 
 // refresh starts one background refresh of e's stale token, unless one is
 // under way: the stale token keeps being served meanwhile, and a stale
-// read costs one load of the flag, not a call into singleflight.
-func (c *Cache) refresh(ctx context.Context, e *entry, key string, f Fetcher) {
+// read costs one load of the flag. A flight clears the flag as it lands,
+// after leaving the entry, so a refresh that joins a running flight
+// leaves the flag to it.
+func (c *Cache) refresh(ctx context.Context, e *entry, key string, f *Fetcher) {
 	if e.refreshing.Load() || !e.refreshing.CompareAndSwap(false, true) {
 		return
 	}
-	if !c.enter() {
-		e.refreshing.Store(false)
-		return
+	if e, fl, lead := c.join(key, f.Provider); lead {
+		go c.fly(context.WithoutCancel(ctx), e, fl, *f, true)
 	}
-	parent := context.WithoutCancel(ctx)
-	ch := c.flights.DoChan(key, func() (any, error) { return c.fly(parent, nil, key, f, true) })
-	// The flight clears the flag as it ends; so does this goroutine once
-	// that flight has answered, for a refresh that joined a flight just
-	// ending. A flight whose fetch called runtime.Goexit never answers:
-	// Close ends the wait.
-	go func() {
-		defer c.wg.Done()
-		select {
-		case <-ch:
-			e.refreshing.Store(false)
-		case <-c.base.Done():
-		}
-	}()
 }
 
 func backoffError(f *fail, now int64) error {

@@ -844,6 +844,14 @@ func TestNanosSaturates(t *testing.T) {
 		assert.Equal(t, d.UnixNano(), nanos(d))
 		assert.Equal(t, time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC).UnixNano(), nanos(time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC)))
 		assert.Equal(t, time.Date(1679, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano(), nanos(time.Date(1679, 1, 1, 0, 0, 0, 0, time.UTC)))
+		// The exact ends of the span, and one nanosecond beyond each.
+		hi, lo := time.Unix(0, math.MaxInt64), time.Unix(0, math.MinInt64)
+		assert.Equal(t, int64(math.MaxInt64), nanos(hi))
+		assert.Equal(t, int64(math.MaxInt64), nanos(hi.Add(time.Nanosecond)))
+		assert.Equal(t, int64(math.MaxInt64-1), nanos(hi.Add(-time.Nanosecond)))
+		assert.Equal(t, int64(math.MinInt64), nanos(lo))
+		assert.Equal(t, int64(math.MinInt64), nanos(lo.Add(-time.Nanosecond)), "not wrapped to the far future")
+		assert.Equal(t, int64(math.MinInt64+1), nanos(lo.Add(time.Nanosecond)))
 
 		// A token a provider says lives for millennia is refused, not mangled.
 		c, clk := newTestCache(t)

@@ -77,13 +77,17 @@ func (it *item) hit(now int64) bool {
 	return true
 }
 
-// nanos is t in Unix nanoseconds, saturating outside the years 1678–2262
-// where UnixNano is undefined.
+// The span of times an int64 of Unix nanoseconds can hold (1677–2262).
+var minNanos, maxNanos = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
+
+// nanos is t in Unix nanoseconds, saturating outside the span where
+// UnixNano is undefined. Two comparisons, not a calendar computation: it
+// runs on every slow-path read of the clock.
 func nanos(t time.Time) int64 {
 	switch {
-	case t.Year() > 2261:
+	case t.After(maxNanos):
 		return math.MaxInt64
-	case t.Year() < 1679:
+	case t.Before(minNanos):
 		return math.MinInt64
 	}
 	return t.UnixNano()
@@ -93,9 +97,9 @@ func nanos(t time.Time) int64 {
 type entry struct {
 	// First the fields eviction reads, together in the entry's first 32
 	// bytes: one cache line per sampled entry.
-	it     atomic.Pointer[item] // its item: the map's value for key while the entry is in it (publish updates both under mu); never nil
-	fail   atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
-	flying atomic.Int32         // flights pinning this entry; eviction spares it (incremented under Cache.mu)
+	it   atomic.Pointer[item] // its item: the map's value for key while the entry is in it (publish updates both under mu); never nil
+	fail atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
+	call *flight              // the flight running for the key, if any; eviction spares the entry meanwhile (guarded by Cache.mu)
 
 	refreshing atomic.Bool // a background refresh has been started and not yet ended
 	key        string

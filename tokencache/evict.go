@@ -9,13 +9,13 @@ const evictSamples = 5
 // evicted is the item of every entry eviction took out of the map.
 var evicted = placeholder(nil, 0)
 
-// pin returns key's entry, creating it (and evicting to make room) if need
-// be, and marks it as pinned by a flight so that eviction spares it. The
-// caller unpins it with e.flying.Add(-1).
-func (c *Cache) pin(key, provider string) *entry {
+// join returns key's entry, creating it (and evicting to make room) if
+// need be, and the flight running on it, starting one (lead) if none is:
+// the caller that starts a flight runs it (Cache.fly). Eviction spares an
+// entry while a flight runs on it.
+func (c *Cache) join(key, provider string) (e *entry, fl *flight, lead bool) {
 	var evicted []*entry
 	c.mu.Lock()
-	var e *entry
 	if it, ok := c.entries.Load(key); ok {
 		e = it.e
 	} else {
@@ -33,12 +33,15 @@ func (c *Cache) pin(key, provider string) *entry {
 		c.all = append(c.all, e)
 		c.entries.Store(key, it)
 	}
-	e.flying.Add(1)
+	if fl = e.call; fl == nil {
+		fl = &flight{done: make(chan struct{})}
+		e.call, lead = fl, true
+	}
 	c.mu.Unlock()
 	for _, v := range evicted {
 		c.event(v, EventEviction, "", 0, nil)
 	}
-	return e
+	return e, fl, lead
 }
 
 // spent reports whether e holds nothing worth keeping at now: no usable
@@ -65,7 +68,7 @@ func (c *Cache) evictLocked() *entry {
 	var victim *entry
 	expired := false
 	consider := func(e *entry) {
-		if expired || e.flying.Load() > 0 {
+		if expired || e.call != nil {
 			return
 		}
 		if e.spent(now) {

@@ -8,31 +8,55 @@ import (
 	"time"
 )
 
-// fly is the body of key's single flight: it resolves the key's entry again
-// (an entry a caller saw may have been evicted since), serves a token or a
-// backoff that an earlier flight left (a herd arriving just after it
-// ended must not fetch again), and otherwise fetches and records the
-// outcome. leader is the caller that started it (nil for a background
-// refresh).
-func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher, refresh bool) (any, error) {
+// flight is one fetch of a key's token, shared by every caller that asks
+// for the key while it runs. tok, err and obsCtx are set before done is
+// closed.
+type flight struct {
+	done   chan struct{}
+	tok    Token
+	err    error
+	obsCtx context.Context // the fetch's context as observers saw it; nil without observers
+}
+
+// errGoexit is what a flight's callers get when its fetch called
+// runtime.Goexit instead of returning.
+var errGoexit = errors.New("tokencache: the fetch called runtime.Goexit instead of returning")
+
+// fly runs fl, the flight join started on e, and lands it however it
+// ends.
+func (c *Cache) fly(parent context.Context, e *entry, fl *flight, f Fetcher, refresh bool) {
 	if !c.enter() {
-		return flown{}, ErrClosed
+		fl.err = ErrClosed
+		c.land(e, fl)
+		return
 	}
 	defer c.wg.Done()
+	fl.err = errGoexit // unless the fetch returns
+	defer c.land(e, fl)
+	fl.tok, fl.err = c.attempt(parent, e, fl, f, refresh)
+}
 
-	e := c.pin(key, f.Provider)
-	defer e.flying.Add(-1)
-	// However it ends (a fetch calling runtime.Goexit included), a flight
-	// for the key leaves no background refresh pending on it.
-	defer e.refreshing.Store(false)
+// land ends fl: e no longer runs it, e's background refresh flag is
+// cleared, and fl's callers are woken.
+func (c *Cache) land(e *entry, fl *flight) {
+	c.mu.Lock()
+	e.call = nil
+	c.mu.Unlock()
+	e.refreshing.Store(false)
+	close(fl.done)
+}
 
+// attempt is the body of a flight: it serves a token or a backoff that an
+// earlier flight left (a herd arriving just after it ended must not fetch
+// again), and otherwise fetches and records the outcome.
+func (c *Cache) attempt(parent context.Context, e *entry, fl *flight, f Fetcher, refresh bool) (Token, error) {
 	now := c.now()
 	it := e.token()
 	if it != nil && it.fresh(now) {
-		return flown{tok: it.tok}, nil
+		return it.tok, nil
 	}
 	if fl := e.fail.Load(); fl != nil && now < nanos(fl.until) {
-		return c.fallback(e, it, flown{}, backoffError(fl, now))
+		return c.fallback(e, it, backoffError(fl, now))
 	}
 
 	e.mu.Lock()
@@ -46,11 +70,10 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 		reason = ReasonExpired
 	}
 	e.mu.Unlock()
-	info := FetchInfo{Provider: e.provider, KeyHash: keyHash(key), Reason: reason}
+	info := FetchInfo{Provider: e.provider, KeyHash: keyHash(e.key), Reason: reason}
 	obs, obsCtxs, fctx := c.fetchStart(parent, info)
-	out := flown{leader: leader}
 	if obs != nil {
-		out.obsCtx = fctx
+		fl.obsCtx = fctx
 	}
 	ctx, cancel := context.WithTimeout(fctx, c.cfg.fetchTimeout)
 	defer cancel()
@@ -69,15 +92,14 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 		c.install(e, newItem(e, ent.Token, ent.RefreshAt, c.ahead()), source == SourceStore)
 		e.fail.Store(nil)
 		c.fetchEnd(obs, obsCtxs, info, res)
-		c.log(slog.LevelDebug, "token fetched", e.provider, key, slog.String("source", source),
+		c.log(slog.LevelDebug, "token fetched", e.provider, e.key, slog.String("source", source),
 			slog.Time("refresh_at", ent.RefreshAt), slog.Time("expires_at", ent.Token.ExpiresAt))
-		out.tok = ent.Token
-		return out, nil
+		return ent.Token, nil
 	}
 	c.stat.failures.Add(1)
 	c.fetchEnd(obs, obsCtxs, info, res)
 	if errors.Is(err, ErrClosed) {
-		return out, err
+		return Token{}, err
 	}
 	if !skipsBackoff(err) {
 		n := 1
@@ -87,12 +109,12 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 		wait := c.backoff(n, err)
 		e.fail.Store(&fail{n: n, err: err, until: time.Unix(0, c.now()).Add(wait)})
 		c.event(e, EventBackoff, "", wait, err)
-		c.log(slog.LevelWarn, "token fetch failed", e.provider, key, slog.Int("failures", n),
+		c.log(slog.LevelWarn, "token fetch failed", e.provider, e.key, slog.Int("failures", n),
 			slog.Duration("backoff", wait), slog.String("error", err.Error()))
 	} else {
-		c.log(slog.LevelDebug, "token fetch failed; no backoff", e.provider, key, slog.String("error", err.Error()))
+		c.log(slog.LevelDebug, "token fetch failed; no backoff", e.provider, e.key, slog.String("error", err.Error()))
 	}
-	return c.fallback(e, it, out, err)
+	return c.fallback(e, it, err)
 }
 
 // ahead is how far the hit path's clock reading runs ahead of the clock
@@ -105,17 +127,15 @@ func (c *Cache) ahead() int64 {
 // key's token while it is still usable (a stale one, even to GetFresh's
 // callers: better than an error), else the token Invalidate dropped while
 // it is usable, else err.
-func (c *Cache) fallback(e *entry, it *item, out flown, err error) (any, error) {
+func (c *Cache) fallback(e *entry, it *item, err error) (Token, error) {
 	now := c.now()
 	if it != nil && it.usable(now) {
-		out.tok = it.tok
-		return out, nil
+		return it.tok, nil
 	}
 	if it := e.lastResort(now); it != nil {
-		out.tok = it.tok
-		return out, nil
+		return it.tok, nil
 	}
-	return out, err
+	return Token{}, err
 }
 
 // obtain gets a token for e: from the Store when another process has

@@ -96,8 +96,9 @@ func settle(t *testing.T, cond func() bool, msg string) {
 
 // flyOnce runs key's flight body directly, as a caller reaching it would.
 func flyOnce(c *Cache, key string, fetch FetchFunc) (Token, error) {
-	v, err := c.fly(bg, nil, key, Fetcher{Fetch: fetch}, false)
-	return v.(flown).tok, err
+	e, fl, _ := c.join(key, "")
+	c.fly(bg, e, fl, Fetcher{Fetch: fetch}, false)
+	return fl.tok, fl.err
 }
 
 // getter returns a function that Gets a key with fetch, failing the test

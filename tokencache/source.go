@@ -14,7 +14,7 @@ type Source struct {
 	c   *Cache
 	key string
 	f   Fetcher
-	e   atomic.Pointer[entry] // the key's entry as last seen; re-read once it is emptied
+	e   atomic.Pointer[entry] // the key's entry as of the last slow call; re-read after each
 }
 
 // Source returns a handle on key whose Token behaves as Get(ctx, key, fetch).
@@ -37,7 +37,13 @@ func (s *Source) Token(ctx context.Context) (Token, error) {
 			return it.tok, nil
 		}
 	}
-	return s.c.get(ctx, s.key, s, s.f, false)
+	tok, err := value(s.c.get(ctx, s.key, &s.f, false))
+	// Bind to the key's entry as it is now: an evicted entry holds a
+	// placeholder, which sends the next call here to bind to the new one.
+	if it, ok := s.c.entries.Load(s.key); ok {
+		s.e.Store(it.e)
+	}
+	return tok, err
 }
 
 // Invalidate drops rejected from the key, as [Cache.Invalidate].
