@@ -155,6 +155,9 @@ func (c *Cache) get(ctx context.Context, key string, f *Fetcher, again bool) (*T
 	if f.Fetch == nil {
 		return nil, errors.New("tokencache: nil FetchFunc")
 	}
+	if ctx == nil {
+		return nil, errors.New("tokencache: nil ctx")
+	}
 	// A key with no entry goes straight to the flight, which creates it.
 	if it, ok := c.entries.Load(key); ok {
 		e, now := it.e, c.now()
@@ -207,11 +210,14 @@ func (c *Cache) get(ctx context.Context, key string, f *Fetcher, again bool) (*T
 // never end meets Close when the flight lands, which Close's cancellation
 // of the fetch's context brings about.
 func (c *Cache) await(ctx context.Context, key string, f *Fetcher) (*Token, error) {
+	// Read ctx before joining: once a caller has started a flight, nothing
+	// may stop it from running it.
+	parent, done := context.WithoutCancel(ctx), ctx.Done()
 	e, fl, lead := c.join(key, f.Provider)
 	if lead {
-		c.lead(ctx, e, fl, f)
+		c.lead(parent, done, e, fl, f)
 	}
-	if err := c.wait(ctx, fl); err != nil {
+	if err := c.wait(ctx, done, fl); err != nil {
 		return nil, err
 	}
 	if fl.obsCtx != nil && !lead {
@@ -224,30 +230,34 @@ func (c *Cache) await(ctx context.Context, key string, f *Fetcher) (*Token, erro
 }
 
 // lead runs fl, the flight its caller started: in the caller's goroutine
-// when ctx can never end, else in a goroutine of its own.
-func (c *Cache) lead(ctx context.Context, e *entry, fl *flight, f *Fetcher) {
-	if ctx.Done() == nil {
-		c.fly(context.WithoutCancel(ctx), e, fl, *f, false)
+// when its ctx can never end (done is nil), else in a goroutine of its own.
+func (c *Cache) lead(parent context.Context, done <-chan struct{}, e *entry, fl *flight, f *Fetcher) {
+	if done == nil {
+		c.fly(parent, e, fl, *f, false)
 	} else {
-		go c.fly(context.WithoutCancel(ctx), e, fl, *f, false)
+		go c.fly(parent, e, fl, *f, false)
 	}
 }
 
-// wait waits for fl to land, for ctx to end or for the cache to close.
-func (c *Cache) wait(ctx context.Context, fl *flight) error {
-	done := ctx.Done()
+// wait waits for fl to land, for ctx (whose Done channel is done) to end,
+// or for the cache to close. A caller still waiting when Close is called
+// gets ErrClosed, even from a flight that lands with a token.
+func (c *Cache) wait(ctx context.Context, done <-chan struct{}, fl *flight) error {
 	if done == nil {
 		<-fl.done
-		return nil
+	} else {
+		select {
+		case <-fl.done:
+		case <-done:
+			return ctx.Err()
+		case <-c.base.Done():
+			return ErrClosed
+		}
 	}
-	select {
-	case <-fl.done:
-		return nil
-	case <-done:
-		return ctx.Err()
-	case <-c.base.Done():
+	if c.closed.Load() {
 		return ErrClosed
 	}
+	return nil
 }
 
 // refresh starts one background refresh of e's stale token, unless one is
@@ -260,7 +270,7 @@ func (c *Cache) refresh(ctx context.Context, e *entry, key string, f *Fetcher) {
 		return
 	}
 	if e, fl, lead := c.join(key, f.Provider); lead {
-		go c.fly(context.WithoutCancel(ctx), e, fl, *f, true)
+		go c.fly(context.WithoutCancel(ctx), e, fl, *f, true) // get refused a nil ctx
 	}
 }
 

@@ -34,13 +34,10 @@ func (c *Cache) join(key, provider string) (e *entry, fl *flight, lead bool) {
 		c.entries.Store(key, it)
 	}
 	if fl = e.call; fl == nil {
-		fl = &flight{done: make(chan struct{})}
+		fl = &flight{done: make(chan struct{}), evicted: evicted}
 		e.call, lead = fl, true
 	}
 	c.mu.Unlock()
-	for _, v := range evicted {
-		c.event(v, EventEviction, "", 0, nil)
-	}
 	return e, fl, lead
 }
 

@@ -12,15 +12,17 @@ import (
 // for the key while it runs. tok, err and obsCtx are set before done is
 // closed.
 type flight struct {
-	done   chan struct{}
-	tok    Token
-	err    error
-	obsCtx context.Context // the fetch's context as observers saw it; nil without observers
+	done    chan struct{}
+	tok     Token
+	err     error
+	obsCtx  context.Context // the fetch's context as observers saw it; nil without observers
+	evicted []*entry        // the entries join evicted to make room for the key, for the flight to report
 }
 
-// errGoexit is what a flight's callers get when its fetch called
-// runtime.Goexit instead of returning.
-var errGoexit = errors.New("tokencache: the fetch called runtime.Goexit instead of returning")
+// errGoexit is what a flight's callers get when it ended without an
+// answer: its fetch called runtime.Goexit, or a panic (a logger's, say)
+// unwound it.
+var errGoexit = errors.New("tokencache: the fetch's flight ended without an answer (runtime.Goexit, or a panic outside the fetch)")
 
 // fly runs fl, the flight join started on e, and lands it however it
 // ends.
@@ -33,6 +35,11 @@ func (c *Cache) fly(parent context.Context, e *entry, fl *flight, f Fetcher, ref
 	defer c.wg.Done()
 	fl.err = errGoexit // unless the fetch returns
 	defer c.land(e, fl)
+	// Observers hear of evictions here, where their Goexit cannot stop
+	// the flight from landing.
+	for _, v := range fl.evicted {
+		c.event(v, EventEviction, "", 0, nil)
+	}
 	fl.tok, fl.err = c.attempt(parent, e, fl, f, refresh)
 }
 

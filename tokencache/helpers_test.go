@@ -2,6 +2,7 @@ package tokencache
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"sync/atomic"
@@ -96,7 +97,10 @@ func settle(t *testing.T, cond func() bool, msg string) {
 
 // flyOnce runs key's flight body directly, as a caller reaching it would.
 func flyOnce(c *Cache, key string, fetch FetchFunc) (Token, error) {
-	e, fl, _ := c.join(key, "")
+	e, fl, lead := c.join(key, "")
+	if !lead {
+		return Token{}, errors.New("flyOnce: a flight is already running for " + key)
+	}
 	c.fly(bg, e, fl, Fetcher{Fetch: fetch}, false)
 	return fl.tok, fl.err
 }
