@@ -77,8 +77,8 @@ func (c *Cache) attempt(parent context.Context, e *entry, fl *flight, f Fetcher,
 		reason = ReasonExpired
 	}
 	e.mu.Unlock()
-	info := FetchInfo{Provider: e.provider, KeyHash: keyHash(e.key), Reason: reason}
-	obs, obsCtxs, fctx := c.fetchStart(parent, info)
+	info := FetchInfo{Provider: e.provider, Reason: reason}
+	obs, obsCtxs, fctx := c.fetchStart(parent, e.key, &info)
 	if obs != nil {
 		fl.obsCtx = fctx
 	}

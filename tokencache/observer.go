@@ -140,14 +140,19 @@ func (c *Cache) safe(f func()) {
 // one before returned (nil counts as unchanged). It returns the observers
 // it told and the context each returned, for fetchEnd (an observer added
 // meanwhile is not told of the end, and each sees its own context), and
-// the context the fetch runs with: the last one returned, or parent.
-func (c *Cache) fetchStart(parent context.Context, info FetchInfo) ([]Observer, []context.Context, context.Context) {
+// the context the fetch runs with: the last one returned, or parent. It
+// fills in info's KeyHash, which only observers read.
+func (c *Cache) fetchStart(parent context.Context, key string, info *FetchInfo) ([]Observer, []context.Context, context.Context) {
 	obs := c.observers()
+	if len(obs) == 0 {
+		return nil, nil, parent
+	}
+	info.KeyHash = keyHash(key)
 	ctxs := make([]context.Context, len(obs))
 	ctx := parent
 	for i, o := range obs {
 		c.safe(func() {
-			if next := o.FetchStart(ctx, info); next != nil {
+			if next := o.FetchStart(ctx, *info); next != nil {
 				ctx = next
 			}
 		})
