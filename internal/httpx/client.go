@@ -538,15 +538,22 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error,
 		return retryable && isTransient(err), nil
 	}
 	// A Retry-After beyond the cap is never waited on, whatever the status:
-	// the answer comes back at once instead.
-	ra, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	// the answer comes back at once instead. Only the statuses that may be
+	// retried read it: a 200 costs no header parse and no clock read.
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests:
-		return ra <= c.maxRetryAfter, nil
+		return c.withinRetryAfterCap(resp), nil
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return retryable && ra <= c.maxRetryAfter, nil
+		return retryable && c.withinRetryAfterCap(resp), nil
 	}
 	return false, nil
+}
+
+// withinRetryAfterCap reports whether resp's Retry-After, if any, is one
+// the client waits on.
+func (c *Client) withinRetryAfterCap(resp *http.Response) bool {
+	ra, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	return ra <= c.maxRetryAfter
 }
 
 // isTransient reports whether a transport error is worth another try:
