@@ -490,7 +490,9 @@ func (c *Client) Unexpected(resp *Response, format string, args ...any) error {
 // as something other than JSON (an HTML page behind a 200, say), or one that
 // does not decode, is ErrUnexpectedResponse; the body is never quoted.
 func (c *Client) DecodeJSON(resp *Response, v any) error {
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
+	// The plain "application/json" that nearly every answer carries is
+	// JSON as it stands; anything else is parsed to be judged.
+	if ct := resp.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && mt != "text/json" && !strings.HasSuffix(mt, "+json")) {
 			return c.Unexpected(resp, "content type %q, want JSON", ct)
