@@ -1,12 +1,13 @@
 package httpx
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // Auth supplies the Bearer token for a request and drops one the provider
@@ -45,24 +46,26 @@ func (c *Client) DoAuth(req *http.Request, auth Auth, retryAll bool) (*http.Resp
 	if req == nil || req.URL == nil {
 		return nil, Invalid(c.provider, "req", "must not be nil")
 	}
-	getBody, err := replayableBody(req)
+	body, err := replayableBody(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.provider, err)
 	}
-	req = req.Clone(req.Context())
+	req = req.Clone(c.callContext(req.Context(), retryAll || Idempotent(req.Method)))
 	req.Body, req.GetBody = nil, nil
-	return c.exchange(req, getBody, auth, retryAll || Idempotent(req.Method))
+	return c.exchange(req, body, auth)
 }
 
-// replayableBody returns a function that yields req's body afresh, or nil
-// for a request without one.
-func replayableBody(req *http.Request) (func() (io.ReadCloser, error), error) {
+// replayableBody returns what yields req's body afresh for each attempt, in
+// the form retryablehttp's Request.SetBody takes: nil for a request without
+// one, a ReaderFunc over req.GetBody, or the bytes read from req.Body.
+func replayableBody(req *http.Request) (any, error) {
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil, nil
 	}
 	if req.GetBody != nil {
 		req.Body.Close() // every attempt reads a fresh copy from GetBody
-		return req.GetBody, nil
+		getBody := req.GetBody
+		return retryablehttp.ReaderFunc(func() (io.Reader, error) { return getBody() }), nil
 	}
 	buf, err := io.ReadAll(io.LimitReader(req.Body, MaxReplayBody+1))
 	req.Body.Close()
@@ -72,7 +75,7 @@ func replayableBody(req *http.Request) (func() (io.ReadCloser, error), error) {
 	if len(buf) > MaxReplayBody {
 		return nil, fmt.Errorf("%w: request body over %d bytes without GetBody cannot be replayed", ErrInvalidRequest, MaxReplayBody)
 	}
-	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }, nil
+	return buf, nil
 }
 
 // Idempotent reports whether a request with this method may be repeated

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -241,7 +240,7 @@ type Response struct {
 // or through DoAuth: token mints, lookups, authenticated calls.
 func (c *Client) Send(ctx context.Context, r Request) (*Response, error) {
 	u := c.URL(r.Path, r.Query)
-	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), nil)
+	req, err := http.NewRequestWithContext(c.callContext(ctx, r.Retry), r.Method, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: building request: %w", c.provider, err)
 	}
@@ -254,13 +253,11 @@ func (c *Client) Send(ctx context.Context, r Request) (*Response, error) {
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
 	}
-	var body func() (io.ReadCloser, error)
+	var body any // what retryablehttp's SetBody takes: nil or the bytes themselves
 	if r.Body != nil {
-		b := r.Body
-		body = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-		req.ContentLength = int64(len(b))
+		body = r.Body
 	}
-	resp, err := c.exchange(req, body, r.Auth, r.Retry)
+	resp, err := c.exchange(req, body, r.Auth)
 	if err != nil {
 		return nil, err
 	}
@@ -281,44 +278,53 @@ func (c *Client) Read(resp *http.Response) (*Response, error) {
 	return ResponseOf(resp, body), nil
 }
 
+// callContext is ctx carrying what the retry policy and the log need to
+// know about one call: whether its network errors and 5xx may be retried
+// (transientKey), and with a logger, its attempt count. Every request that
+// exchange sends is made on one.
+func (c *Client) callContext(ctx context.Context, retry bool) context.Context {
+	ctx = context.WithValue(ctx, transientKey{}, retry)
+	if c.logger != nil {
+		ctx = context.WithValue(ctx, attemptsKey{}, new(atomic.Int32))
+	}
+	return ctx
+}
+
 // exchange is the one path every request takes: it attaches auth's token
 // (to the base URL's scheme and host only), sends through the retry policy
-// (network errors and 5xx retried only when retry is set), refuses to follow
-// a redirect, and after a 401 drops exactly the token it sent, gets a new
-// one and sends once more. body, if not nil, yields the body afresh for each
-// attempt. The caller owns the response body.
-func (c *Client) exchange(req *http.Request, body func() (io.ReadCloser, error), auth Auth, retry bool) (*http.Response, error) {
+// (network errors and 5xx retried only when req's context allows it, see
+// callContext), refuses to follow a redirect, and after a 401 drops exactly
+// the token it sent, gets a new one and sends once more. req is the
+// caller's to give away (Send builds it, DoAuth clones it): its first
+// attempt goes out as it is, with the User-Agent and token set in its
+// Header, and no second request is built for the retry layer. body, nil or
+// what retryablehttp's Request.SetBody takes ([]byte, or a ReaderFunc
+// yielding it afresh), is sent with each attempt; req's own Body is ignored
+// and its ContentLength kept. The caller owns the response body.
+func (c *Client) exchange(req *http.Request, body any, auth Auth) (*http.Response, error) {
 	if auth != nil && (req.URL.Scheme != c.base.Scheme || req.URL.Host != c.base.Host) {
 		return nil, Invalid(c.provider, "req.URL", "must use the client's base URL scheme and host ("+c.base.Scheme+"://"+c.base.Host+")")
 	}
 	if err := c.CheckHost(req); err != nil {
 		return nil, err
 	}
-	ctx := context.WithValue(req.Context(), transientKey{}, retry)
-	if c.logger != nil {
-		ctx = context.WithValue(ctx, attemptsKey{}, new(atomic.Int32))
+	if req.Header == nil {
+		req.Header = make(http.Header)
 	}
-	var rbody any // nil, or a ReaderFunc yielding the body afresh for each attempt
-	if body != nil {
-		rbody = retryablehttp.ReaderFunc(func() (io.Reader, error) { return body() })
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", UserAgent)
 	}
-	send := func(tok string) (*http.Response, error) {
-		rreq, err := retryablehttp.NewRequestWithContext(ctx, req.Method, req.URL.String(), rbody)
-		if err != nil {
+	length := req.ContentLength
+	send := func(out *http.Request, tok string) (*http.Response, error) {
+		if tok != "" {
+			out.Header.Set("Authorization", "Bearer "+tok)
+		}
+		rreq := &retryablehttp.Request{Request: out}
+		if err := rreq.SetBody(body); err != nil {
 			return nil, c.transportError(req, err)
 		}
-		if req.Header != nil {
-			rreq.Header = req.Header.Clone()
-		}
-		rreq.Host = req.Host
-		if rreq.Header.Get("User-Agent") == "" {
-			rreq.Header.Set("User-Agent", UserAgent)
-		}
-		if tok != "" {
-			rreq.Header.Set("Authorization", "Bearer "+tok)
-		}
-		if body != nil {
-			rreq.ContentLength = req.ContentLength
+		if body != nil && length > 0 {
+			rreq.ContentLength = length // a ReaderFunc's copy may not say its length
 		}
 		resp, err := c.rc.Do(rreq)
 		if err != nil {
@@ -337,13 +343,13 @@ func (c *Client) exchange(req *http.Request, body func() (io.ReadCloser, error),
 		return resp, nil
 	}
 	if auth == nil {
-		return send("")
+		return send(req, "")
 	}
 	tok, err := c.bearer(req, auth)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := send(tok)
+	resp, err := send(req, tok)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
@@ -351,15 +357,17 @@ func (c *Client) exchange(req *http.Request, body func() (io.ReadCloser, error),
 		// The token was minted moments ago by a refresh after another
 		// 401: a new one would be refused too, so the caller gets this
 		// 401 and the provider is spared a mint storm.
-		c.log(ctx, "bearer token rejected again soon after a refresh; not refreshing", req)
+		c.log(req.Context(), "bearer token rejected again soon after a refresh; not refreshing", req)
 		return resp, nil
 	}
 	discard(resp)
-	c.log(ctx, "bearer token rejected; refreshing once", req)
+	c.log(req.Context(), "bearer token rejected; refreshing once", req)
 	if tok, err = c.bearer(req, auth); err != nil {
 		return nil, err
 	}
-	return send(tok)
+	// A request of its own for the second try: the first one's Header
+	// is not written to once it has been sent.
+	return send(req.Clone(req.Context()), tok)
 }
 
 // bearer gets auth's token, remembered for redaction; a caller's context
@@ -482,7 +490,9 @@ func (c *Client) Unexpected(resp *Response, format string, args ...any) error {
 // as something other than JSON (an HTML page behind a 200, say), or one that
 // does not decode, is ErrUnexpectedResponse; the body is never quoted.
 func (c *Client) DecodeJSON(resp *Response, v any) error {
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
+	// The plain "application/json" that nearly every answer carries is
+	// JSON as it stands; anything else is parsed to be judged.
+	if ct := resp.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && mt != "text/json" && !strings.HasSuffix(mt, "+json")) {
 			return c.Unexpected(resp, "content type %q, want JSON", ct)
@@ -530,15 +540,22 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error,
 		return retryable && isTransient(err), nil
 	}
 	// A Retry-After beyond the cap is never waited on, whatever the status:
-	// the answer comes back at once instead.
-	ra, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	// the answer comes back at once instead. Only the statuses that may be
+	// retried read it: a 200 costs no header parse and no clock read.
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests:
-		return ra <= c.maxRetryAfter, nil
+		return c.withinRetryAfterCap(resp), nil
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return retryable && ra <= c.maxRetryAfter, nil
+		return retryable && c.withinRetryAfterCap(resp), nil
 	}
 	return false, nil
+}
+
+// withinRetryAfterCap reports whether resp's Retry-After, if any, is one
+// the client waits on.
+func (c *Client) withinRetryAfterCap(resp *http.Response) bool {
+	ra, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	return ra <= c.maxRetryAfter
 }
 
 // isTransient reports whether a transport error is worth another try:
