@@ -211,11 +211,11 @@ func (c *Cache) get(ctx context.Context, key string, f *Fetcher, again bool) (*T
 // of the fetch's context brings about.
 func (c *Cache) await(ctx context.Context, key string, f *Fetcher) (*Token, error) {
 	// Read ctx before joining: once a caller has started a flight, nothing
-	// may stop it from running it.
-	parent, done := context.WithoutCancel(ctx), ctx.Done()
+	// may stop it from running it (get refused a nil ctx).
+	done := ctx.Done()
 	e, fl, lead := c.join(key, f.Provider)
 	if lead {
-		c.lead(parent, done, e, fl, f)
+		c.lead(ctx, done, e, fl, f)
 	}
 	if err := c.wait(ctx, done, fl); err != nil {
 		return nil, err
@@ -231,11 +231,11 @@ func (c *Cache) await(ctx context.Context, key string, f *Fetcher) (*Token, erro
 
 // lead runs fl, the flight its caller started: in the caller's goroutine
 // when its ctx can never end (done is nil), else in a goroutine of its own.
-func (c *Cache) lead(parent context.Context, done <-chan struct{}, e *entry, fl *flight, f *Fetcher) {
+func (c *Cache) lead(ctx context.Context, done <-chan struct{}, e *entry, fl *flight, f *Fetcher) {
 	if done == nil {
-		c.fly(parent, e, fl, *f, false)
+		c.fly(context.WithoutCancel(ctx), e, fl, *f, false)
 	} else {
-		go c.fly(parent, e, fl, *f, false)
+		go c.fly(context.WithoutCancel(ctx), e, fl, *f, false)
 	}
 }
 
