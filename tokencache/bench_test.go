@@ -196,12 +196,10 @@ func BenchmarkColdHerd(b *testing.B) {
 			reportMakespan(b, makespan)
 			b.ReportMetric(1, "fetches/op")
 		})
-		// The callers' context decides how they wait (see Cache.await):
-		// one that can never end receives from the flight's channel (and
-		// the first runs the fetch in its own goroutine); one with a
-		// deadline selects over that channel, its context and Close (and
-		// the fetch runs in a goroutine of its own). The deadline row
-		// shares one context across the herd, the costliest case for it.
+		// The callers' context decides how they wait (see Cache.Get): one
+		// that can never end waits in singleflight.Do, one with a deadline
+		// in a select over DoChan, its context and Close. Both rows are the
+		// paired measurement behind keeping the two.
 		for _, cc := range []struct {
 			name string
 			ctx  func() (context.Context, context.CancelFunc)

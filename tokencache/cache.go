@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/puzpuzpuz/xsync/v4"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/checkoutkit/checkoutkit/tokencache/internal/striped"
 )
@@ -25,8 +26,9 @@ type Cache struct {
 	cfg config
 
 	entries *xsync.Map[string, *item] // each key's entry's item (see item): lock-free reads on the hit path
+	flights singleflight.Group        // one fetch per key
 
-	mu  sync.Mutex // guards all and every entry's idx and flight; serialises inserts and evictions
+	mu  sync.Mutex // guards all and every entry's idx; serialises inserts and evictions
 	all []*entry   // every entry in entries, for sampled eviction
 
 	life   sync.RWMutex // taken to start background work; Close takes it exclusively
@@ -145,9 +147,9 @@ func value(t *Token, err error) (Token, error) {
 
 // get is the slow path of GetWith and Source.Token. It hands out a pointer
 // to the token an item or a flight holds (neither changes once handed
-// out), and takes its Fetcher by pointer: a caller of a cold key waits at
-// the bottom of this call chain, and small frames keep its stack from
-// growing.
+// out), and takes its Fetcher by pointer: a Token and an error do not fit
+// the register ABI, so every frame of the slow path would otherwise carry
+// and copy an 80-byte result.
 func (c *Cache) get(ctx context.Context, key string, f *Fetcher, again bool) (*Token, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -197,81 +199,74 @@ func (c *Cache) get(ctx context.Context, key string, f *Fetcher, again bool) (*T
 	return tok, err
 }
 
-// await joins key's flight (starting it if need be) and waits for it to
-// land, for ctx to end or for the cache to close. The fetch runs on ctx's
-// values without its cancellation: it serves every caller of the key.
+// await joins key's flight (starting it if need be) and waits for its
+// result, for ctx to end or for the cache to close. The fetch runs on
+// ctx's values without its cancellation: it serves every caller of the key.
+// A caller still waiting when Close is called gets ErrClosed, even from a
+// flight that answers with a token.
 //
-// The flight runs in its starter's goroutine when that caller's ctx can
-// never end (the common server case: no goroutine, no stack to grow per
-// mint), else in a goroutine of its own, so that the starter can leave
-// when its ctx ends. Either way every caller waits on the flight's one
-// channel, closed when it lands: a herd is woken in one pass, as the
-// closed-channel floor of BenchmarkColdHerd is. A caller whose ctx can
-// never end meets Close when the flight lands, which Close's cancellation
+// A caller whose ctx can never end waits in singleflight's Do, which wakes
+// every such waiter at once; the others need DoChan to stop waiting. Both
+// join the same flight. BenchmarkColdHerd measures the two side by side
+// (impl=tokencache and impl=tokencache-deadline): a select on ctx, the
+// result and Close per waiter costs a large herd measurably more. A Do
+// waiter meets Close when the flight returns, which Close's cancellation
 // of the fetch's context brings about.
 func (c *Cache) await(ctx context.Context, key string, f *Fetcher) (*Token, error) {
-	// Read ctx before joining: once a caller has started a flight, nothing
-	// may stop it from running it (get refused a nil ctx).
-	done := ctx.Done()
-	e, fl, lead := c.join(key, f.Provider)
-	if lead {
-		c.lead(ctx, done, e, fl, f)
+	me, parent, fetcher := new(byte), context.WithoutCancel(ctx), *f
+	fly := func() (any, error) { return c.fly(parent, me, key, fetcher, false) }
+	var v any
+	var err error
+	if ctx.Done() == nil {
+		v, err, _ = c.flights.Do(key, fly)
+	} else {
+		select {
+		case r := <-c.flights.DoChan(key, fly):
+			v, err = r.Val, r.Err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-c.base.Done():
+			return nil, ErrClosed
+		}
 	}
-	if err := c.wait(ctx, done, fl); err != nil {
-		return nil, err
+	if c.closed.Load() {
+		return nil, ErrClosed
 	}
-	if fl.obsCtx != nil && !lead {
+	fl, _ := v.(*flight) // nil when the fetch called runtime.Goexit
+	if fl != nil && fl.obsCtx != nil && fl.leader != me {
 		c.observe(func(o Observer) { o.FetchJoin(ctx, fl.obsCtx) })
 	}
-	if fl.err != nil {
-		return nil, fl.err
+	if err != nil {
+		return nil, err
 	}
 	return &fl.tok, nil
 }
 
-// lead runs fl, the flight its caller started: in the caller's goroutine
-// when its ctx can never end (done is nil), else in a goroutine of its own.
-func (c *Cache) lead(ctx context.Context, done <-chan struct{}, e *entry, fl *flight, f *Fetcher) {
-	if done == nil {
-		c.fly(context.WithoutCancel(ctx), e, fl, *f, false)
-	} else {
-		go c.fly(context.WithoutCancel(ctx), e, fl, *f, false)
-	}
-}
-
-// wait waits for fl to land, for ctx (whose Done channel is done) to end,
-// or for the cache to close. A caller still waiting when Close is called
-// gets ErrClosed, even from a flight that lands with a token.
-func (c *Cache) wait(ctx context.Context, done <-chan struct{}, fl *flight) error {
-	if done == nil {
-		<-fl.done
-	} else {
-		select {
-		case <-fl.done:
-		case <-done:
-			return ctx.Err()
-		case <-c.base.Done():
-			return ErrClosed
-		}
-	}
-	if c.closed.Load() {
-		return ErrClosed
-	}
-	return nil
-}
-
 // refresh starts one background refresh of e's stale token, unless one is
 // under way: the stale token keeps being served meanwhile, and a stale
-// read costs one load of the flag. A flight clears the flag as it lands,
-// after leaving the entry, so a refresh that joins a running flight
-// leaves the flag to it.
+// read costs one load of the flag, not a call into singleflight.
 func (c *Cache) refresh(ctx context.Context, e *entry, key string, f *Fetcher) {
 	if e.refreshing.Load() || !e.refreshing.CompareAndSwap(false, true) {
 		return
 	}
-	if e, fl, lead := c.join(key, f.Provider); lead {
-		go c.fly(context.WithoutCancel(ctx), e, fl, *f, true) // get refused a nil ctx
+	if !c.enter() {
+		e.refreshing.Store(false)
+		return
 	}
+	parent, fetcher := context.WithoutCancel(ctx), *f
+	ch := c.flights.DoChan(key, func() (any, error) { return c.fly(parent, nil, key, fetcher, true) })
+	// The flight clears the flag as it ends; so does this goroutine once
+	// that flight has answered, for a refresh that joined a flight just
+	// ending. A flight whose fetch called runtime.Goexit never answers:
+	// Close ends the wait.
+	go func() {
+		defer c.wg.Done()
+		select {
+		case <-ch:
+			e.refreshing.Store(false)
+		case <-c.base.Done():
+		}
+	}()
 }
 
 func backoffError(f *fail, now int64) error {

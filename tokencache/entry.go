@@ -97,9 +97,9 @@ func nanos(t time.Time) int64 {
 type entry struct {
 	// First the fields eviction reads, together in the entry's first 32
 	// bytes: one cache line per sampled entry.
-	it   atomic.Pointer[item] // its item: the map's value for key while the entry is in it (publish updates both under mu); never nil
-	fail atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
-	call *flight              // the flight running for the key, if any; eviction spares the entry meanwhile (guarded by Cache.mu)
+	it     atomic.Pointer[item] // its item: the map's value for key while the entry is in it (publish updates both under mu); never nil
+	fail   atomic.Pointer[fail] // the latest failure and its backoff; nil after a success
+	flying atomic.Int32         // flights pinning this entry; eviction spares it (incremented under Cache.mu)
 
 	refreshing atomic.Bool // a background refresh has been started and not yet ended
 	key        string

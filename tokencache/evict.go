@@ -9,12 +9,11 @@ const evictSamples = 5
 // evicted is the item of every entry eviction took out of the map.
 var evicted = placeholder(nil, 0)
 
-// join returns key's entry, creating it (and evicting to make room) if
-// need be, and the flight running on it, starting one (lead) if none is:
-// the caller that starts a flight runs it (Cache.fly). Eviction spares an
-// entry while a flight runs on it.
-func (c *Cache) join(key, provider string) (e *entry, fl *flight, lead bool) {
-	var evicted []*entry
+// pin returns key's entry, creating it (and evicting to make room) if need
+// be, and marks it as pinned by a flight so that eviction spares it. The
+// caller unpins it with e.flying.Add(-1), and reports the entries evicted
+// for it.
+func (c *Cache) pin(key, provider string) (e *entry, evicted []*entry) {
 	c.mu.Lock()
 	if it, ok := c.entries.Load(key); ok {
 		e = it.e
@@ -33,12 +32,9 @@ func (c *Cache) join(key, provider string) (e *entry, fl *flight, lead bool) {
 		c.all = append(c.all, e)
 		c.entries.Store(key, it)
 	}
-	if fl = e.call; fl == nil {
-		fl = &flight{done: make(chan struct{}), evicted: evicted}
-		e.call, lead = fl, true
-	}
+	e.flying.Add(1)
 	c.mu.Unlock()
-	return e, fl, lead
+	return e, evicted
 }
 
 // spent reports whether e holds nothing worth keeping at now: no usable
@@ -65,7 +61,7 @@ func (c *Cache) evictLocked() *entry {
 	var victim *entry
 	expired := false
 	consider := func(e *entry) {
-		if expired || e.call != nil {
+		if expired || e.flying.Load() > 0 {
 			return
 		}
 		if e.spent(now) {

@@ -8,49 +8,36 @@ import (
 	"time"
 )
 
-// flight is one fetch of a key's token, shared by every caller that asks
-// for the key while it runs. tok, err and obsCtx are set before done is
-// closed.
+// flight is what a key's flight hands each of its callers.
 type flight struct {
-	done    chan struct{}
-	tok     Token
-	err     error
-	obsCtx  context.Context // the fetch's context as observers saw it; nil without observers
-	evicted []*entry        // the entries join evicted to make room for the key, for the flight to report
+	tok    Token
+	leader *byte           // identifies the caller that started the flight (nil: a background refresh)
+	obsCtx context.Context // the fetch's context as observers saw it; nil without observers
 }
 
-// errGoexit is what a flight's callers get when it ended without an
-// answer: its fetch called runtime.Goexit, or a panic (a logger's, say)
-// unwound it.
-var errGoexit = errors.New("tokencache: the fetch's flight ended without an answer (runtime.Goexit, or a panic outside the fetch)")
-
-// fly runs fl, the flight join started on e, and lands it however it
-// ends.
-func (c *Cache) fly(parent context.Context, e *entry, fl *flight, f Fetcher, refresh bool) {
+// fly is the body of key's single flight: it resolves the key's entry again
+// (an entry a caller saw may have been evicted since) and runs attempt on
+// it. leader is the caller that started it (nil for a background refresh).
+func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher, refresh bool) (any, error) {
+	fl := &flight{leader: leader}
 	if !c.enter() {
-		fl.err = ErrClosed
-		c.land(e, fl)
-		return
+		return fl, ErrClosed
 	}
 	defer c.wg.Done()
-	fl.err = errGoexit // unless the fetch returns
-	defer c.land(e, fl)
-	// Observers hear of evictions here, where their Goexit cannot stop
-	// the flight from landing.
-	for _, v := range fl.evicted {
+
+	e, evicted := c.pin(key, f.Provider)
+	defer e.flying.Add(-1)
+	// However it ends (a fetch calling runtime.Goexit included), a flight
+	// for the key leaves no background refresh pending on it.
+	defer e.refreshing.Store(false)
+	// Observers hear of evictions only now that the entry's unpinning is
+	// deferred: an observer calling Goexit cannot leave it pinned.
+	for _, v := range evicted {
 		c.event(v, EventEviction, "", 0, nil)
 	}
-	fl.tok, fl.err = c.attempt(parent, e, fl, f, refresh)
-}
-
-// land ends fl: e no longer runs it, e's background refresh flag is
-// cleared, and fl's callers are woken.
-func (c *Cache) land(e *entry, fl *flight) {
-	c.mu.Lock()
-	e.call = nil
-	c.mu.Unlock()
-	e.refreshing.Store(false)
-	close(fl.done)
+	var err error
+	fl.tok, err = c.attempt(parent, e, fl, f, refresh)
+	return fl, err
 }
 
 // attempt is the body of a flight: it serves a token or a backoff that an

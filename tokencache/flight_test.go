@@ -11,13 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A caller that made itself a key's leader must run the flight whatever
-// happens next: a flight nobody lands wedges the key (every later caller
-// joins it). These are the ways a review found for a leader to stop short.
-
-// A nil ctx is refused with an error before the caller joins the key's
-// flight, on the cold path and on the stale one (the background refresh):
-// it used to panic after, leaving the key with a flight nobody runs.
+// A nil ctx is refused with an error before the caller touches the key, on
+// the cold path and on the stale one (the background refresh), whose flag
+// and WaitGroup a panic there would leave set.
 func TestANilContextDoesNotWedgeTheKey(t *testing.T) {
 	for _, stale := range []bool{false, true} {
 		name := map[bool]string{false: "cold", true: "stale"}[stale]
@@ -35,7 +31,6 @@ func TestANilContextDoesNotWedgeTheKey(t *testing.T) {
 				e, ok := entryOf(c, "k")
 				require.Equal(t, stale, ok)
 				if ok {
-					assert.Nil(t, e.call, "a flight was started and left")
 					assert.False(t, e.refreshing.Load(), "the refresh flag is left set")
 				}
 				clk.Add(5 * time.Minute) // expired, if it was stale
@@ -60,8 +55,8 @@ func (evictGoexit) Event(ev Event) {
 }
 
 // An observer that calls Goexit on an eviction ends the caller whose
-// insert evicted, but that caller's flight still lands, and the key it
-// was inserting fetches at the next Get.
+// insert evicted, but leaves the key's entry unpinned (evictable), and the
+// key fetches at the next Get.
 func TestAnEvictionObserverCallingGoexitDoesNotWedgeTheKey(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, clk := newTestCache(t, WithMaxEntries(1), WithObserver(evictGoexit{}))
@@ -79,7 +74,7 @@ func TestAnEvictionObserverCallingGoexitDoesNotWedgeTheKey(t *testing.T) {
 		_, err = c.Get(ctx, "b", m.fetch)
 		require.NoError(t, err, "the key is wedged")
 		e, _ := entryOf(c, "b")
-		assert.Nil(t, e.call)
+		assert.Zero(t, e.flying.Load(), "the entry stays pinned")
 	})
 }
 
@@ -108,7 +103,7 @@ func TestCallersWaitingWhenCloseIsCalledGetErrClosed(t *testing.T) {
 			_, err := c.Get(bg, "k", fetch)
 			errs <- err
 		}
-		go get() // the leader: its flight runs in its goroutine
+		go get() // the leader: its flight runs in its goroutine (singleflight's Do)
 		synctest.Wait()
 		go get() // a waiter, joining the flight
 		synctest.Wait()

@@ -14,7 +14,8 @@ import (
 // goexitRefresh caches tok-1, lets it turn stale and asks for it with a
 // FetchFunc that calls runtime.Goexit (t.FailNow or require inside a
 // fetch, say): the stale token is served and the background refresh ends
-// in Goexit. It runs in a synctest bubble.
+// in Goexit, which singleflight never answers. It runs in a synctest
+// bubble.
 func goexitRefresh(t *testing.T) (*Cache, *minter) {
 	t.Helper()
 	c, clk := newTestCache(t)
@@ -60,43 +61,5 @@ func TestRefreshAfterAGoexitRefreshStillRuns(t *testing.T) {
 		tok, err = c.Get(bg, "k", m.fetch)
 		require.NoError(t, err)
 		assert.Equal(t, "tok-2", tok.Value, "the refreshed token is served")
-	})
-}
-
-// A fetch that calls Goexit in the goroutine of the caller that started
-// it (a context that can never end) still ends its flight: a caller
-// waiting on it with a deadline gets an error at once, not at its
-// deadline, and the key fetches again at the next Get.
-func TestWaitersOfAFetchThatCalledGoexitGetAnError(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c, clk := newTestCache(t)
-		release := make(chan struct{})
-		goexit := func(context.Context) (Token, error) { <-release; runtime.Goexit(); return Token{}, nil }
-		go func() {
-			_, _ = c.Get(bg, "k", goexit)
-			t.Error("Get returned from a fetch that called Goexit")
-		}()
-		synctest.Wait()
-		ctx, cancel := context.WithTimeout(bg, time.Hour)
-		defer cancel()
-		m := &minter{now: clk.Now, life: time.Hour}
-		errc := make(chan error, 1)
-		go func() {
-			_, err := c.Get(ctx, "k", m.fetch)
-			errc <- err
-		}()
-		synctest.Wait()
-		start := time.Now()
-		close(release)
-		err := <-errc
-		assert.Zero(t, time.Since(start), "the waiter waited for its deadline")
-		require.Error(t, err)
-		assert.NotErrorIs(t, err, context.DeadlineExceeded)
-		assert.Contains(t, err.Error(), "Goexit")
-		assert.Zero(t, m.calls.Load(), "the waiter joined the flight, it did not start one")
-
-		tok, err := c.Get(bg, "k", m.fetch)
-		require.NoError(t, err)
-		assert.Equal(t, "tok-1", tok.Value)
 	})
 }

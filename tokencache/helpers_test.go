@@ -2,7 +2,6 @@ package tokencache
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"sync/atomic"
@@ -97,12 +96,8 @@ func settle(t *testing.T, cond func() bool, msg string) {
 
 // flyOnce runs key's flight body directly, as a caller reaching it would.
 func flyOnce(c *Cache, key string, fetch FetchFunc) (Token, error) {
-	e, fl, lead := c.join(key, "")
-	if !lead {
-		return Token{}, errors.New("flyOnce: a flight is already running for " + key)
-	}
-	c.fly(bg, e, fl, Fetcher{Fetch: fetch}, false)
-	return fl.tok, fl.err
+	v, err := c.fly(bg, nil, key, Fetcher{Fetch: fetch}, false)
+	return v.(*flight).tok, err
 }
 
 // getter returns a function that Gets a key with fetch, failing the test

@@ -21,7 +21,7 @@ type endHook struct {
 func (h endHook) FetchEnd(context.Context, FetchInfo, FetchResult) { h.f() }
 
 // A Get that starts after Invalidate(T) returned is not handed T by the
-// flight that installed T and has not yet landed.
+// flight that installed T and has not yet left singleflight.
 func TestGetAfterInvalidateIsNotHandedTheDroppedToken(t *testing.T) {
 	var c *Cache
 	var n atomic.Int64

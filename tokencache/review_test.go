@@ -13,7 +13,7 @@ import (
 )
 
 // Stale reads while one background refresh runs cost nothing: no call
-// into the flight (which takes the cache's lock).
+// into singleflight (which allocates and queues a channel per caller).
 func TestStaleReadsDuringARefreshAllocateNothing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, clk := newTestCache(t)

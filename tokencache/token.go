@@ -72,8 +72,8 @@ func (t Token) redactedValue() string {
 // its callers' cancellation and bounded by the fetch timeout (see
 // [WithFetchTimeout]); it should compute ExpiresAt from [Cache.Now] plus
 // the lifetime the provider states. A FetchFunc that panics fails that
-// fetch. One should not call runtime.Goexit (t.FailNow, require in a
-// test): it ends the goroutine that runs the fetch (the caller that
-// started it, when that caller's context can never end), and every other
-// caller waiting on that fetch gets an error.
+// fetch. One must not call runtime.Goexit (t.FailNow, require in a test):
+// as with singleflight, every caller waiting on that fetch whose context
+// can never end (context.Background()) exits too, and the others wait
+// until their context ends or the cache is closed.
 type FetchFunc func(ctx context.Context) (Token, error)
