@@ -127,16 +127,24 @@ func (a *rotatingAuth) Reject(string) bool { a.n.Add(1); return true }
 // try and on each retry: the bytes are given to the retry layer as they
 // are, and it rewinds them per attempt.
 func TestSendBodyKeepsItsContentLength(t *testing.T) {
-	var lengths []int64
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		lengths = append(lengths, r.ContentLength)
-		w.WriteHeader(503)
-	}, func(w http.ResponseWriter, r *http.Request) {
-		lengths = append(lengths, r.ContentLength)
-	})
+	s, lengths := lengthServer(t, 503)
 	c := newClient(t, s.URL)
 	_, err := c.Send(bg, Request{Method: http.MethodPost, Path: "/x", Body: []byte("four"), Retry: true})
 	require.NoError(t, err)
-	assert.Equal(t, []int64{4, 4}, lengths)
+	assert.Equal(t, []int64{4, 4}, *lengths)
 	assert.Equal(t, []string{"four", "four"}, s.bodies)
+}
+
+// lengthServer answers first to the first request and 200 to the next,
+// recording the Content-Length of each.
+func lengthServer(t *testing.T, first int) (*server, *[]int64) {
+	t.Helper()
+	var lengths []int64
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		lengths = append(lengths, r.ContentLength)
+		w.WriteHeader(first)
+	}, func(w http.ResponseWriter, r *http.Request) {
+		lengths = append(lengths, r.ContentLength)
+	})
+	return s, &lengths
 }

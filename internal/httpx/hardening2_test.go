@@ -161,19 +161,13 @@ func TestRequestWithoutHeaderMap(t *testing.T) {
 // A caller's body of known length goes out with its Content-Length, on the
 // first try and on the retry after a 401, not chunked.
 func TestBodyKeepsItsContentLength(t *testing.T) {
-	var lengths []int64
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		lengths = append(lengths, r.ContentLength)
-		w.WriteHeader(401)
-	}, func(w http.ResponseWriter, r *http.Request) {
-		lengths = append(lengths, r.ContentLength)
-	})
+	s, lengths := lengthServer(t, 401)
 	c := newClient(t, s.URL)
 	req, _ := http.NewRequest("POST", s.URL+"/api/v1/x", strings.NewReader("four"))
 	resp, err := c.DoAuth(req, &staticAuth{tok: "tok-length"}, true)
 	require.NoError(t, err)
 	resp.Body.Close()
-	assert.Equal(t, []int64{4, 4}, lengths)
+	assert.Equal(t, []int64{4, 4}, *lengths)
 }
 
 // CheckToken's ASCII fast path decides as the rune-by-rune rule does, on
