@@ -44,9 +44,8 @@ type Cache struct {
 	obs         []Observer   // read only off the hit path
 	obsPanicked atomic.Bool
 
-	hits   *striped.Counter // fresh hits
-	misses *striped.Counter // calls that found no token to serve: a cold herd counts them all at once
-	stat   counters         // every other counter
+	hits *striped.Counter // fresh hits
+	stat counters         // every other counter
 }
 
 // Fetcher says how a key's token is minted and for which provider: what
@@ -75,7 +74,7 @@ type Fetcher struct {
 // New returns a Cache configured by opts. Call [Cache.Close] when done with
 // it to stop its background work.
 func New(opts ...Option) *Cache {
-	c := &Cache{cfg: defaults(), entries: xsync.NewMap[string, *item](), hits: striped.New(), misses: striped.New()}
+	c := &Cache{cfg: defaults(), entries: xsync.NewMap[string, *item](), hits: striped.New()}
 	for _, o := range opts {
 		if o != nil {
 			o(&c.cfg)
@@ -134,31 +133,19 @@ func (c *Cache) GetWith(ctx context.Context, key string, f Fetcher) (Token, erro
 		c.hits.Inc()
 		return it.tok, nil
 	}
-	return value(c.get(ctx, key, &f, false))
+	return c.get(ctx, key, f, false)
 }
 
-// value is the token t points to (none if nil), and err.
-func value(t *Token, err error) (Token, error) {
-	if t == nil {
-		return Token{}, err
-	}
-	return *t, err
-}
-
-// get is the slow path of GetWith and Source.Token. It hands out a pointer
-// to the token an item or a flight holds (neither changes once handed
-// out), and takes its Fetcher by pointer: a Token and an error do not fit
-// the register ABI, so every frame of the slow path would otherwise carry
-// and copy an 80-byte result.
-func (c *Cache) get(ctx context.Context, key string, f *Fetcher, again bool) (*Token, error) {
+// get is the slow path of GetWith and Source.Token.
+func (c *Cache) get(ctx context.Context, key string, f Fetcher, again bool) (Token, error) {
 	if c.closed.Load() {
-		return nil, ErrClosed
+		return Token{}, ErrClosed
 	}
 	if f.Fetch == nil {
-		return nil, errors.New("tokencache: nil FetchFunc")
+		return Token{}, errors.New("tokencache: nil FetchFunc")
 	}
 	if ctx == nil {
-		return nil, errors.New("tokencache: nil ctx")
+		return Token{}, errors.New("tokencache: nil ctx")
 	}
 	// A key with no entry goes straight to the flight, which creates it.
 	if it, ok := c.entries.Load(key); ok {
@@ -169,24 +156,24 @@ func (c *Cache) get(ctx context.Context, key string, f *Fetcher, again bool) (*T
 		case it.fresh(now):
 			it.used.Store(c.cfg.clock.tick())
 			c.hits.Inc()
-			return &it.tok, nil
+			return it.tok, nil
 		case it.usable(now) && (!f.Fresh || backingOff):
 			it.used.Store(c.cfg.clock.tick())
 			if !backingOff {
 				c.refresh(ctx, e, key, f)
 			}
 			c.stat.staleHits.Add(1)
-			return &it.tok, nil
+			return it.tok, nil
 		}
 		if backingOff {
-			c.misses.Inc()
+			c.stat.misses.Add(1)
 			if it := e.lastResort(now); it != nil {
-				return &it.tok, nil
+				return it.tok, nil
 			}
-			return nil, backoffError(fl, now)
+			return Token{}, backoffError(fl, now)
 		}
 	}
-	c.misses.Inc()
+	c.stat.misses.Add(1)
 	tok, err := c.await(ctx, key, f)
 	if err == nil && !again {
 		// A flight that began before an Invalidate of its token (a 401 for
@@ -212,9 +199,9 @@ func (c *Cache) get(ctx context.Context, key string, f *Fetcher, again bool) (*T
 // result and Close per waiter costs a large herd measurably more. A Do
 // waiter meets Close when the flight returns, which Close's cancellation
 // of the fetch's context brings about.
-func (c *Cache) await(ctx context.Context, key string, f *Fetcher) (*Token, error) {
-	me, parent, fetcher := new(byte), context.WithoutCancel(ctx), *f
-	fly := func() (any, error) { return c.fly(parent, me, key, fetcher, false) }
+func (c *Cache) await(ctx context.Context, key string, f Fetcher) (Token, error) {
+	me, parent := new(byte), context.WithoutCancel(ctx)
+	fly := func() (any, error) { return c.fly(parent, me, key, f, false) }
 	var v any
 	var err error
 	if ctx.Done() == nil {
@@ -224,28 +211,28 @@ func (c *Cache) await(ctx context.Context, key string, f *Fetcher) (*Token, erro
 		case r := <-c.flights.DoChan(key, fly):
 			v, err = r.Val, r.Err
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return Token{}, ctx.Err()
 		case <-c.base.Done():
-			return nil, ErrClosed
+			return Token{}, ErrClosed
 		}
 	}
 	if c.closed.Load() {
-		return nil, ErrClosed
+		return Token{}, ErrClosed
 	}
 	fl, _ := v.(*flight) // nil when the fetch called runtime.Goexit
 	if fl != nil && fl.obsCtx != nil && fl.leader != me {
 		c.observe(func(o Observer) { o.FetchJoin(ctx, fl.obsCtx) })
 	}
 	if err != nil {
-		return nil, err
+		return Token{}, err
 	}
-	return &fl.tok, nil
+	return fl.tok, nil
 }
 
 // refresh starts one background refresh of e's stale token, unless one is
 // under way: the stale token keeps being served meanwhile, and a stale
 // read costs one load of the flag, not a call into singleflight.
-func (c *Cache) refresh(ctx context.Context, e *entry, key string, f *Fetcher) {
+func (c *Cache) refresh(ctx context.Context, e *entry, key string, f Fetcher) {
 	if e.refreshing.Load() || !e.refreshing.CompareAndSwap(false, true) {
 		return
 	}
@@ -253,8 +240,8 @@ func (c *Cache) refresh(ctx context.Context, e *entry, key string, f *Fetcher) {
 		e.refreshing.Store(false)
 		return
 	}
-	parent, fetcher := context.WithoutCancel(ctx), *f
-	ch := c.flights.DoChan(key, func() (any, error) { return c.fly(parent, nil, key, fetcher, true) })
+	parent := context.WithoutCancel(ctx)
+	ch := c.flights.DoChan(key, func() (any, error) { return c.fly(parent, nil, key, f, true) })
 	// The flight clears the flag as it ends; so does this goroutine once
 	// that flight has answered, for a refresh that joined a flight just
 	// ending. A flight whose fetch called runtime.Goexit never answers:

@@ -26,7 +26,7 @@ func (c *Cache) Stats() Stats {
 	return Stats{
 		Hits:      c.hits.Load(),
 		StaleHits: c.stat.staleHits.Load(),
-		Misses:    c.misses.Load(),
+		Misses:    c.stat.misses.Load(),
 		Fetches:   mints + stores + fails,
 		Mints:     mints,
 		Failures:  fails,
@@ -39,7 +39,7 @@ func (c *Cache) Stats() Stats {
 // counters are the slow path's: one atomic each is enough there. Each
 // only grows, so a counter read from Stats never goes back.
 type counters struct {
-	staleHits, mints, failures, storeHits, evictions atomic.Uint64
+	staleHits, misses, mints, failures, storeHits, evictions atomic.Uint64
 }
 
 // count records a successful fetch from source.
