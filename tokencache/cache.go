@@ -28,8 +28,9 @@ type Cache struct {
 	entries *xsync.Map[string, *item] // each key's entry's item (see item): lock-free reads on the hit path
 	flights singleflight.Group        // one fetch per key
 
-	mu  sync.Mutex // guards all and every entry's idx; serialises inserts and evictions
-	all []*entry   // every entry in entries, for sampled eviction
+	mu   sync.Mutex // guards all, pick and every entry's idx; serialises inserts and evictions
+	all  []*entry   // every entry in entries, for sampled eviction
+	pick *rand.Rand // eviction samples
 
 	life   sync.RWMutex // taken to start background work; Close takes it exclusively
 	closed atomic.Bool
@@ -37,8 +38,7 @@ type Cache struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // flights, background refreshes and the watchdog
 
-	rndM sync.Mutex // guards rnd
-	rnd  *rand.Rand // refresh jitter, backoff jitter, eviction samples
+	rnd *rand.Rand // refresh and backoff jitter; safe for concurrent use
 
 	obsMu       sync.RWMutex // guards obs
 	obs         []Observer   // read only off the hit path
@@ -80,11 +80,8 @@ func New(opts ...Option) *Cache {
 			o(&c.cfg)
 		}
 	}
-	seed := c.cfg.seed
-	if !c.cfg.seeded {
-		seed = rand.Uint64()
-	}
-	c.rnd = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	c.rnd = rand.New(&lockedSource{src: rand.NewPCG(c.cfg.seed, c.cfg.seed^0x9e3779b97f4a7c15)})
+	c.pick = rand.New(rand.NewPCG(c.cfg.seed^0x5851f42d4c957f2d, c.cfg.seed))
 	c.base, c.cancel = context.WithCancel(context.Background())
 	c.obs = c.cfg.observers
 	return c
@@ -138,39 +135,33 @@ func (c *Cache) GetWith(ctx context.Context, key string, f Fetcher) (Token, erro
 
 // get is the slow path of GetWith and Source.Token.
 func (c *Cache) get(ctx context.Context, key string, f Fetcher, again bool) (Token, error) {
-	if c.closed.Load() {
+	switch {
+	case c.closed.Load():
 		return Token{}, ErrClosed
-	}
-	if f.Fetch == nil {
+	case f.Fetch == nil:
 		return Token{}, errors.New("tokencache: nil FetchFunc")
-	}
-	if ctx == nil {
+	case ctx == nil:
 		return Token{}, errors.New("tokencache: nil ctx")
 	}
 	// A key with no entry goes straight to the flight, which creates it.
 	if it, ok := c.entries.Load(key); ok {
 		e, now := it.e, c.now()
-		fl := e.fail.Load()
-		backingOff := fl != nil && now < nanos(fl.until)
+		fl := e.backoff(now)
 		switch { // a placeholder is neither fresh nor usable
 		case it.fresh(now):
 			it.used.Store(c.cfg.clock.tick())
 			c.hits.Inc()
 			return it.tok, nil
-		case it.usable(now) && (!f.Fresh || backingOff):
+		case it.usable(now) && (!f.Fresh || fl != nil):
 			it.used.Store(c.cfg.clock.tick())
-			if !backingOff {
+			if fl == nil {
 				c.refresh(ctx, e, key, f)
 			}
 			c.stat.staleHits.Add(1)
 			return it.tok, nil
-		}
-		if backingOff {
+		case fl != nil:
 			c.stat.misses.Add(1)
-			if it := e.lastResort(now); it != nil {
-				return it.tok, nil
-			}
-			return Token{}, backoffError(fl, now)
+			return c.fallback(e, nil, backoffError(fl, now))
 		}
 	}
 	c.stat.misses.Add(1)
@@ -231,7 +222,9 @@ func (c *Cache) await(ctx context.Context, key string, f Fetcher) (Token, error)
 
 // refresh starts one background refresh of e's stale token, unless one is
 // under way: the stale token keeps being served meanwhile, and a stale
-// read costs one load of the flag, not a call into singleflight.
+// read costs one load of the flag, not a call into singleflight. The
+// flight clears the flag as it ends; so does the refresh once that flight
+// has answered, for a refresh that joined a flight just ending.
 func (c *Cache) refresh(ctx context.Context, e *entry, key string, f Fetcher) {
 	if e.refreshing.Load() || !e.refreshing.CompareAndSwap(false, true) {
 		return
@@ -241,23 +234,15 @@ func (c *Cache) refresh(ctx context.Context, e *entry, key string, f Fetcher) {
 		return
 	}
 	parent := context.WithoutCancel(ctx)
-	ch := c.flights.DoChan(key, func() (any, error) { return c.fly(parent, nil, key, f, true) })
-	// The flight clears the flag as it ends; so does this goroutine once
-	// that flight has answered, for a refresh that joined a flight just
-	// ending. A flight whose fetch called runtime.Goexit never answers:
-	// Close ends the wait.
 	go func() {
 		defer c.wg.Done()
-		select {
-		case <-ch:
-			e.refreshing.Store(false)
-		case <-c.base.Done():
-		}
+		defer e.refreshing.Store(false)
+		_, _, _ = c.flights.Do(key, func() (any, error) { return c.fly(parent, nil, key, f, true) })
 	}()
 }
 
 func backoffError(f *fail, now int64) error {
-	left := f.until.Sub(time.Unix(0, now)).Round(time.Millisecond)
+	left := time.Duration(f.until - now).Round(time.Millisecond)
 	return fmt.Errorf("%w (%s left): %w", ErrBackoff, left, f.err)
 }
 
@@ -341,13 +326,26 @@ func keyHash(key string) string {
 	return hex.EncodeToString(sum[:6])
 }
 
-func (c *Cache) log(level slog.Level, msg, provider, key string, attrs ...slog.Attr) {
+// log logs msg with attrs, and with e's provider and key hash if e is not nil.
+func (c *Cache) log(level slog.Level, msg string, e *entry, attrs ...slog.Attr) {
 	l := c.cfg.logger
 	if l == nil || !l.Enabled(context.Background(), level) {
 		return
 	}
-	if key != "" {
-		attrs = append(attrs, slog.String("provider", provider), slog.String("key_hash", keyHash(key)))
+	if e != nil {
+		attrs = append(attrs, slog.String("provider", e.provider), slog.String("key_hash", keyHash(e.key)))
 	}
 	l.LogAttrs(context.Background(), level, msg, attrs...)
+}
+
+// lockedSource makes a rand.Source safe for concurrent use.
+type lockedSource struct {
+	mu  sync.Mutex
+	src rand.Source
+}
+
+func (s *lockedSource) Uint64() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.src.Uint64()
 }

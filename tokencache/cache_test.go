@@ -783,8 +783,10 @@ func TestEvictionPrefersExpiredAmongSamples(t *testing.T) {
 				fresh++
 			}
 		}
-		// Blind sampling would have taken about 25 fresh ones.
-		assert.GreaterOrEqual(t, fresh, 95, "expired entries go first")
+		// Blind sampling would have taken about 25 fresh ones (75 left);
+		// sampling that prefers expired ones takes about 5 (95 left, 89 at
+		// the least over seeds 1 to 60).
+		assert.GreaterOrEqual(t, fresh, 85, "expired entries go first")
 	})
 }
 

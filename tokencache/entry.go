@@ -116,9 +116,32 @@ type entry struct {
 // fail is a key's backoff state, replaced as a whole by the flight that
 // fetches the key.
 type fail struct {
-	n     int       // consecutive failed fetches
-	err   error     // the latest failure, returned while backing off
-	until time.Time // no new fetch before this
+	n     int   // consecutive failed fetches
+	err   error // the latest failure, returned while backing off
+	until int64 // no new fetch before this, in Unix nanoseconds by the slow path's clock
+}
+
+// backoff returns e's latest failure if its backoff still runs at now.
+func (e *entry) backoff(now int64) *fail {
+	if fl := e.fail.Load(); fl != nil && now < fl.until {
+		return fl
+	}
+	return nil
+}
+
+// reason is why a fetch for e, holding it (nil: no token), runs at now.
+func (e *entry) reason(it *item, now int64, refresh bool) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case e.dropped:
+		return ReasonInvalidated
+	case refresh || (it != nil && it.usable(now)):
+		return ReasonStale
+	case it != nil:
+		return ReasonExpired
+	}
+	return ReasonMissing
 }
 
 // isRejected reports whether v is the value Invalidate last dropped.

@@ -44,10 +44,7 @@ func (e *entry) spent(now int64) bool {
 	if e.it.Load().usable(now) {
 		return false
 	}
-	if fl := e.fail.Load(); fl != nil && now < nanos(fl.until) {
-		return false
-	}
-	return e.lastResort(now) == nil
+	return e.backoff(now) == nil && e.lastResort(now) == nil
 }
 
 // evictLocked drops one entry that no flight pins, chosen among
@@ -56,40 +53,22 @@ func (e *entry) spent(now int64) bool {
 // pinned, it returns nil and the cache grows past its bound until a flight
 // ends. The caller holds c.mu.
 func (c *Cache) evictLocked() *entry {
-	n := len(c.all)
-	now := c.now()
+	n, now := len(c.all), c.now()
 	var victim *entry
-	expired := false
-	consider := func(e *entry) {
-		if expired || e.flying.Load() > 0 {
-			return
-		}
-		if e.spent(now) {
-			victim, expired = e, true
-		} else if victim == nil || e.it.Load().used.Load() < victim.it.Load().used.Load() {
-			victim = e
-		}
-	}
 	if n > evictSamples {
 		var sample [evictSamples]*entry
-		c.rndM.Lock()
 		for i := range sample {
-			sample[i] = c.all[c.rnd.IntN(n)]
+			sample[i] = c.all[c.pick.IntN(n)]
 		}
-		c.rndM.Unlock()
-		// Read every sampled item before judging any, so that the five
-		// cache misses overlap instead of queueing one behind the other.
+		// Read every sampled item before judging any, so that the cache
+		// misses overlap instead of queueing one behind the other.
 		for _, e := range sample {
 			e.it.Load().used.Load()
 		}
-		for _, e := range sample {
-			consider(e)
-		}
+		victim = choose(sample[:], now)
 	}
-	if victim == nil {
-		for _, e := range c.all {
-			consider(e)
-		}
+	if victim == nil { // a small cache, or every sampled entry is pinned
+		victim = choose(c.all, now)
 	}
 	if victim == nil {
 		return nil
@@ -105,5 +84,21 @@ func (c *Cache) evictLocked() *entry {
 	c.all[n-1] = nil
 	c.all = c.all[:n-1]
 	c.stat.evictions.Add(1)
+	return victim
+}
+
+// choose returns the first entry of es that no flight pins and that is
+// spent, else the least recently used one no flight pins, else nil.
+func choose(es []*entry, now int64) *entry {
+	var victim *entry
+	for _, e := range es {
+		switch {
+		case e.flying.Load() > 0:
+		case e.spent(now):
+			return e
+		case victim == nil || e.it.Load().used.Load() < victim.it.Load().used.Load():
+			victim = e
+		}
+	}
 	return victim
 }

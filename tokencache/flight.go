@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,7 +25,6 @@ func (c *Cache) fly(parent context.Context, leader *byte, key string, f Fetcher,
 		return fl, ErrClosed
 	}
 	defer c.wg.Done()
-
 	e, evicted := c.pin(key, f.Provider)
 	defer e.flying.Add(-1)
 	// However it ends (a fetch calling runtime.Goexit included), a flight
@@ -49,64 +49,51 @@ func (c *Cache) attempt(parent context.Context, e *entry, fl *flight, f Fetcher,
 	if it != nil && it.fresh(now) {
 		return it.tok, nil
 	}
-	if fl := e.fail.Load(); fl != nil && now < nanos(fl.until) {
+	if fl := e.backoff(now); fl != nil {
 		return c.fallback(e, it, backoffError(fl, now))
 	}
-
-	e.mu.Lock()
-	reason := ReasonMissing
-	switch {
-	case e.dropped:
-		reason = ReasonInvalidated
-	case refresh || (it != nil && it.usable(now)):
-		reason = ReasonStale
-	case it != nil:
-		reason = ReasonExpired
-	}
-	e.mu.Unlock()
-	info := FetchInfo{Provider: e.provider, Reason: reason}
-	obs, obsCtxs, fctx := c.fetchStart(parent, e.key, &info)
-	if obs != nil {
-		fl.obsCtx = fctx
-	}
-	ctx, cancel := context.WithTimeout(fctx, c.cfg.fetchTimeout)
+	info := FetchInfo{Provider: e.provider, Reason: e.reason(it, now, refresh)}
+	obsCtx, end := c.fetchStart(parent, e.key, info)
+	fl.obsCtx = obsCtx
+	ctx, cancel := context.WithTimeout(cmp.Or(obsCtx, parent), c.cfg.fetchTimeout)
 	defer cancel()
 	defer context.AfterFunc(c.base, cancel)()
 
 	start := time.Now()
 	ent, source, err := c.obtain(ctx, e, f)
-	res := FetchResult{Source: source, Duration: time.Since(start), Err: err}
 	if c.base.Err() != nil { // Close began: no token is installed or handed out now
-		err, res.Err = ErrClosed, ErrClosed
+		err = ErrClosed
 	}
+	res := FetchResult{Source: source, Duration: time.Since(start), Err: err}
 	if err == nil {
 		c.stat.count(source)
 		res.Lifetime = ent.Token.ExpiresAt.Sub(c.Now())
 		c.cfg.clock.start(c)
 		c.install(e, newItem(e, ent.Token, ent.RefreshAt, c.ahead()), source == SourceStore)
 		e.fail.Store(nil)
-		c.fetchEnd(obs, obsCtxs, info, res)
-		c.log(slog.LevelDebug, "token fetched", e.provider, e.key, slog.String("source", source),
+		end(res)
+		c.log(slog.LevelDebug, "token fetched", e, slog.String("source", source),
 			slog.Time("refresh_at", ent.RefreshAt), slog.Time("expires_at", ent.Token.ExpiresAt))
 		return ent.Token, nil
 	}
 	c.stat.failures.Add(1)
-	c.fetchEnd(obs, obsCtxs, info, res)
-	if errors.Is(err, ErrClosed) {
+	end(res)
+	var s BackoffSkipper
+	switch {
+	case errors.Is(err, ErrClosed):
 		return Token{}, err
-	}
-	if !skipsBackoff(err) {
+	case errors.As(err, &s) && s.SkipBackoff():
+		c.log(slog.LevelDebug, "token fetch failed; no backoff", e, slog.String("error", err.Error()))
+	default:
 		n := 1
-		if fl := e.fail.Load(); fl != nil {
-			n = fl.n + 1
+		if last := e.fail.Load(); last != nil {
+			n = last.n + 1
 		}
 		wait := c.backoff(n, err)
-		e.fail.Store(&fail{n: n, err: err, until: time.Unix(0, c.now()).Add(wait)})
+		e.fail.Store(&fail{n: n, err: err, until: sat(c.now(), int64(wait))})
 		c.event(e, EventBackoff, "", wait, err)
-		c.log(slog.LevelWarn, "token fetch failed", e.provider, e.key, slog.Int("failures", n),
+		c.log(slog.LevelWarn, "token fetch failed", e, slog.Int("failures", n),
 			slog.Duration("backoff", wait), slog.String("error", err.Error()))
-	} else {
-		c.log(slog.LevelDebug, "token fetch failed; no backoff", e.provider, e.key, slog.String("error", err.Error()))
 	}
 	return c.fallback(e, it, err)
 }
@@ -123,13 +110,12 @@ func (c *Cache) ahead() int64 {
 // it is usable, else err.
 func (c *Cache) fallback(e *entry, it *item, err error) (Token, error) {
 	now := c.now()
-	if it != nil && it.usable(now) {
-		return it.tok, nil
+	if it == nil || !it.usable(now) {
+		if it = e.lastResort(now); it == nil {
+			return Token{}, err
+		}
 	}
-	if it := e.lastResort(now); it != nil {
-		return it.tok, nil
-	}
-	return Token{}, err
+	return it.tok, nil
 }
 
 // obtain gets a token for e: from the Store when another process has
@@ -137,38 +123,33 @@ func (c *Cache) fallback(e *entry, it *item, err error) (Token, error) {
 // when there is a Store). It reports where the token came from.
 func (c *Cache) obtain(ctx context.Context, e *entry, f Fetcher) (Entry, string, error) {
 	st := c.cfg.store
-	if st == nil {
-		ent, err := c.mint(ctx, f.Fetch)
-		return ent, SourceProvider, err
-	}
-	if ent, ok, _ := c.loadShared(ctx, e, f); ok {
-		return ent, SourceStore, nil
-	}
-	var release func(context.Context) error
-	var acquired bool
-	err := c.storeOp(e, OpLock, func() (err error) {
-		release, acquired, err = st.TryLock(ctx, e.key, c.cfg.fetchTimeout)
-		return err
-	})
-	switch {
-	case err != nil:
-	case acquired:
-		defer func() {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			defer cancel()
-			_ = c.storeOp(e, OpLock, func() error { return release(rctx) })
-		}()
-		// Another process may have saved a token between our load and lock.
+	if st != nil {
 		if ent, ok, _ := c.loadShared(ctx, e, f); ok {
 			return ent, SourceStore, nil
 		}
-	default:
-		if ent, ok := c.awaitShared(ctx, e, f); ok {
-			return ent, SourceStore, nil
+		var release func(context.Context) error
+		var acquired bool
+		err := c.storeOp(e, OpLock, func() (err error) {
+			release, acquired, err = st.TryLock(ctx, e.key, c.cfg.fetchTimeout)
+			return err
+		})
+		if acquired {
+			defer func() {
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+				defer cancel()
+				_ = c.storeOp(e, OpLock, func() error { return release(rctx) })
+			}()
+		}
+		// The lock's holder may publish its token while we wait; and another
+		// process may have saved one between our load and our lock.
+		if err == nil {
+			if ent, ok := c.awaitShared(ctx, e, f, acquired); ok {
+				return ent, SourceStore, nil
+			}
 		}
 	}
 	ent, err := c.mint(ctx, f.Fetch)
-	if err == nil {
+	if err == nil && st != nil {
 		_ = c.storeOp(e, OpSave, func() error { return st.Save(ctx, e.key, ent) })
 	}
 	return ent, SourceProvider, err
@@ -180,7 +161,7 @@ func (c *Cache) storeOp(e *entry, op string, do func() error) error {
 	start := time.Now()
 	err := safely("store "+op, do)
 	if err != nil {
-		c.log(slog.LevelDebug, "store "+op+" failed", e.provider, e.key, slog.String("error", err.Error()))
+		c.log(slog.LevelDebug, "store "+op+" failed", e, slog.String("error", err.Error()))
 	}
 	c.event(e, EventStore, op, time.Since(start), err)
 	return err
@@ -201,11 +182,11 @@ func safely(what string, f func() error) (err error) {
 func (c *Cache) mint(ctx context.Context, fetch FetchFunc) (Entry, error) {
 	var tok Token
 	err := safely("fetch", func() (err error) { tok, err = fetch(ctx); return err })
-	if err != nil {
-		return Entry{}, err
-	}
 	now := c.Now()
-	if err := valid(tok, now); err != nil {
+	if err == nil {
+		err = valid(tok, now)
+	}
+	if err != nil {
 		return Entry{}, err
 	}
 	return Entry{Token: tok, RefreshAt: c.refreshAt(tok, now)}, nil
@@ -217,40 +198,30 @@ func valid(tok Token, now time.Time) error {
 	for k, v := range tok.Extra {
 		size += len(k) + len(v)
 	}
+	exp := tok.ExpiresAt.UTC().Format(time.RFC3339)
 	switch {
 	case tok.Value == "":
 		return fmt.Errorf("%w: empty value", ErrInvalidToken)
 	case size > MaxTokenSize:
 		return fmt.Errorf("%w: %d bytes, above the %d-byte limit", ErrInvalidToken, size, MaxTokenSize)
 	case !tok.ExpiresAt.After(now):
-		return fmt.Errorf("%w: expires at %s, not after now (%s)",
-			ErrInvalidToken, tok.ExpiresAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		return fmt.Errorf("%w: expires at %s, not after now (%s)", ErrInvalidToken, exp, now.UTC().Format(time.RFC3339))
 	case tok.ExpiresAt.Sub(now) > MaxLifetime:
-		return fmt.Errorf("%w: expires at %s, beyond the %s ceiling", ErrInvalidToken, tok.ExpiresAt.UTC().Format(time.RFC3339), MaxLifetime)
+		return fmt.Errorf("%w: expires at %s, beyond the %s ceiling", ErrInvalidToken, exp, MaxLifetime)
 	}
 	return nil
 }
 
 // refreshAt applies the early-expiry rule: m (at least the safety margin)
 // before ExpiresAt, or half the lifetime for tokens living less than 2m;
-// then moves it earlier by a
-// random fraction (up to the jitter) of m, so that replicas minting at the
-// same moment do not all refresh in the same second. Earlier, never later:
-// the token still has at least m left when it turns stale, and the safety
-// margin is untouched.
+// then moves it earlier by a random fraction (up to the jitter) of m, so
+// that replicas minting at the same moment do not all refresh in the same
+// second. Earlier, never later: the token still has at least m left when it
+// turns stale, and the safety margin is untouched.
 func (c *Cache) refreshAt(tok Token, now time.Time) time.Time {
 	m := min(max(c.cfg.early, safetyMargin), tok.ExpiresAt.Sub(now)/2)
-	if c.cfg.jitter != 0 {
-		m += time.Duration(c.random(func() float64 { return c.rnd.Float64() }) * c.cfg.jitter * float64(m))
-	}
+	m += time.Duration(c.rnd.Float64() * c.cfg.jitter * float64(m))
 	return tok.ExpiresAt.Add(-m)
-}
-
-// random runs f under the lock that guards the cache's randomness.
-func (c *Cache) random(f func() float64) float64 {
-	c.rndM.Lock()
-	defer c.rndM.Unlock()
-	return f()
 }
 
 // loadShared returns the Store's entry for e if it is fresh, passes every
@@ -263,51 +234,44 @@ func (c *Cache) loadShared(ctx context.Context, e *entry, f Fetcher) (Entry, boo
 		ent, ok, err = c.cfg.store.Load(ctx, e.key)
 		return err
 	})
-	if err != nil || !ok {
-		return Entry{}, false, err
-	}
 	now := c.Now()
-	if !now.Before(ent.RefreshAt) || !ent.RefreshAt.Before(ent.Token.ExpiresAt) {
-		return Entry{}, false, nil
+	if err != nil || !ok || !now.Before(ent.RefreshAt) || !ent.RefreshAt.Before(ent.Token.ExpiresAt) {
+		return Entry{}, false, err
 	}
 	verr := valid(ent.Token, now)
 	if verr == nil && f.Check != nil {
 		verr = safely("check", func() error { return f.Check(ent.Token) })
 	}
 	if verr != nil {
-		c.log(slog.LevelWarn, "store entry refused", e.provider, e.key, slog.String("error", verr.Error()))
-		return Entry{}, false, nil
+		c.log(slog.LevelWarn, "store entry refused", e, slog.String("error", verr.Error()))
 	}
-	if e.isRejected(ent.Token.Value) {
-		return Entry{}, false, nil
-	}
-	return ent, true, nil
+	return ent, verr == nil && !e.isRejected(ent.Token.Value), nil
 }
 
-// awaitShared polls the Store while another process holds the refresh lock,
-// for at most the lock wait. The first Store error ends the wait: the
-// caller mints itself rather than spend the wait on a Store in trouble.
-func (c *Cache) awaitShared(ctx context.Context, e *entry, f Fetcher) (Entry, bool) {
+// awaitShared looks in the Store once more after our lock was acquired;
+// otherwise it polls the Store while another process holds the lock, for
+// at most the lock wait. The first Store error ends the wait: the caller
+// mints itself rather than spend the wait on a Store in trouble.
+func (c *Cache) awaitShared(ctx context.Context, e *entry, f Fetcher, acquired bool) (Entry, bool) {
+	if acquired {
+		ent, ok, _ := c.loadShared(ctx, e, f)
+		return ent, ok
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.lockWait)
 	defer cancel()
-	wait := 10 * time.Millisecond
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	for {
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
 		select {
 		case <-ctx.Done():
 			return Entry{}, false
-		case <-t.C:
+		case <-time.After(wait):
 		}
-		ent, ok, err := c.loadShared(ctx, e, f)
-		if ok || err != nil {
+		if ent, ok, err := c.loadShared(ctx, e, f); ok || err != nil {
 			return ent, ok
 		}
-		wait = min(2*wait, 200*time.Millisecond)
-		t.Reset(wait)
 	}
 }
 
+// deleteShared deletes tok, which Invalidate dropped, from the Store.
 func (c *Cache) deleteShared(e *entry, key string, tok Token) {
 	if c.cfg.store == nil || c.closed.Load() {
 		return
@@ -320,18 +284,13 @@ func (c *Cache) deleteShared(e *entry, key string, tok Token) {
 	_ = c.storeOp(e, OpDelete, func() error { return c.cfg.store.Delete(ctx, key, tok) })
 }
 
-func skipsBackoff(err error) bool {
-	var s BackoffSkipper
-	return errors.As(err, &s) && s.SkipBackoff()
-}
-
 // backoff is how long a key waits after its n-th consecutive failure.
 func (c *Cache) backoff(n int, err error) time.Duration {
 	d := c.cfg.maxBackoff
 	if c.cfg.minBackoff <= c.cfg.maxBackoff>>(n-1) { // no overflow: min<<(n-1) <= max
 		d = c.cfg.minBackoff << (n - 1)
 	}
-	d = d/2 + time.Duration(c.random(func() float64 { return float64(c.rnd.Int64N(int64(d/2) + 1)) }))
+	d = d/2 + time.Duration(c.rnd.Int64N(int64(d/2)+1))
 	var h RetryHinter
 	if errors.As(err, &h) {
 		d = max(d, min(h.RetryAfterHint(), MaxRetryAfterHint))

@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -130,41 +131,33 @@ func (c *Cache) observe(f func(Observer)) {
 func (c *Cache) safe(f func()) {
 	defer func() {
 		if r := recover(); r != nil && !c.obsPanicked.Swap(true) {
-			c.log(slog.LevelError, "observer panicked", "", "", slog.String("panic", fmt.Sprint(r)))
+			c.log(slog.LevelError, "observer panicked", nil, slog.String("panic", fmt.Sprint(r)))
 		}
 	}()
 	f()
 }
 
 // fetchStart tells the observers a fetch begins, each given the context the
-// one before returned (nil counts as unchanged). It returns the observers
-// it told and the context each returned, for fetchEnd (an observer added
-// meanwhile is not told of the end, and each sees its own context), and
-// the context the fetch runs with: the last one returned, or parent. It
-// fills in info's KeyHash, which only observers read.
-func (c *Cache) fetchStart(parent context.Context, key string, info *FetchInfo) ([]Observer, []context.Context, context.Context) {
+// one before returned (nil counts as unchanged). It returns the last
+// context returned, which the fetch runs with (nil without observers), and
+// the function that tells the same observers the fetch ended, each with
+// the context it returned (an observer added meanwhile is not told).
+func (c *Cache) fetchStart(parent context.Context, key string, info FetchInfo) (context.Context, func(FetchResult)) {
 	obs := c.observers()
 	if len(obs) == 0 {
-		return nil, nil, parent
+		return nil, func(FetchResult) {}
 	}
 	info.KeyHash = keyHash(key)
 	ctxs := make([]context.Context, len(obs))
 	ctx := parent
 	for i, o := range obs {
-		c.safe(func() {
-			if next := o.FetchStart(ctx, *info); next != nil {
-				ctx = next
-			}
-		})
+		c.safe(func() { ctx = cmp.Or(o.FetchStart(ctx, info), ctx) })
 		ctxs[i] = ctx
 	}
-	return obs, ctxs, ctx
-}
-
-// fetchEnd tells the observers fetchStart told that the fetch ended.
-func (c *Cache) fetchEnd(obs []Observer, ctxs []context.Context, info FetchInfo, res FetchResult) {
-	for i, o := range obs {
-		c.safe(func() { o.FetchEnd(ctxs[i], info, res) })
+	return ctx, func(res FetchResult) {
+		for i, o := range obs {
+			c.safe(func() { o.FetchEnd(ctxs[i], info, res) })
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package tokencache
 
 import (
 	"log/slog"
+	"math/rand/v2"
 	"time"
 )
 
@@ -48,8 +49,7 @@ type config struct {
 	logger       *slog.Logger
 	observers    []Observer
 	jitter       float64
-	seed         uint64 // randomness seed, if seeded
-	seeded       bool
+	seed         uint64 // randomness seed
 }
 
 func defaults() config {
@@ -62,6 +62,7 @@ func defaults() config {
 		maxEntries:   DefaultMaxEntries,
 		lockWait:     DefaultLockWait,
 		jitter:       DefaultRefreshJitter,
+		seed:         rand.Uint64(),
 	}
 }
 
@@ -159,7 +160,7 @@ func WithRefreshJitter(frac float64) Option {
 
 // withSeed seeds the cache's randomness (refresh jitter, backoff, eviction
 // samples), for tests.
-func withSeed(seed uint64) Option { return func(c *config) { c.seed, c.seeded = seed, true } }
+func withSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 
 // setIf sets *dst to v if ok: an option's value out of range is ignored.
 func setIf[T any](dst *T, v T, ok bool) {
