@@ -269,9 +269,9 @@ func (c *Cache) Invalidate(key string, rejected Token) {
 	e.mu.Lock()
 	it := e.token()
 	held := it != nil && it.tok.Value == rejected.Value
-	if held {
+	if held { // the fallback first: a reader that sees the token gone sees it
+		e.fallback.Store(it)
 		c.publish(e, nil)
-		e.fallback, e.dropped = it, true
 	}
 	if held || it == nil { // a late 401 for an older token changes nothing
 		e.rejected.Store(&rejected.Value)

@@ -107,8 +107,7 @@ type entry struct {
 
 	mu       sync.Mutex
 	rejected atomic.Pointer[string] // value of the last invalidated token: never installed again (written under mu)
-	fallback *item                  // the last invalidated token, served only while no new one can be had
-	dropped  bool                   // the token was dropped by Invalidate (the next fetch's reason)
+	fallback atomic.Pointer[item]   // the last invalidated token, served only while no new one can be had (written under mu)
 
 	idx int // position in Cache.all; guarded by Cache.mu
 }
@@ -131,10 +130,8 @@ func (e *entry) backoff(now int64) *fail {
 
 // reason is why a fetch for e, holding it (nil: no token), runs at now.
 func (e *entry) reason(it *item, now int64, refresh bool) string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	switch {
-	case e.dropped:
+	case e.fallback.Load() != nil:
 		return ReasonInvalidated
 	case refresh || (it != nil && it.usable(now)):
 		return ReasonStale
@@ -173,7 +170,7 @@ func (c *Cache) install(e *entry, it *item, fromStore bool) {
 		e.rejected.Store(nil)
 	}
 	c.publish(e, it)
-	e.fallback, e.dropped = nil, false
+	e.fallback.Store(nil)
 }
 
 // publish makes it (nil: a placeholder) e's item, in e and in the map if the
@@ -197,10 +194,8 @@ func (c *Cache) publish(e *entry, it *item) {
 
 // lastResort is the invalidated token if it can still be served at now.
 func (e *entry) lastResort(now int64) *item {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.fallback != nil && e.fallback.usable(now) {
-		return e.fallback
+	if it := e.fallback.Load(); it != nil && it.usable(now) {
+		return it
 	}
 	return nil
 }

@@ -66,7 +66,11 @@ func (c *Cache) attempt(parent context.Context, e *entry, fl *flight, f Fetcher,
 	}
 	res := FetchResult{Source: source, Duration: time.Since(start), Err: err}
 	if err == nil {
-		c.stat.count(source)
+		if source == SourceStore {
+			c.stat.storeHits.Add(1)
+		} else {
+			c.stat.mints.Add(1)
+		}
 		res.Lifetime = ent.Token.ExpiresAt.Sub(c.Now())
 		c.cfg.clock.start(c)
 		c.install(e, newItem(e, ent.Token, ent.RefreshAt, c.ahead()), source == SourceStore)

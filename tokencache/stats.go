@@ -41,12 +41,3 @@ func (c *Cache) Stats() Stats {
 type counters struct {
 	staleHits, misses, mints, failures, storeHits, evictions atomic.Uint64
 }
-
-// count records a successful fetch from source.
-func (s *counters) count(source string) {
-	if source == SourceStore {
-		s.storeHits.Add(1)
-		return
-	}
-	s.mints.Add(1)
-}
