@@ -53,9 +53,7 @@ func (e *entry) spent(now int64) bool {
 // pinned, it returns nil and the cache grows past its bound until a flight
 // ends. The caller holds c.mu.
 func (c *Cache) evictLocked() *entry {
-	// The hit path's reading is close enough to judge a victim by, and
-	// costs one load where the slow path's costs a clock read.
-	n, now := len(c.all), c.cfg.clock.tick()
+	n, now := len(c.all), c.now()
 	var victim *entry
 	if n > evictSamples {
 		var sample [evictSamples]*entry
