@@ -202,16 +202,16 @@ func valid(tok Token, now time.Time) error {
 	for k, v := range tok.Extra {
 		size += len(k) + len(v)
 	}
-	exp := tok.ExpiresAt.UTC().Format(time.RFC3339)
+	exp := func() string { return tok.ExpiresAt.UTC().Format(time.RFC3339) } // only for an error
 	switch {
 	case tok.Value == "":
 		return fmt.Errorf("%w: empty value", ErrInvalidToken)
 	case size > MaxTokenSize:
 		return fmt.Errorf("%w: %d bytes, above the %d-byte limit", ErrInvalidToken, size, MaxTokenSize)
 	case !tok.ExpiresAt.After(now):
-		return fmt.Errorf("%w: expires at %s, not after now (%s)", ErrInvalidToken, exp, now.UTC().Format(time.RFC3339))
+		return fmt.Errorf("%w: expires at %s, not after now (%s)", ErrInvalidToken, exp(), now.UTC().Format(time.RFC3339))
 	case tok.ExpiresAt.Sub(now) > MaxLifetime:
-		return fmt.Errorf("%w: expires at %s, beyond the %s ceiling", ErrInvalidToken, exp, MaxLifetime)
+		return fmt.Errorf("%w: expires at %s, beyond the %s ceiling", ErrInvalidToken, exp(), MaxLifetime)
 	}
 	return nil
 }

@@ -147,16 +147,17 @@ func (c *Cache) fetchStart(parent context.Context, key string, info FetchInfo) (
 	if len(obs) == 0 {
 		return nil, func(FetchResult) {}
 	}
-	info.KeyHash = keyHash(key)
+	fi := info // a copy, so that info stays on the stack when there are no observers
+	fi.KeyHash = keyHash(key)
 	ctxs := make([]context.Context, len(obs))
 	ctx := parent
 	for i, o := range obs {
-		c.safe(func() { ctx = cmp.Or(o.FetchStart(ctx, info), ctx) })
+		c.safe(func() { ctx = cmp.Or(o.FetchStart(ctx, fi), ctx) })
 		ctxs[i] = ctx
 	}
 	return ctx, func(res FetchResult) {
 		for i, o := range obs {
-			c.safe(func() { o.FetchEnd(ctxs[i], info, res) })
+			c.safe(func() { o.FetchEnd(ctxs[i], fi, res) })
 		}
 	}
 }
