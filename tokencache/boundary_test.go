@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -311,4 +312,25 @@ func TestNanosecondBackoff(t *testing.T) {
 		assert.GreaterOrEqual(t, d, time.Duration(0))
 		assert.LessOrEqual(t, d, time.Nanosecond)
 	}
+}
+
+// The backoff error says how long the key has left to wait: what is left
+// of the wait, not more and never negative.
+func TestBackoffErrorSaysTheTimeLeft(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithBackoff(10*time.Second, 10*time.Second))
+		m := &minter{now: clk.Now, life: time.Hour, err: errUpstream}
+		_, err := c.Get(bg, "k", m.fetch)
+		require.ErrorIs(t, err, errUpstream)
+		clk.Add(2 * time.Second) // the wait is 5–10 s (jittered): 3–8 s are left
+		_, err = c.Get(bg, "k", m.fetch)
+		require.ErrorIs(t, err, ErrBackoff)
+		msg := err.Error()
+		open, end := strings.Index(msg, "("), strings.Index(msg, " left)")
+		require.True(t, open >= 0 && end > open, msg)
+		left, perr := time.ParseDuration(msg[open+1 : end])
+		require.NoError(t, perr, msg)
+		assert.GreaterOrEqual(t, left, 3*time.Second, err.Error())
+		assert.LessOrEqual(t, left, 8*time.Second, err.Error())
+	})
 }
