@@ -12,19 +12,24 @@ var evicted = placeholder(nil, 0)
 // pin returns key's entry, creating it (and evicting to make room) if need
 // be, and marks it as pinned by a flight so that eviction spares it. The
 // caller unpins it with e.flying.Add(-1), and reports the entries evicted
-// for it.
+// for it (gathered only when observers are attached).
 func (c *Cache) pin(key, provider string) (e *entry, evicted []*entry) {
 	c.mu.Lock()
 	if it, ok := c.entries.Load(key); ok {
 		e = it.e
 	} else {
-		// More than one when flights kept the cache over its bound.
+		// More than one when flights kept the cache over its bound. The
+		// evicted are gathered for observers only: without any, an
+		// eviction allocates nothing.
+		observed := len(c.observers()) > 0
 		for len(c.all) >= c.cfg.maxEntries {
 			v := c.evictLocked()
 			if v == nil {
 				break
 			}
-			evicted = append(evicted, v)
+			if observed {
+				evicted = append(evicted, v)
+			}
 		}
 		e = &entry{key: key, provider: provider, idx: len(c.all)}
 		it := placeholder(e, c.cfg.clock.tick())
