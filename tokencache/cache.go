@@ -210,8 +210,10 @@ func (c *Cache) await(ctx context.Context, key string, f Fetcher) (Token, error)
 	if c.closed.Load() {
 		return Token{}, ErrClosed
 	}
-	fl, _ := v.(*flight) // nil when the fetch called runtime.Goexit
-	if fl != nil && fl.obsCtx != nil && fl.leader != me {
+	// fly always answers with a *flight. A fetch calling runtime.Goexit
+	// never gets here: Do's waiters exit with it, and DoChan never answers.
+	fl := v.(*flight)
+	if fl.obsCtx != nil && fl.leader != me {
 		c.observe(func(o Observer) { o.FetchJoin(ctx, fl.obsCtx) })
 	}
 	if err != nil {

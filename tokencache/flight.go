@@ -144,10 +144,15 @@ func (c *Cache) obtain(ctx context.Context, e *entry, f Fetcher) (Entry, string,
 				_ = c.storeOp(e, OpLock, func() error { return release(rctx) })
 			}()
 		}
-		// The lock's holder may publish its token while we wait; and another
-		// process may have saved one between our load and our lock.
-		if err == nil {
-			if ent, ok := c.awaitShared(ctx, e, f, acquired); ok {
+		switch {
+		case err != nil: // a Store in trouble: mint without waiting on it
+		case acquired:
+			// Another process may have saved a token between our load and lock.
+			if ent, ok, _ := c.loadShared(ctx, e, f); ok {
+				return ent, SourceStore, nil
+			}
+		default:
+			if ent, ok := c.awaitShared(ctx, e, f); ok {
 				return ent, SourceStore, nil
 			}
 		}
@@ -252,15 +257,10 @@ func (c *Cache) loadShared(ctx context.Context, e *entry, f Fetcher) (Entry, boo
 	return ent, verr == nil && !e.isRejected(ent.Token.Value), nil
 }
 
-// awaitShared looks in the Store once more after our lock was acquired;
-// otherwise it polls the Store while another process holds the lock, for
-// at most the lock wait. The first Store error ends the wait: the caller
-// mints itself rather than spend the wait on a Store in trouble.
-func (c *Cache) awaitShared(ctx context.Context, e *entry, f Fetcher, acquired bool) (Entry, bool) {
-	if acquired {
-		ent, ok, _ := c.loadShared(ctx, e, f)
-		return ent, ok
-	}
+// awaitShared polls the Store while another process holds the refresh lock,
+// for at most the lock wait. The first Store error ends the wait: the
+// caller mints itself rather than spend the wait on a Store in trouble.
+func (c *Cache) awaitShared(ctx context.Context, e *entry, f Fetcher) (Entry, bool) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.lockWait)
 	defer cancel()
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
