@@ -99,8 +99,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.hc = c.copyClient(cfg.HTTPClient)
 	c.ownTransport = cfg.HTTPClient == nil || cfg.HTTPClient.Transport == nil
+	// retryablehttp closes its client's idle connections when it gives up
+	// and when a context ends during a retry's wait. Through c.hc that
+	// would reach a caller's transport (costing their other traffic its
+	// keep-alives) and our own (a new handshake with a provider in
+	// trouble). It gets a copy whose transport does not pass that on.
+	rhc := *c.hc
+	rhc.Transport = keepIdle{c.hc.Transport}
 	c.rc = &retryablehttp.Client{
-		HTTPClient:   c.hc,
+		HTTPClient:   &rhc,
 		RetryWaitMin: orDefault(cfg.MinWait, DefaultMinWait),
 		RetryWaitMax: orDefault(cfg.MaxWait, DefaultMaxWait),
 		RetryMax:     attempts - 1,
@@ -113,6 +120,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	return c, nil
 }
+
+// keepIdle is a transport without CloseIdleConnections, so that
+// http.Client.CloseIdleConnections leaves the wrapped one's alone.
+type keepIdle struct{ http.RoundTripper }
 
 // transientKey marks, in a request's context, a call whose network errors
 // and 5xx may be retried (Request.Retry): one retry policy, chosen per call.
