@@ -34,7 +34,7 @@ func TestSatAddsAndSaturates(t *testing.T) {
 // min·2^(n-1), capped at the maximum, whatever n; a retry hint above that
 // wins, up to MaxRetryAfterHint.
 func TestBackoffRange(t *testing.T) {
-	c := New(WithBackoff(time.Second, 30*time.Second), withSeed(3))
+	c := New(WithBackoff(time.Second, 30*time.Second))
 	defer c.Close()
 	for n := 1; n <= 70; n++ {
 		base := 30 * time.Second

@@ -38,8 +38,6 @@ type Cache struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // flights, background refreshes and the watchdog
 
-	rnd *rand.Rand // refresh and backoff jitter; safe for concurrent use
-
 	obsMu       sync.RWMutex // guards obs
 	obs         []Observer   // read only off the hit path
 	obsPanicked atomic.Bool
@@ -80,8 +78,7 @@ func New(opts ...Option) *Cache {
 			o(&c.cfg)
 		}
 	}
-	c.rnd = rand.New(&lockedSource{src: rand.NewPCG(c.cfg.seed, c.cfg.seed^0x9e3779b97f4a7c15)})
-	c.pick = rand.New(rand.NewPCG(c.cfg.seed^0x5851f42d4c957f2d, c.cfg.seed))
+	c.pick = rand.New(rand.NewPCG(c.cfg.seed, c.cfg.seed^0x9e3779b97f4a7c15))
 	c.base, c.cancel = context.WithCancel(context.Background())
 	c.obs = c.cfg.observers
 	return c
@@ -338,16 +335,4 @@ func (c *Cache) log(level slog.Level, msg string, e *entry, attrs ...slog.Attr) 
 		attrs = append(attrs, slog.String("provider", e.provider), slog.String("key_hash", keyHash(e.key)))
 	}
 	l.LogAttrs(context.Background(), level, msg, attrs...)
-}
-
-// lockedSource makes a rand.Source safe for concurrent use.
-type lockedSource struct {
-	mu  sync.Mutex
-	src rand.Source
-}
-
-func (s *lockedSource) Uint64() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.src.Uint64()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 )
 
@@ -229,7 +230,7 @@ func valid(tok Token, now time.Time) error {
 // turns stale, and the safety margin is untouched.
 func (c *Cache) refreshAt(tok Token, now time.Time) time.Time {
 	m := min(max(c.cfg.early, safetyMargin), tok.ExpiresAt.Sub(now)/2)
-	m += time.Duration(c.rnd.Float64() * c.cfg.jitter * float64(m))
+	m += time.Duration(rand.Float64() * c.cfg.jitter * float64(m))
 	return tok.ExpiresAt.Add(-m)
 }
 
@@ -294,7 +295,7 @@ func (c *Cache) backoff(n int, err error) time.Duration {
 	if c.cfg.minBackoff <= c.cfg.maxBackoff>>(n-1) { // no overflow: min<<(n-1) <= max
 		d = c.cfg.minBackoff << (n - 1)
 	}
-	d = d/2 + time.Duration(c.rnd.Int64N(int64(d/2)+1))
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 	var h RetryHinter
 	if errors.As(err, &h) {
 		d = max(d, min(h.RetryAfterHint(), MaxRetryAfterHint))

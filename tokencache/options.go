@@ -49,7 +49,7 @@ type config struct {
 	logger       *slog.Logger
 	observers    []Observer
 	jitter       float64
-	seed         uint64 // randomness seed
+	seed         uint64 // eviction samples' seed
 }
 
 func defaults() config {
@@ -158,8 +158,8 @@ func WithRefreshJitter(frac float64) Option {
 	}
 }
 
-// withSeed seeds the cache's randomness (refresh jitter, backoff, eviction
-// samples), for tests.
+// withSeed seeds the eviction samples' generator, for tests. Refresh and
+// backoff jitter come from math/rand/v2's own generator.
 func withSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 
 // setIf sets *dst to v if ok: an option's value out of range is ignored.

@@ -38,7 +38,7 @@ func TestStaleReadsDuringARefreshAllocateNothing(t *testing.T) {
 // A long run of failures with a large minimum backoff neither overflows
 // nor panics: the wait stays within the maximum.
 func TestBackoffNeverOverflows(t *testing.T) {
-	c := New(WithBackoff(10*time.Second, time.Minute), withSeed(1))
+	c := New(WithBackoff(10*time.Second, time.Minute))
 	defer c.Close()
 	for n := 1; n < 70; n++ {
 		d := c.backoff(n, errUpstream)
