@@ -261,27 +261,27 @@ func (c *Cache) Invalidate(key string, rejected Token) {
 	}
 	shown, ok := c.entries.Load(key)
 	if !ok {
-		c.deleteShared(nil, key, rejected)
+		c.deleteShared(&entry{key: key}, rejected)
 		return
 	}
 	e := shown.e
 	e.mu.Lock()
 	it := e.token()
 	held := it != nil && it.tok.Value == rejected.Value
+	if it != nil && !held { // a late 401 for an older token changes nothing
+		e.mu.Unlock()
+		return
+	}
 	if held { // the fallback first: a reader that sees the token gone sees it
 		e.fallback.Store(it)
 		c.publish(e, nil)
 	}
-	if held || it == nil { // a late 401 for an older token changes nothing
-		e.rejected.Store(&rejected.Value)
-	}
+	e.rejected.Store(&rejected.Value)
 	e.mu.Unlock()
 	if held {
 		c.event(e, EventInvalidate, "", 0, nil)
 	}
-	if held || it == nil {
-		c.deleteShared(e, key, rejected)
-	}
+	c.deleteShared(e, rejected)
 }
 
 // Close stops the cache's background work: it cancels fetches in flight and

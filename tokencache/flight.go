@@ -277,16 +277,13 @@ func (c *Cache) awaitShared(ctx context.Context, e *entry, f Fetcher) (Entry, bo
 }
 
 // deleteShared deletes tok, which Invalidate dropped, from the Store.
-func (c *Cache) deleteShared(e *entry, key string, tok Token) {
+func (c *Cache) deleteShared(e *entry, tok Token) {
 	if c.cfg.store == nil || c.closed.Load() {
 		return
 	}
-	if e == nil {
-		e = &entry{key: key}
-	}
 	ctx, cancel := context.WithTimeout(c.base, 2*time.Second)
 	defer cancel()
-	_ = c.storeOp(e, OpDelete, func() error { return c.cfg.store.Delete(ctx, key, tok) })
+	_ = c.storeOp(e, OpDelete, func() error { return c.cfg.store.Delete(ctx, e.key, tok) })
 }
 
 // backoff is how long a key waits after its n-th consecutive failure.
