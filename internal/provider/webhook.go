@@ -262,7 +262,7 @@ func (rc *receiver[E]) deliver(w http.ResponseWriter, r *http.Request, ev E, id,
 		}
 	}
 	hctx, cancel := context.WithTimeout(ctx, rc.s.Timeout)
-	err := rc.wh.Handle(hctx, ev)
+	err := rc.handle(hctx, ev)
 	cancel()
 	if err != nil {
 		rc.log(ctx, slog.LevelError, r, http.StatusInternalServerError, "handle failed; the provider should retry", typ, rc.scrub(r, err))
@@ -271,6 +271,21 @@ func (rc *receiver[E]) deliver(w http.ResponseWriter, r *http.Request, ev E, id,
 	}
 	ok = true
 	rc.answer(w, http.StatusOK)
+}
+
+// handle calls the callback; a panic is its error, so that the delivery
+// is answered 500 (net/http would drop the connection and print the panic
+// value, unscrubbed). http.ErrAbortHandler keeps its meaning.
+func (rc *receiver[E]) handle(ctx context.Context, ev E) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			err = fmt.Errorf("handle panicked: %v", p)
+		}
+	}()
+	return rc.wh.Handle(ctx, ev)
 }
 
 func (rc *receiver[E]) answer(w http.ResponseWriter, status int) {
