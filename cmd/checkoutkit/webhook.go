@@ -37,8 +37,7 @@ var webhookDefaults = map[string]struct {
 func runWebhook(ctx context.Context, args []string, e env) error {
 	if len(args) == 0 || args[0] != "send" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-			fmt.Fprint(e.stderr, "Usage: checkoutkit webhook send -provider P -url URL -secret S [-event TYPE] [-data FILE]\n")
-			return flag.ErrHelp
+			return runWebhookSend(ctx, args[:1], e) // send is the only subcommand: its help
 		}
 		return usagef("webhook: want \"webhook send\"")
 	}
