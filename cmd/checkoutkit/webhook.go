@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -31,7 +33,27 @@ var webhookDefaults = map[string]struct {
 	"crovver": {"subscription.activated", `{"id":"sub_cli","status":"active","plan_id":"plan_pro","billing_mode":"recurring","external_tenant_id":"your_user_id_123","tenant_name":"Acme Corp","current_period_start":"2026-06-07T00:00:00Z","current_period_end":"2026-07-07T00:00:00Z","capacity_units":1,"created_at":"2026-06-07T00:00:00Z","updated_at":"2026-06-07T00:00:00Z"}`},
 	"appstle": {"subscription.created", `{"id":"gid://shopify/SubscriptionContract/123","status":"ACTIVE","customerId":12345}`},
 	"altpay":  {"invoice_paid", `{"id":"inv_cli","customer_id":"cus_cli","status":"paid"}`},
-	"cartevo": {"payment.collect", `{"transaction_id":"550e8400-e29b-41d4-a716-446655440000","amount":1000,"currency":"XAF","operator":"mtn","phone_number":"237XXXXXXXXX","initiated_at":"2025-01-08T12:00:00.000Z"}`},
+	"cartevo": {"payment.collect", `{"transaction_id":"` + cartevoSampleTx + `","amount":1000,"currency":"XAF","operator":"mtn","phone_number":"237XXXXXXXXX","initiated_at":"2025-01-08T12:00:00.000Z"}`},
+}
+
+// cartevoSampleTx is the transaction_id of Cartevo's sample, replaced on
+// each send (see sampleData).
+const cartevoSampleTx = "550e8400-e29b-41d4-a716-446655440000"
+
+// sampleData is provider's default data for one send. Cartevo's deliveries
+// carry no event id and its receiver dedupes on the body, so each send gets
+// a transaction_id of its own, as each collection does: a second send is a
+// new event, not a duplicate that is answered 200 and never handled.
+func sampleData(provider string) []byte {
+	d := webhookDefaults[provider].data
+	if provider == "cartevo" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+		h := hex.EncodeToString(b)
+		d = strings.Replace(d, cartevoSampleTx, h[:8]+"-"+h[8:12]+"-"+h[12:16]+"-"+h[16:20]+"-"+h[20:], 1)
+	}
+	return []byte(d)
 }
 
 func runWebhook(ctx context.Context, args []string, e env) error {
@@ -82,7 +104,7 @@ not "whsec_…" is used as "whsec_" + base64(secret), as "checkoutkit fakes
 	if *event == "" {
 		*event = def.event
 	}
-	raw := []byte(def.data)
+	raw := sampleData(*provider)
 	if *dataFile != "" {
 		if raw, err = readData(*dataFile, e.stdin); err != nil {
 			return err
