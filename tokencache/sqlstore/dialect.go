@@ -23,16 +23,19 @@ type dialect struct {
 	bigint string
 	now    string // the database's clock in unix milliseconds
 	length string // bytes in a value
+	index  string // whether the index on the expiry column exists
 }
 
 var dialects = map[Dialect]*dialect{
 	Postgres: {
 		name: Postgres, blob: "BYTEA", bigint: "BIGINT", length: "octet_length",
-		now: "CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
+		now:   "CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
+		index: "SELECT to_regclass('{t}_expires_at') IS NOT NULL",
 	},
 	SQLite: {
 		name: SQLite, blob: "BLOB", bigint: "INTEGER", length: "length",
-		now: "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+		now:   "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+		index: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'index' AND name = '{t}_expires_at' COLLATE NOCASE",
 	},
 }
 
@@ -74,6 +77,7 @@ func (d *dialect) placeholders(q string) string {
 // queries are a Store's statements, built once for its table and dialect.
 type queries struct {
 	create, index       []string
+	probe, hasIndex     string // reads only: the table and its index are there
 	load, save, delete  string
 	lock, clean, unlock string
 }
@@ -88,7 +92,9 @@ func buildQueries(d *dialect, table string) queries {
 	v {blob},
 	expires_at {bigint} NOT NULL
 )`)},
-		index: []string{q(`CREATE INDEX IF NOT EXISTS {t}_expires_at ON {t} (expires_at)`)},
+		index:    []string{q(`CREATE INDEX IF NOT EXISTS {t}_expires_at ON {t} (expires_at)`)},
+		probe:    q(`SELECT k, fp, v, expires_at FROM {t} WHERE 1 = 0`),
+		hasIndex: q(d.index),
 		load: q(`SELECT CASE WHEN {len}(v) <= $2 THEN v END, {len}(v) FROM {t}
 WHERE k = $1 AND expires_at > {now}`),
 		save: q(`INSERT INTO {t} (k, fp, v, expires_at) VALUES ($1, $2, $3, {now} + $4)

@@ -194,12 +194,22 @@ func New(db *sql.DB, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// ensureTable creates the table and its index if missing. Replicas
-// starting at once may race on Postgres's catalog; a second try settles it.
+// ensureTable creates the table and its index if missing. It looks
+// before it creates: a role that may use the rows of a table made by a
+// migration or its owner may not run CREATE … IF NOT EXISTS on it (Postgres
+// checks the schema's CREATE right and the table's ownership first).
+// Replicas starting at once may race on Postgres's catalog; a second try
+// settles it.
 func (s *Store) ensureTable(ctx context.Context) error {
 	var err error
 	for range 3 {
 		if err = s.withConn(ctx, true, func(ctx context.Context, c querier) error {
+			var indexed bool
+			if _, err := c.ExecContext(ctx, s.q.probe); err == nil {
+				if err := c.QueryRowContext(ctx, s.q.hasIndex).Scan(&indexed); err == nil && indexed {
+					return nil
+				}
+			}
 			for _, stmt := range append(s.q.create, s.q.index...) {
 				if _, err := c.ExecContext(ctx, stmt); err != nil {
 					return err
