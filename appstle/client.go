@@ -47,6 +47,11 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.appKey != "" {
+		if err := provider.Require(name, "WithAppKey", o.appKey); err != nil {
+			return nil, err
+		}
+	}
 	s := o.Settings
 	var shop string
 	if o.shopDomain != nil {

@@ -13,8 +13,10 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 	"github.com/checkoutkit/checkoutkit/tokencache"
@@ -209,14 +211,18 @@ func Key(provider string, parts ...string) string {
 	return provider + ":" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// Require reports a FieldError when value is empty or only spaces.
+// Require reports a FieldError when value is empty or only spaces, or
+// holds a control character: a credential read from a file with its
+// trailing newline cannot be sent in a header, and would otherwise fail
+// every call in the transport, after its retries.
 func Require(provider, field, value string) error {
-	for _, r := range value {
-		if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
-			return nil
-		}
+	if strings.TrimLeft(value, " \t\n\r") == "" {
+		return httpx.Invalid(provider, field, "must not be empty")
 	}
-	return httpx.Invalid(provider, field, "must not be empty")
+	if strings.ContainsFunc(value, unicode.IsControl) {
+		return httpx.Invalid(provider, field, "must not hold control characters (a trailing newline?)")
+	}
+	return nil
 }
 
 // CloseWhenUnreachable closes b's own cache once the public client p has
