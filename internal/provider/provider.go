@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"weak"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 	"github.com/checkoutkit/checkoutkit/tokencache"
@@ -148,17 +149,40 @@ type Source struct {
 	b    *Base
 	call Call
 	src  *tokencache.Source
+	rm   *remint
+}
 
+// remint is what a 401 refresh leaves for a key: shared by every Source on
+// that key of one cache (clients made with one WithCache and one
+// credential share a token, so they share its window too).
+type remint struct {
 	mu       sync.Mutex
 	rejected string    // the last token a 401 dropped
-	remintAt time.Time // when, by the cache's clock
+	at       time.Time // when, by the cache's clock
 }
+
+type remintKey struct {
+	cache weak.Pointer[tokencache.Cache]
+	key   string
+}
+
+// remints holds the remint of each key of a cache shared between clients;
+// an entry goes when its cache is garbage-collected.
+var remints sync.Map // remintKey -> *remint
 
 // Source returns the Source for key, minted by mint at call; check vets
 // every token (see [Base.Check]).
 func (b *Base) Source(key string, call Call, mint tokencache.FetchFunc, check func(tokencache.Token) error) *Source {
 	f := tokencache.Fetcher{Provider: b.Name, Fetch: b.fetch(call, mint, check), Check: check}
-	return &Source{b: b, call: call, src: b.Cache.SourceWith(key, f)}
+	rm := new(remint)
+	if !b.ownsCache {
+		k := remintKey{weak.Make(b.Cache), key}
+		v, loaded := remints.LoadOrStore(k, rm)
+		if rm = v.(*remint); !loaded {
+			runtime.AddCleanup(b.Cache, func(k remintKey) { remints.Delete(k) }, k)
+		}
+	}
+	return &Source{b: b, call: call, src: b.Cache.SourceWith(key, f), rm: rm}
 }
 
 // Token returns the cached token, minting one when none is fresh.
@@ -178,20 +202,22 @@ func (s *Source) BearerToken(ctx context.Context) (string, error) {
 
 // Reject implements httpx.Auth: a 401 for tok drops it and lets the
 // request go once more with a new token, at most once per token and once
-// per [RemintWindow] for the key (shared by every concurrent caller). A
-// caller whose token was already dropped by another caller's 401 retries
-// with the token that replaced it, which costs no mint.
+// per [RemintWindow] for the key (shared by every concurrent caller, and
+// by every client on the key of a shared cache). A caller whose token was
+// already dropped by another caller's 401 retries with the token that
+// replaced it, which costs no mint.
 func (s *Source) Reject(tok string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if tok == s.rejected {
+	rm := s.rm
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	if tok == rm.rejected {
 		return true
 	}
 	now := s.b.Cache.Now()
-	if !s.remintAt.IsZero() && now.Sub(s.remintAt) < RemintWindow && now.Sub(s.remintAt) > -RemintWindow {
+	if !rm.at.IsZero() && now.Sub(rm.at) < RemintWindow && now.Sub(rm.at) > -RemintWindow {
 		return false
 	}
-	s.rejected, s.remintAt = tok, now
+	rm.rejected, rm.at = tok, now
 	s.src.Invalidate(tokencache.Token{Value: tok})
 	return true
 }
