@@ -38,8 +38,9 @@
 // clocks disagree still agree on a lease. On SQLite the writes run in a
 // BEGIN IMMEDIATE transaction with a busy timeout (the Store's timeout),
 // and New switches the file to WAL, so that readers never wait on a writer.
-// SQLite needs a file: an in-memory database is a new one on every
-// connection of the pool, so replicas could share nothing through it.
+// SQLite needs a file: ":memory:" is a new, empty database on every
+// connection of the pool, so New refuses it (unless the pool holds one
+// connection, or the database is a shared in-memory one).
 //
 // Database trouble never fails a Get and never adds more than the timeout
 // to one: a stopped Postgres, a locked SQLite file, a dropped table, a row

@@ -182,8 +182,8 @@ func New(db *sql.DB, opts ...Option) (*Store, error) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), max(10*time.Second, s.timeout))
 	defer cancel()
+	var mode string
 	if s.d.name == SQLite {
-		var mode string
 		if err := db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
 			return nil, fmt.Errorf("sqlstore: switching SQLite to WAL: %w", err)
 		}
@@ -191,7 +191,35 @@ func New(db *sql.DB, opts ...Option) (*Store, error) {
 	if err := s.ensureTable(ctx); err != nil {
 		return nil, fmt.Errorf("sqlstore: creating table %s: %w", s.table, err)
 	}
+	if mode == "memory" && db.Stats().MaxOpenConnections != 1 {
+		if err := s.oneDatabase(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// oneDatabase checks that an in-memory SQLite database is one database for
+// two connections of the pool, as a file is: ":memory:" opens a new, empty
+// one on each, where the table New created does not exist.
+func (s *Store) oneDatabase(ctx context.Context) error {
+	a, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	b, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	for _, c := range []*sql.Conn{a, b} {
+		if _, err := c.ExecContext(ctx, s.q.probe); err != nil {
+			return errors.New("sqlstore: the SQLite database is in memory, a new one on each connection of the pool: " +
+				"use a file (or a shared in-memory one, file:NAME?mode=memory&cache=shared, or db.SetMaxOpenConns(1))")
+		}
+	}
+	return nil
 }
 
 // ensureTable creates the table and its index if missing. It looks
