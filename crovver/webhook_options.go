@@ -26,12 +26,14 @@ func WithWebhookLogger(l *slog.Logger) WebhookOption {
 }
 
 // WithWebhookStore dedupes across a fleet of replicas through s (a
-// redisstore.Store or sqlstore.Store): the first replica to take an event's
-// TryLock (held for the dedupe window, keyed by a hash of the secret and
-// the event id) handles it, and releases it if handle fails so that the
-// provider's retry is handled. In-memory dedupe stays in front. A Store that
-// fails is logged and dedupe falls back to memory: an event may then be
-// handled twice, never dropped. nil, the default, dedupes in memory only.
+// redisstore.Store or sqlstore.Store), keyed by a hash of the secret and
+// the event id: the first replica to take an event's TryLock handles it,
+// holding the lock only while handle may run and releasing it if handle
+// fails, so that the provider's retry is handled; once handle succeeds, an
+// entry it saves marks the event handled for the dedupe window. In-memory
+// dedupe stays in front. A Store that fails is logged and dedupe falls back
+// to memory: an event may then be handled twice, never dropped. nil, the
+// default, dedupes in memory only.
 func WithWebhookStore(s tokencache.Store) WebhookOption {
 	return func(o *webhookOptions) { o.Store = s }
 }

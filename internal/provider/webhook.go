@@ -150,9 +150,12 @@ func ContentID(parts ...[]byte) string {
 // reason and never the secret or a signature; a failed handle at Error.
 //
 // Dedupe runs in memory (bounded, for the window) and, with a Store,
-// across a fleet: the Store's TryLock is taken for the window as a
-// set-if-absent marker and released when handle fails, so the provider's
-// retry is handled. A delivery whose id another goroutine of this handler
+// across a fleet: a replica claims an event with the Store's TryLock, a
+// set-if-absent marker held while handle may run (its timeout and a few
+// seconds) and released when handle fails, so that the provider's retry
+// is handled; once handle succeeds, an entry saved under the event's key
+// marks it handled for the window. A claim the Store cannot release lapses
+// on its own within those seconds. A delivery whose id another goroutine of this handler
 // is handling waits for it; one that a replica is handling is answered 200
 // (that replica's own answer makes the provider retry if it fails). A Store
 // that errors is logged and dedupe falls back to memory: an event may then
@@ -240,20 +243,19 @@ func (rc *receiver[E]) deliver(w http.ResponseWriter, r *http.Request, ev E, id,
 		if !ok && release != nil {
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 			if err := release(rctx); err != nil {
-				rc.log(ctx, slog.LevelWarn, r, 0, "could not release the dedupe lock in the Store", typ, err)
+				rc.log(ctx, slog.LevelWarn, r, 0, "could not release the dedupe lock in the Store; it expires once no handle can be running", typ, err)
 			}
 			cancel()
 		}
 		rc.seen.finish(id, ok, rc.s.Now())
 	}()
-	if st := rc.s.Store; st != nil {
-		sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-		rel, acquired, err := st.TryLock(sctx, rc.ns+":"+Key("id", id), rc.s.Window)
-		cancel()
+	st, key := rc.s.Store, rc.ns+":"+Key("id", id)
+	if st != nil {
+		rel, claimed, err := rc.claim(ctx, st, key)
 		switch {
 		case err != nil:
 			rc.log(ctx, slog.LevelWarn, r, 0, "dedupe Store failed; deduping in memory only", typ, err)
-		case !acquired:
+		case !claimed:
 			rc.log(ctx, slog.LevelInfo, r, http.StatusOK, "duplicate delivery, handled by the fleet", typ, nil)
 			rc.answer(w, http.StatusOK)
 			return // not ok: this process did not handle it, so it forgets id
@@ -271,6 +273,40 @@ func (rc *receiver[E]) deliver(w http.ResponseWriter, r *http.Request, ev E, id,
 	}
 	ok = true
 	rc.answer(w, http.StatusOK)
+	if release != nil {
+		rc.remember(w, r, typ, st, key, release)
+	}
+}
+
+// claim claims key's event for this replica unless the fleet has handled
+// it (its mark is in the Store) or another replica is handling it. The
+// claim lasts only while handle may run: one that a Store in trouble
+// cannot release after a failure keeps the provider's retries out that
+// long, not for the window.
+func (rc *receiver[E]) claim(ctx context.Context, st tokencache.Store, key string) (func(context.Context) error, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	if _, handled, err := st.Load(ctx, key); err != nil || handled {
+		return nil, false, err
+	}
+	return st.TryLock(ctx, key, rc.s.Timeout+2*storeTimeout)
+}
+
+// remember marks key's event handled in the Store for the window, then
+// gives up this replica's claim on it, once the answer has gone out. If
+// the Store fails here, a retry may be handled again; none is dropped.
+func (rc *receiver[E]) remember(w http.ResponseWriter, r *http.Request, typ string, st tokencache.Store, key string, release func(context.Context) error) {
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
+	defer cancel()
+	exp := time.Now().Add(rc.s.Window)
+	err := st.Save(ctx, key, tokencache.Entry{Token: tokencache.Token{Value: "handled", ExpiresAt: exp}, RefreshAt: exp})
+	if err != nil {
+		rc.log(r.Context(), slog.LevelWarn, r, 0, "could not mark the event handled in the Store; a retry may be handled again", typ, err)
+	}
+	_ = release(ctx) // or it lapses on its own
 }
 
 // handle calls the callback; a panic is its error, so that the delivery

@@ -565,19 +565,33 @@ func TestAltpayEventFields(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// lockStore is a tokencache.Store whose TryLock is a set-if-absent with a
-// TTL, as redisstore's is.
+// lockStore is a tokencache.Store in memory whose TryLock is a
+// set-if-absent with a TTL and whose entries last until their token
+// expires, as redisstore's do.
 type lockStore struct {
-	mu    sync.Mutex
-	locks map[string]time.Time
+	mu      sync.Mutex
+	locks   map[string]time.Time
+	entries map[string]tokencache.Entry
 }
 
-func newLockStore() *lockStore { return &lockStore{locks: map[string]time.Time{}} }
-
-func (s *lockStore) Load(context.Context, string) (tokencache.Entry, bool, error) {
-	return tokencache.Entry{}, false, nil
+func newLockStore() *lockStore {
+	return &lockStore{locks: map[string]time.Time{}, entries: map[string]tokencache.Entry{}}
 }
-func (s *lockStore) Save(context.Context, string, tokencache.Entry) error   { return nil }
+
+func (s *lockStore) Load(_ context.Context, key string) (tokencache.Entry, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[key]
+	return e, ok && time.Now().Before(e.Token.ExpiresAt), nil
+}
+
+func (s *lockStore) Save(_ context.Context, key string, e tokencache.Entry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.entries[key] = e
+	return nil
+}
+
 func (s *lockStore) Delete(context.Context, string, tokencache.Token) error { return nil }
 func (s *lockStore) TryLock(_ context.Context, key string, ttl time.Duration) (func(context.Context) error, bool, error) {
 	s.mu.Lock()
@@ -599,6 +613,9 @@ func (s *lockStore) keys() []string {
 	defer s.mu.Unlock()
 	var out []string
 	for k := range s.locks {
+		out = append(out, k)
+	}
+	for k := range s.entries {
 		out = append(out, k)
 	}
 	return out
