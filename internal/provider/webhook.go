@@ -252,16 +252,15 @@ func (rc *receiver[E]) deliver(w http.ResponseWriter, r *http.Request, ev E, id,
 	st, key := rc.s.Store, rc.ns+":"+Key("id", id)
 	if st != nil {
 		rel, claimed, err := rc.claim(ctx, st, key)
-		switch {
-		case err != nil:
-			rc.log(ctx, slog.LevelWarn, r, 0, "dedupe Store failed; deduping in memory only", typ, err)
-		case !claimed:
+		if !claimed && err == nil {
 			rc.log(ctx, slog.LevelInfo, r, http.StatusOK, "duplicate delivery, handled by the fleet", typ, nil)
 			rc.answer(w, http.StatusOK)
 			return // not ok: this process did not handle it, so it forgets id
-		default:
-			release = rel
 		}
+		if err != nil {
+			rc.log(ctx, slog.LevelWarn, r, 0, "dedupe Store failed; deduping in memory only", typ, err)
+		}
+		release = rel
 	}
 	hctx, cancel := context.WithTimeout(ctx, rc.s.Timeout)
 	err := rc.handle(hctx, ev)
@@ -278,18 +277,25 @@ func (rc *receiver[E]) deliver(w http.ResponseWriter, r *http.Request, ev E, id,
 	}
 }
 
-// claim claims key's event for this replica unless the fleet has handled
-// it (its mark is in the Store) or another replica is handling it. The
-// claim lasts only while handle may run: one that a Store in trouble
-// cannot release after a failure keeps the provider's retries out that
-// long, not for the window.
+// claim claims key's event for this replica unless another replica is
+// handling it or the fleet has handled it (its mark is in the Store). The
+// mark is looked for under the claim: a replica saves it before giving
+// the claim up, so a claim taken after that sees it. The claim lasts only
+// while handle may run: one that a Store in trouble cannot release after
+// a failure keeps the provider's retries out that long, not for the window.
 func (rc *receiver[E]) claim(ctx context.Context, st tokencache.Store, key string) (func(context.Context) error, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
-	if _, handled, err := st.Load(ctx, key); err != nil || handled {
+	release, claimed, err := st.TryLock(ctx, key, rc.s.Timeout+2*storeTimeout)
+	if err != nil || !claimed {
 		return nil, false, err
 	}
-	return st.TryLock(ctx, key, rc.s.Timeout+2*storeTimeout)
+	_, handled, err := st.Load(ctx, key)
+	if handled {
+		_ = release(ctx)
+		return nil, false, nil
+	}
+	return release, true, err // a failed Load: handle it, holding the claim
 }
 
 // remember marks key's event handled in the Store for the window, then

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
 // stuckStore is a lockStore whose releases fail while stuck is set, as
@@ -63,6 +65,47 @@ func TestWebhookUnreleasedLockHoldsRetriesOffBriefly(t *testing.T) {
 				assert.Equal(t, http.StatusOK, post(ha, hdr, body))
 				assert.Equal(t, 1, a.n(), "deduped by the fleet: handle not called again")
 			})
+		})
+	}
+}
+
+// heldStore is a lockStore whose next Load, once armed, reads and then
+// waits for hold to close before it answers, telling held when it starts
+// waiting.
+type heldStore struct {
+	*lockStore
+	armed      atomic.Bool
+	held, hold chan struct{}
+}
+
+func (s *heldStore) Load(ctx context.Context, key string) (tokencache.Entry, bool, error) {
+	e, ok, err := s.lockStore.Load(ctx, key)
+	if s.armed.CompareAndSwap(true, false) {
+		s.held <- struct{}{}
+		<-s.hold
+	}
+	return e, ok, err
+}
+
+// Two replicas receive one event at once: one handles it, however their
+// Store calls interleave. Here replica B's first read of the Store waits
+// until replica A has answered.
+func TestWebhookFleetDedupeWhateverTheInterleaving(t *testing.T) {
+	for _, k := range kits() {
+		t.Run(k.name, func(t *testing.T) {
+			store := &heldStore{lockStore: newLockStore(), held: make(chan struct{}), hold: make(chan struct{})}
+			var a, b counter
+			ha := k.handler(k.secret, a.handle, hopts{store: store})
+			hb := k.handler(k.secret, b.handle, hopts{store: store})
+			hdr, body := k.sign(k.secret, "evt_i", k.eventType(), time.Now())
+			store.armed.Store(true)
+			answered := make(chan int)
+			go func() { answered <- post(hb, hdr, body) }()
+			<-store.held
+			assert.Equal(t, http.StatusOK, post(ha, hdr, body))
+			close(store.hold)
+			assert.Equal(t, http.StatusOK, <-answered)
+			assert.Equal(t, 1, a.n()+b.n(), "one handle call")
 		})
 	}
 }
