@@ -249,6 +249,11 @@ func (c *Cache) loadShared(ctx context.Context, e *entry, f Fetcher) (Entry, boo
 		return Entry{}, false, err
 	}
 	verr := valid(ent.Token, now)
+	if m := ent.Token.ExpiresAt.Sub(ent.RefreshAt); verr == nil && m < min(safetyMargin, ent.Token.ExpiresAt.Sub(now)/2) {
+		// No cache writes this (refreshAt keeps at least as much): it would
+		// keep the token fresh into the safety margin of its expiry.
+		verr = fmt.Errorf("%w: fresh until %s before its expiry, inside the safety margin", ErrInvalidToken, m)
+	}
 	if verr == nil && f.Check != nil {
 		verr = safely("check", func() error { return f.Check(ent.Token) })
 	}
