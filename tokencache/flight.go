@@ -245,7 +245,7 @@ func (c *Cache) loadShared(ctx context.Context, e *entry, f Fetcher) (Entry, boo
 		return err
 	})
 	now := c.Now()
-	if err != nil || !ok || !now.Before(ent.RefreshAt) || !ent.RefreshAt.Before(ent.Token.ExpiresAt) {
+	if err != nil || !ok || !now.Before(ent.RefreshAt) {
 		return Entry{}, false, err
 	}
 	verr := valid(ent.Token, now)

@@ -1,8 +1,10 @@
 package tokencache
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -236,5 +238,41 @@ func TestInvalidateOfAnOldTokenLeavesTheStoreAlone(t *testing.T) {
 		// A key this cache does not hold: only the Store can hold the token.
 		c.Invalidate("elsewhere", old)
 		assert.EqualValues(t, 2, st.deletes.Load())
+	})
+}
+
+// A Store entry whose RefreshAt would keep its token fresh into the
+// safety margin (or past its expiry) is refused, logged, and minted
+// around: no cache writes one, and serving it would send requests with a
+// token about to expire. One written as a cache writes it is served.
+func TestStoreEntryFreshIntoTheSafetyMarginIsRefused(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clk := newFakeClock()
+		exp := clk.Now().Add(time.Hour)
+		for _, tc := range []struct {
+			refreshAt time.Time
+			served    bool
+		}{
+			{exp.Add(-time.Millisecond), false},
+			{exp.Add(time.Minute), false},
+			{exp.Add(-safetyMargin + time.Second), false},
+			{exp.Add(-safetyMargin), true},
+		} {
+			st := newMemStore()
+			var logs bytes.Buffer
+			m := &minter{now: clk.Now, life: time.Hour}
+			c := New(WithClock(clk.Now), WithStore(st), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			require.NoError(t, st.Save(bg, "k", Entry{Token: Token{Value: "planted", ExpiresAt: exp}, RefreshAt: tc.refreshAt}))
+			tok, err := c.Get(bg, "k", m.fetch)
+			require.NoError(t, err)
+			c.Close()
+			margin := exp.Sub(tc.refreshAt)
+			if tc.served {
+				assert.Equal(t, "planted", tok.Value, "margin %s", margin)
+				continue
+			}
+			assert.Equal(t, "tok-1", tok.Value, "margin %s", margin)
+			assert.Contains(t, logs.String(), "store entry refused", "margin %s", margin)
+		}
 	})
 }
