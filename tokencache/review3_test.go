@@ -1,0 +1,42 @@
+package tokencache
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A key that is backing off and that callers keep asking for is in use:
+// eviction must judge it by its last read, not by when its entry was
+// made, or an idle key outlives it, the backoff is forgotten, and the
+// next Get calls a provider that asked to be left alone.
+func TestEvictionCountsReadsOfABackingOffKeyAsUse(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithMaxEntries(2))
+		ok := &minter{now: clk.Now, life: time.Hour}
+		down := &minter{now: clk.Now, err: hintErr{d: time.Minute}}
+		_, err := c.Get(bg, "b", ok.fetch)
+		require.NoError(t, err)
+		clk.Add(2 * time.Second)
+		_, err = c.Get(bg, "a", down.fetch) // a fails: a minute's backoff
+		require.Error(t, err)
+		clk.Add(2 * time.Second)
+		_, err = c.Get(bg, "b", ok.fetch) // b is read
+		require.NoError(t, err)
+		clk.Add(2 * time.Second)
+		_, err = c.Get(bg, "a", down.fetch) // then a, more recently
+		require.ErrorIs(t, err, ErrBackoff)
+		clk.Add(2 * time.Second)
+
+		_, err = c.Get(bg, "c", ok.fetch) // evicts the least recently used: b
+		require.NoError(t, err)
+		_, held := entryOf(c, "a")
+		assert.True(t, held, "a was read after b")
+		_, err = c.Get(bg, "a", down.fetch)
+		assert.ErrorIs(t, err, ErrBackoff, "a's backoff still runs")
+		assert.EqualValues(t, 1, down.calls.Load(), "no fetch inside the backoff")
+	})
+}
