@@ -144,13 +144,13 @@ func (c *Cache) get(ctx context.Context, key string, f Fetcher, again bool) (Tok
 	if it, ok := c.entries.Load(key); ok {
 		e, now := it.e, c.now()
 		fl := e.backoff(now)
+		// A use, whatever the answer: a key backing off is not idle.
+		it.used.Store(c.cfg.clock.tick())
 		switch { // a placeholder is neither fresh nor usable
 		case it.fresh(now):
-			it.used.Store(c.cfg.clock.tick())
 			c.hits.Inc()
 			return it.tok, nil
 		case it.usable(now) && (!f.Fresh || fl != nil):
-			it.used.Store(c.cfg.clock.tick())
 			if fl == nil {
 				c.refresh(ctx, e, key, f)
 			}
