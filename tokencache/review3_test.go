@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"context"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -38,5 +39,39 @@ func TestEvictionCountsReadsOfABackingOffKeyAsUse(t *testing.T) {
 		_, err = c.Get(bg, "a", down.fetch)
 		assert.ErrorIs(t, err, ErrBackoff, "a's backoff still runs")
 		assert.EqualValues(t, 1, down.calls.Load(), "no fetch inside the backoff")
+	})
+}
+
+// slowSaveStore is a memStore whose Save takes d (honouring its context).
+type slowSaveStore struct {
+	*memStore
+	d time.Duration
+}
+
+func (s slowSaveStore) Save(ctx context.Context, key string, e Entry) error {
+	select {
+	case <-time.After(s.d):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.memStore.Save(ctx, key, e)
+}
+
+// A slow Store must not make Get hand out a token that expired while it
+// was being saved: Get never returns a token at or past its ExpiresAt.
+func TestSlowStoreSaveNeverHandsOutAnExpiredToken(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t, WithStore(slowSaveStore{newMemStore(), 3 * time.Second}))
+		m := &minter{now: clk.Now, life: 2 * time.Second}
+		tok, err := c.Get(bg, "k", m.fetch)
+		if err == nil {
+			assert.True(t, tok.ExpiresAt.After(time.Now()),
+				"served %s at %s, past its expiry", tok.ExpiresAt.Format(time.StampMilli), time.Now().Format(time.StampMilli))
+		}
+		tok, err = c.Get(bg, "k", m.fetch)
+		if err == nil {
+			assert.True(t, tok.ExpiresAt.After(time.Now()), "a second Get is served an expired token")
+		}
+		assert.EqualValues(t, 1, m.calls.Load(), "a token that came too late is a failed fetch, and the key backs off")
 	})
 }
