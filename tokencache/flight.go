@@ -62,8 +62,11 @@ func (c *Cache) attempt(parent context.Context, e *entry, fl *flight, f Fetcher,
 
 	start := time.Now()
 	ent, source, err := c.obtain(ctx, e, f)
-	if c.base.Err() != nil { // Close began: no token is installed or handed out now
+	switch {
+	case c.base.Err() != nil: // Close began: no token is installed or handed out now
 		err = ErrClosed
+	case err == nil: // a slow Store (Save, the lock's release) may have outlasted the token
+		err = valid(ent.Token, c.Now())
 	}
 	res := FetchResult{Source: source, Duration: time.Since(start), Err: err}
 	if err == nil {
