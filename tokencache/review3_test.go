@@ -2,6 +2,7 @@ package tokencache
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -73,5 +74,28 @@ func TestSlowStoreSaveNeverHandsOutAnExpiredToken(t *testing.T) {
 			assert.True(t, tok.ExpiresAt.After(time.Now()), "a second Get is served an expired token")
 		}
 		assert.EqualValues(t, 1, m.calls.Load(), "a token that came too late is a failed fetch, and the key backs off")
+	})
+}
+
+// A 401 storm is many Invalidates of one token. The first drops it, from
+// memory and from the Store; the others, arriving while the re-mint runs,
+// find the work done and cost the Store nothing more.
+func TestInvalidateStormDeletesFromTheStoreOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		c, clk := newTestCache(t, WithStore(st))
+		m := &minter{now: clk.Now, life: time.Hour}
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Go(func() { c.Invalidate("k", tok) })
+		}
+		wg.Wait()
+		assert.EqualValues(t, 1, st.deletes.Load(), "one Store delete for one rejected token")
+		got, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.NotEqual(t, tok.Value, got.Value)
+		assert.EqualValues(t, 2, m.calls.Load())
 	})
 }
