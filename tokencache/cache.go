@@ -268,7 +268,9 @@ func (c *Cache) Invalidate(key string, rejected Token) {
 	e.mu.Lock()
 	it := e.token()
 	held := it != nil && it.tok.Value == rejected.Value
-	if it != nil && !held { // a late 401 for an older token changes nothing
+	// A late 401 for an older token, or another for the one already
+	// dropped, changes nothing.
+	if it != nil && !held || it == nil && e.isRejected(rejected.Value) {
 		e.mu.Unlock()
 		return
 	}
