@@ -2,6 +2,7 @@ package tokencache
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -97,5 +98,27 @@ func TestInvalidateStormDeletesFromTheStoreOnce(t *testing.T) {
 		require.NoError(t, err)
 		assert.NotEqual(t, tok.Value, got.Value)
 		assert.EqualValues(t, 2, m.calls.Load())
+	})
+}
+
+// MaxTokenSize bounds what a token carries: a huge Type, minted or planted
+// in a Store, is refused like a huge Value.
+func TestHugeTokenTypeIsRefused(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		c, clk := newTestCache(t, WithStore(st))
+		huge := strings.Repeat("B", 1<<20)
+		planted := Token{Value: "planted", Type: huge, ExpiresAt: clk.Now().Add(time.Hour)}
+		st.entries["k"] = Entry{Token: planted, RefreshAt: planted.ExpiresAt.Add(-5 * time.Minute)}
+		m := &minter{now: clk.Now, life: time.Hour}
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.NotEqual(t, "planted", tok.Value, "a 1 MiB token from the Store is served")
+		assert.EqualValues(t, 1, m.calls.Load())
+
+		_, err = c.Get(bg, "minted", func(context.Context) (Token, error) {
+			return Token{Value: "v", Type: huge, ExpiresAt: clk.Now().Add(time.Hour)}, nil
+		})
+		assert.ErrorIs(t, err, ErrInvalidToken)
 	})
 }
