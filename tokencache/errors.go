@@ -11,8 +11,8 @@ var (
 
 	// ErrInvalidToken wraps the reason a fetched token was refused: an empty
 	// Value, an ExpiresAt that is not after the cache's now or beyond
-	// [MaxLifetime], or a Value and Extra larger than [MaxTokenSize]. Such a
-	// token is never cached and counts as a failed fetch.
+	// [MaxLifetime], or a Value, Type and Extra larger than [MaxTokenSize].
+	// Such a token is never cached and counts as a failed fetch.
 	ErrInvalidToken = errors.New("tokencache: invalid token")
 
 	// ErrBackoff is returned, wrapped together with the last fetch error, when

@@ -207,7 +207,7 @@ func (c *Cache) mint(ctx context.Context, fetch FetchFunc) (Entry, error) {
 
 // valid is what every token passes, minted or loaded from a Store.
 func valid(tok Token, now time.Time) error {
-	size := len(tok.Value)
+	size := len(tok.Value) + len(tok.Type)
 	for k, v := range tok.Extra {
 		size += len(k) + len(v)
 	}

@@ -22,8 +22,8 @@ const (
 	// or loaded from a Store, whose ExpiresAt is further ahead is refused.
 	MaxLifetime = 366 * 24 * time.Hour
 
-	// MaxTokenSize bounds a token's Value plus its Extra, in bytes: a
-	// larger one, minted or loaded from a Store, is refused.
+	// MaxTokenSize bounds a token's Value, Type and Extra together, in
+	// bytes: a larger one, minted or loaded from a Store, is refused.
 	MaxTokenSize = 64 << 10
 
 	// safetyMargin is how long before ExpiresAt a token stops being served
