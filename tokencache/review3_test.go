@@ -122,3 +122,26 @@ func TestHugeTokenTypeIsRefused(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidToken)
 	})
 }
+
+// A Store entry whose RefreshAt no cache would set (a millisecond before
+// ExpiresAt) must not defeat the safety margin: no refresh ahead, and the
+// token served as fresh until its last millisecond. A cache refreshes a
+// token it minted 10 s before ExpiresAt at the latest and stops serving
+// it 5 s before.
+func TestStoreRefreshAtCannotDefeatTheSafetyMargin(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		c, clk := newTestCache(t, WithStore(st))
+		peer := Token{Value: "peer", Type: "Bearer", ExpiresAt: clk.Now().Add(time.Hour)}
+		st.entries["k"] = Entry{Token: peer, RefreshAt: peer.ExpiresAt.Add(-time.Millisecond)}
+		m := &minter{now: clk.Now, life: 2 * time.Hour}
+		_, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+
+		clk.Add(time.Hour - 4*time.Second)
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.NotEqual(t, "peer", tok.Value, "served with %s left", time.Until(tok.ExpiresAt))
+		assert.EqualValues(t, 1, m.calls.Load(), "one mint in all")
+	})
+}
