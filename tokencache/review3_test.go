@@ -145,3 +145,31 @@ func TestStoreRefreshAtCannotDefeatTheSafetyMargin(t *testing.T) {
 		assert.EqualValues(t, 1, m.calls.Load(), "one mint in all")
 	})
 }
+
+// refuseFirst is an observer that invalidates tok-1 as its fetch ends:
+// a 401 for a freshly minted token, before the flight's callers have it.
+type refuseFirst struct {
+	NopObserver
+	c    *Cache
+	once sync.Once
+}
+
+func (r *refuseFirst) FetchEnd(context.Context, FetchInfo, FetchResult) {
+	r.once.Do(func() { r.c.Invalidate("k", Token{Value: "tok-1"}) })
+}
+
+// A Get whose flight brought a token refused meanwhile goes round once
+// more for a new one; it is still one request, counted once in Stats
+// (and so in checkoutkit.token.requests).
+func TestAGetThatGoesRoundAgainIsCountedOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, clk := newTestCache(t)
+		c.AddObserver(&refuseFirst{c: c})
+		m := &minter{now: clk.Now, life: time.Hour}
+		tok, err := c.Get(bg, "k", m.fetch)
+		require.NoError(t, err)
+		assert.Equal(t, "tok-2", tok.Value, "not the refused token")
+		s := c.Stats()
+		assert.EqualValues(t, 1, s.Hits+s.StaleHits+s.Misses, "one Get, one request: %+v", s)
+	})
+}
