@@ -127,11 +127,11 @@ func (c *Cache) GetWith(ctx context.Context, key string, f Fetcher) (Token, erro
 		c.hits.Inc()
 		return it.tok, nil
 	}
-	return c.get(ctx, key, f, false)
+	return c.get(ctx, key, f)
 }
 
 // get is the slow path of GetWith and Source.Token.
-func (c *Cache) get(ctx context.Context, key string, f Fetcher, again bool) (Token, error) {
+func (c *Cache) get(ctx context.Context, key string, f Fetcher) (Token, error) {
 	switch {
 	case c.closed.Load():
 		return Token{}, ErrClosed
@@ -163,12 +163,13 @@ func (c *Cache) get(ctx context.Context, key string, f Fetcher, again bool) (Tok
 	}
 	c.stat.misses.Add(1)
 	tok, err := c.await(ctx, key, f)
-	if err == nil && !again {
+	if err == nil {
 		// A flight that began before an Invalidate of its token (a 401 for
-		// it) hands it to every caller; one more round gets a caller a
-		// token nobody has refused yet, or the last resort while backing off.
+		// it) hands it to every caller; one more flight gets a caller a
+		// token nobody has refused yet, or the last resort while backing
+		// off. It is the same request: Stats counted it already.
 		if it, ok := c.entries.Load(key); ok && it.e.isRejected(tok.Value) {
-			return c.get(ctx, key, f, true)
+			return c.await(ctx, key, f)
 		}
 	}
 	return tok, err

@@ -37,7 +37,7 @@ func (s *Source) Token(ctx context.Context) (Token, error) {
 			return it.tok, nil
 		}
 	}
-	tok, err := s.c.get(ctx, s.key, s.f, false)
+	tok, err := s.c.get(ctx, s.key, s.f)
 	// Bind to the key's entry as it is now: an evicted entry holds a
 	// placeholder, which sends the next call here to bind to the new one.
 	if it, ok := s.c.entries.Load(s.key); ok {
