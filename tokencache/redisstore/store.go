@@ -250,9 +250,6 @@ func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx con
 		// The client keeps to octx's deadline itself (see keepsToDeadlines).
 		down = whole
 		if r.v, r.err = op(octx); r.err != nil && octx.Err() != nil {
-			if ctx.Err() != nil { // the caller gave up: not Redis's fault
-				return zero, ctx.Err()
-			}
 			r.err = fmt.Errorf("no answer within %v: %w", s.timeout, r.err)
 		}
 	} else {
@@ -275,9 +272,6 @@ func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx con
 				return zero, ErrUnavailable
 			}
 		case <-octx.Done():
-			if ctx.Err() != nil { // the caller gave up: not Redis's fault
-				return zero, ctx.Err()
-			}
 			r.err = fmt.Errorf("no answer within %v: %w", s.timeout, octx.Err())
 			select {
 			case down = <-scope:
@@ -289,6 +283,8 @@ func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx con
 	switch {
 	case r.err == nil || errors.Is(r.err, redis.Nil):
 		return r.v, nil
+	case ctx.Err() != nil: // the caller gave up, whichever the Store saw first: not Redis's fault
+		return zero, ctx.Err()
 	case keyError(r.err):
 		s.warnKey.Warn(s.logger, "redisstore: a key holds a value of the wrong type; treated as a miss and replaced on the next save",
 			slog.String("error", r.err.Error()))
