@@ -40,8 +40,10 @@ const MaxRetryAfterHint = 15 * time.Minute
 // SkipBackoff reports true (anywhere in its chain) is returned to its
 // waiters but leaves the key free to fetch again at once: the provider
 // answered, and answered about this request (a 404 for a tenant that has
-// not checked out yet, say), so the next request may well succeed. The
-// provider packages' APIError skips backoff for 400, 404, 409 and 422.
+// not checked out yet, say), so the next request may well succeed. A
+// background refresh backs off whatever its error: nobody waits on it, and
+// the stale token keeps being served meanwhile. The provider packages'
+// APIError skips backoff for 400, 404, 409 and 422.
 type BackoffSkipper interface {
 	SkipBackoff() bool
 }

@@ -90,7 +90,7 @@ func (c *Cache) attempt(parent context.Context, e *entry, fl *flight, f Fetcher,
 	switch {
 	case errors.Is(err, ErrClosed):
 		return Token{}, err
-	case errors.As(err, &s) && s.SkipBackoff():
+	case !refresh && errors.As(err, &s) && s.SkipBackoff(): // a refresh has no caller to tell: it backs off
 		c.log(slog.LevelDebug, "token fetch failed; no backoff", e, slog.String("error", err.Error()))
 	default:
 		n := 1
