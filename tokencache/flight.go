@@ -267,10 +267,11 @@ func (c *Cache) loadShared(ctx context.Context, e *entry, f Fetcher) (Entry, boo
 }
 
 // awaitShared polls the Store while another process holds the refresh lock,
-// for at most the lock wait. The first Store error ends the wait: the
+// for at most the lock wait, and never more than half the fetch timeout, so
+// that a mint has time left. The first Store error ends the wait: the
 // caller mints itself rather than spend the wait on a Store in trouble.
 func (c *Cache) awaitShared(ctx context.Context, e *entry, f Fetcher) (Entry, bool) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.lockWait)
+	ctx, cancel := context.WithTimeout(ctx, min(c.cfg.lockWait, c.cfg.fetchTimeout/2))
 	defer cancel()
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
 		select {

@@ -124,7 +124,9 @@ func WithMaxEntries(n int) Option { return func(c *config) { setIf(&c.maxEntries
 
 // WithLockWait bounds how long a cache waits for another process that holds
 // the Store's refresh lock to publish its token before minting one itself
-// (default 5 s). A value <= 0 is ignored.
+// (default 5 s). The wait is never more than half the fetch timeout (see
+// [WithFetchTimeout]), so that the mint after it has time left. A value
+// <= 0 is ignored.
 func WithLockWait(d time.Duration) Option { return func(c *config) { setIf(&c.lockWait, d, d > 0) } }
 
 // WithLogger makes the cache log fetch failures (warn), fetches and store

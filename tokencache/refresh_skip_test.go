@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"testing/synctest"
@@ -29,5 +30,26 @@ func TestAFailedRefreshBacksOffEvenIfItsErrorSkipsBackoff(t *testing.T) {
 			synctest.Wait() // the refresh, if one started, has ended
 		}
 		assert.EqualValues(t, 2, m.calls.Load(), "one mint, one refresh, then the backoff")
+	})
+}
+
+// A lock wait as long as the fetch timeout (or longer) leaves the mint
+// time: polling a Store whose refresh lock another process holds for good
+// takes at most half the fetch timeout, and the mint runs on what is left.
+func TestLockWaitLeavesTheMintTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		st.locks["k"] = -1 // held by a process that never saves
+		c := newRealCache(t, WithStore(st), WithFetchTimeout(2*time.Second), WithLockWait(time.Minute))
+		start := time.Now()
+		tok, err := c.Get(bg, "k", func(ctx context.Context) (Token, error) {
+			if err := ctx.Err(); err != nil {
+				return Token{}, err
+			}
+			return Token{Value: "minted", ExpiresAt: time.Now().Add(time.Hour)}, nil
+		})
+		require.NoError(t, err)
+		assert.Equal(t, "minted", tok.Value)
+		assert.Equal(t, time.Second, time.Since(start), "polled for half the fetch timeout")
 	})
 }
