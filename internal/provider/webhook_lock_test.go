@@ -1,8 +1,10 @@
 package provider_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -45,7 +47,8 @@ func TestWebhookUnreleasedLockHoldsRetriesOffBriefly(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				store := &stuckStore{lockStore: newLockStore()}
 				var a, b counter
-				ha := k.handler(k.secret, a.handle, hopts{store: store})
+				var logs bytes.Buffer
+				ha := k.handler(k.secret, a.handle, hopts{store: store, logger: slog.New(slog.NewTextHandler(&logs, nil))})
 				hb := k.handler(k.secret, b.handle, hopts{store: store})
 				typ := k.eventType()
 
@@ -53,6 +56,7 @@ func TestWebhookUnreleasedLockHoldsRetriesOffBriefly(t *testing.T) {
 				store.stuck.Store(true)
 				hdr, body := k.sign(k.secret, "evt_r", typ, time.Now())
 				assert.Equal(t, http.StatusInternalServerError, post(ha, hdr, body))
+				assert.Contains(t, logs.String(), "could not release the dedupe lock")
 				store.stuck.Store(false)
 
 				time.Sleep(time.Minute) // the provider retries, on another replica
