@@ -113,3 +113,43 @@ func TestWebhookFleetDedupeWhateverTheInterleaving(t *testing.T) {
 		})
 	}
 }
+
+// saveFailStore is a lockStore whose Save fails.
+type saveFailStore struct{ *lockStore }
+
+func (saveFailStore) Save(context.Context, string, tokencache.Entry) error {
+	return errors.New("store down")
+}
+
+// Store trouble is logged and never fails a delivery. A Store that fails
+// outright leaves dedupe to memory; one that cannot save the handled mark
+// lets a later duplicate on another replica be handled again: twice,
+// never dropped.
+func TestWebhookStoreTroubleIsLoggedNeverFatal(t *testing.T) {
+	for _, k := range kits() {
+		t.Run(k.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			l := slog.New(slog.NewTextHandler(&logs, nil))
+			typ := k.eventType()
+			var c counter
+			hc := k.handler(k.secret, c.handle, hopts{store: failStore{}, logger: l})
+			hdr, body := k.sign(k.secret, "evt_down", typ, time.Now())
+			assert.Equal(t, http.StatusOK, post(hc, hdr, body))
+			assert.Equal(t, 1, c.n())
+			assert.Contains(t, logs.String(), "dedupe Store failed")
+			assert.NotContains(t, logs.String(), "could not mark")
+
+			logs.Reset()
+			store := saveFailStore{newLockStore()}
+			var a, b counter
+			ha := k.handler(k.secret, a.handle, hopts{store: store, logger: l})
+			hb := k.handler(k.secret, b.handle, hopts{store: store, logger: l})
+			hdr, body = k.sign(k.secret, "evt_unsaved", typ, time.Now())
+			assert.Equal(t, http.StatusOK, post(ha, hdr, body))
+			assert.Contains(t, logs.String(), "could not mark the event handled")
+			assert.NotContains(t, logs.String(), "dedupe Store failed")
+			assert.Equal(t, http.StatusOK, post(hb, hdr, body))
+			assert.Equal(t, 2, a.n()+b.n(), "handled again, not dropped")
+		})
+	}
+}
