@@ -104,8 +104,10 @@ func webhookVerifier(secret string, _ provider.WebhookSettings) (provider.Verify
 				ev.CreatedAt = t
 			}
 		}
-		id := ev.ID
-		if id == "" {
+		// The body is not documented: its "id" may be the invoice's, shared
+		// by the invoice's events, so the topic is part of the dedupe id.
+		id := ev.Type + "\x00" + ev.ID
+		if ev.ID == "" {
 			id = provider.ContentID(body)
 		}
 		return ev, id, nil

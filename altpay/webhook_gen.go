@@ -55,8 +55,10 @@ func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
 //	handle returned an error                       500
 //	handle returned nil                            200
 //
-// Events are deduped on the body's id (or, without one, a hash of the
-// body) for 72 h ([WithWebhookDedupe]), in memory or across replicas
+// Events are deduped on the body's topic and id (the body is not
+// documented, and its id may be the invoice's, shared by the invoice's
+// events; without one, on a hash of the body) for 72 h
+// ([WithWebhookDedupe]), in memory or across replicas
 // ([WithWebhookStore]); a failed handle forgets it so that a retry is
 // handled. handle gets a context with a 10 s deadline
 // ([WithWebhookTimeout]). Refusals are logged ([WithWebhookLogger]) without
