@@ -51,7 +51,8 @@ type Server struct {
 }
 
 // WithURLInData answers as crovver-react's types have it: the page URL
-// (checkoutUrl or portalUrl) and expiresIn inside data, and no meta.
+// (checkoutUrl or portalUrl) inside data beside token and expiresAt, and no
+// meta (so no expiresIn: a client reads the lifetime from expiresAt).
 func WithURLInData() Option { return func(s *Server) { s.urlInData = true } }
 
 // WithClock sets the server's clock (default time.Now).
@@ -194,6 +195,7 @@ func (s *Server) mint(kind string) http.HandlerFunc {
 		data := map[string]any{"token": tok, "expiresAt": exp.UTC().Format(time.RFC3339)}
 		body := map[string]any{"success": true, "data": data, "meta": meta}
 		if s.urlInData {
+			delete(meta, "expiresIn") // crovver-react's data has none
 			maps.Copy(data, meta)
 			delete(body, "meta")
 		}
