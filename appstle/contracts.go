@@ -36,7 +36,7 @@ func (c *client) header(kv ...string) http.Header {
 // naming the field, before any request. A customer without contracts gives
 // an empty slice.
 func (c *Client) ValidContracts(ctx context.Context, customerID string) ([]int64, error) {
-	id, err := customerNumber(customerID)
+	id, err := ParseCustomerID(customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -60,15 +60,4 @@ func (c *Client) ValidContracts(ctx context.Context, customerID string) ([]int64
 		ids = append(ids, n)
 	}
 	return ids, nil
-}
-
-// customerNumber reads a numeric Shopify customer id or its GID.
-func customerNumber(s string) (int64, error) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
-		return n, nil
-	}
-	if n, ok := gidNumber(s); ok && len(s) > len("gid://shopify/Customer/") && s[:len("gid://shopify/Customer/")] == "gid://shopify/Customer/" {
-		return n, nil
-	}
-	return 0, httpx.Invalid(name, "customerID", `must be a numeric Shopify id or "gid://shopify/Customer/<id>"`)
 }
