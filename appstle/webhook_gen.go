@@ -13,14 +13,14 @@ import (
 
 // Errors that [VerifyWebhook] returns match one of these with errors.Is.
 var (
-	// ErrWebhookSignature: no svix-signature, or none of its v1 entries is
-	// the delivery's; also an unusable secret.
+	// ErrWebhookSignature: no svix-id, svix-timestamp or svix-signature
+	// (the id and the timestamp are signed), or none of the signature's v1
+	// entries is the delivery's; also an unusable secret.
 	ErrWebhookSignature = checkoutkit.ErrWebhookSignature
-	// ErrWebhookTimestamp: svix-timestamp missing or more than 5 minutes
+	// ErrWebhookTimestamp: a signed svix-timestamp more than 5 minutes
 	// from the receiver's clock.
 	ErrWebhookTimestamp = checkoutkit.ErrWebhookTimestamp
-	// ErrWebhookPayload: a signed body that is not {type, data}, or no
-	// svix-id.
+	// ErrWebhookPayload: a signed body that is not {type, data}.
 	ErrWebhookPayload = checkoutkit.ErrWebhookPayload
 )
 

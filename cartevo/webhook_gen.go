@@ -14,9 +14,10 @@ import (
 // Errors that [VerifyWebhook] returns match one of these with errors.Is.
 var (
 	// ErrWebhookSignature: no X-Cartevo-Signature (unless
-	// [WithUnsignedWebhooks]), or no v1 that is the delivery's.
+	// [WithUnsignedWebhooks]), no t or no v1 in it (t is signed), or no v1
+	// that is the delivery's.
 	ErrWebhookSignature = checkoutkit.ErrWebhookSignature
-	// ErrWebhookTimestamp: t missing or more than 5 minutes from the
+	// ErrWebhookTimestamp: a signed t more than 5 minutes from the
 	// receiver's clock.
 	ErrWebhookTimestamp = checkoutkit.ErrWebhookTimestamp
 	// ErrWebhookPayload: a signed body that is not {event, data}.

@@ -28,8 +28,9 @@ var packages = []pkg{
 			}},
 		Webhook: webhook{
 			SignatureErrDoc: `	// ErrWebhookSignature: no X-Cartevo-Signature (unless
-	// [WithUnsignedWebhooks]), or no v1 that is the delivery's.`,
-			TimestampErrDoc: `	// ErrWebhookTimestamp: t missing or more than 5 minutes from the
+	// [WithUnsignedWebhooks]), no t or no v1 in it (t is signed), or no v1
+	// that is the delivery's.`,
+			TimestampErrDoc: `	// ErrWebhookTimestamp: a signed t more than 5 minutes from the
 	// receiver's clock.`,
 			PayloadErrDoc: `	// ErrWebhookPayload: a signed body that is not {event, data}.`,
 			VerifyDoc: `// VerifyWebhook checks one Cartevo delivery: X-Cartevo-Signature
@@ -183,12 +184,12 @@ var packages = []pkg{
 				{"PortalTokens", "tokens", "// PortalTokens reports how many portal tokens the server has issued."},
 			}},
 		Webhook: webhook{
-			SignatureErrDoc: `	// ErrWebhookSignature: no svix-signature, or none of its v1 entries is
-	// the delivery's; also an unusable secret.`,
-			TimestampErrDoc: `	// ErrWebhookTimestamp: svix-timestamp missing or more than 5 minutes
+			SignatureErrDoc: `	// ErrWebhookSignature: no svix-id, svix-timestamp or svix-signature
+	// (the id and the timestamp are signed), or none of the signature's v1
+	// entries is the delivery's; also an unusable secret.`,
+			TimestampErrDoc: `	// ErrWebhookTimestamp: a signed svix-timestamp more than 5 minutes
 	// from the receiver's clock.`,
-			PayloadErrDoc: `	// ErrWebhookPayload: a signed body that is not {type, data}, or no
-	// svix-id.`,
+			PayloadErrDoc: `	// ErrWebhookPayload: a signed body that is not {type, data}.`,
 			VerifyDoc: `// VerifyWebhook checks one Appstle delivery as Svix signs it: the
 // HMAC-SHA256 of svix-id + "." + svix-timestamp + "." + body (exactly as
 // received, never re-serialised), keyed by the base64-decoded part of the
