@@ -156,8 +156,9 @@ func ContentID(parts ...[]byte) string {
 // is handled; once handle succeeds, an entry saved under the event's key
 // marks it handled for the window. A claim the Store cannot release lapses
 // on its own within those seconds. A delivery whose id another goroutine of this handler
-// is handling waits for it; one that a replica is handling is answered 200
-// (that replica's own answer makes the provider retry if it fails). A Store
+// is handling waits for it; one that another replica holds the claim on,
+// without the mark, is answered 503 so that the provider retries it (that
+// replica may yet fail, or have failed without releasing it). A Store
 // that errors is logged and dedupe falls back to memory: an event may then
 // be handled twice, never dropped.
 func WebhookHandler[E any](wh Webhook[E], s WebhookSettings) http.Handler {
@@ -251,11 +252,18 @@ func (rc *receiver[E]) deliver(w http.ResponseWriter, r *http.Request, ev E, id,
 	}()
 	st, key := rc.s.Store, rc.ns+":"+Key("id", id)
 	if st != nil {
-		rel, claimed, err := rc.claim(ctx, st, key)
-		if !claimed && err == nil {
+		rel, claimed, handled, err := rc.claim(ctx, st, key)
+		switch {
+		case handled:
 			rc.log(ctx, slog.LevelInfo, r, http.StatusOK, "duplicate delivery, handled by the fleet", typ, nil)
 			rc.answer(w, http.StatusOK)
 			return // not ok: this process did not handle it, so it forgets id
+		case !claimed && err == nil:
+			// Another replica's claim, and no mark: it is handling the
+			// event, or failed and could not give the claim up. A 200 here
+			// would drop the event if so; the provider retries this one.
+			rc.refuse(w, r, http.StatusServiceUnavailable, "another replica is handling this event; the provider should retry", nil)
+			return
 		}
 		if err != nil {
 			rc.log(ctx, slog.LevelWarn, r, 0, "dedupe Store failed; deduping in memory only", typ, err)
@@ -278,24 +286,28 @@ func (rc *receiver[E]) deliver(w http.ResponseWriter, r *http.Request, ev E, id,
 }
 
 // claim claims key's event for this replica unless another replica is
-// handling it or the fleet has handled it (its mark is in the Store). The
-// mark is looked for under the claim: a replica saves it before giving
-// the claim up, so a claim taken after that sees it. The claim lasts only
-// while handle may run: one that a Store in trouble cannot release after
-// a failure keeps the provider's retries out that long, not for the window.
-func (rc *receiver[E]) claim(ctx context.Context, st tokencache.Store, key string) (func(context.Context) error, bool, error) {
+// handling it or the fleet has handled it (its mark is in the Store:
+// handled). The mark is looked for under the claim too: a replica saves it
+// before giving the claim up, so a claim taken after that sees it. The
+// claim lasts only while handle may run: one that a Store in trouble
+// cannot release after a failure keeps the provider's retries out that
+// long (answered 503, so they come again), not for the window.
+func (rc *receiver[E]) claim(ctx context.Context, st tokencache.Store, key string) (release func(context.Context) error, claimed, handled bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
-	release, claimed, err := st.TryLock(ctx, key, rc.s.Timeout+2*storeTimeout)
-	if err != nil || !claimed {
-		return nil, false, err
+	release, claimed, err = st.TryLock(ctx, key, rc.s.Timeout+2*storeTimeout)
+	if err != nil {
+		return nil, false, false, err
 	}
-	_, handled, err := st.Load(ctx, key)
-	if handled {
+	_, handled, lerr := st.Load(ctx, key)
+	switch {
+	case !claimed: // a failed Load: not known to be handled, so not a 200
+		return nil, false, handled, nil
+	case handled:
 		_ = release(ctx)
-		return nil, false, nil
+		return nil, false, true, nil
 	}
-	return release, true, err // a failed Load: handle it, holding the claim
+	return release, true, false, lerr // a failed Load: handle it, holding the claim
 }
 
 // remember marks key's event handled in the Store for the window, then
