@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"weak"
@@ -149,7 +150,8 @@ type Source struct {
 	b    *Base
 	call Call
 	src  *tokencache.Source
-	rm   *remint
+	key  string
+	rm   *remint // a client's own cache: its own window; else see window
 }
 
 // remint is what a 401 refresh leaves for a key: shared by every Source on
@@ -166,23 +168,61 @@ type remintKey struct {
 	key   string
 }
 
-// remints holds the remint of each key of a cache shared between clients;
-// an entry goes when its cache is garbage-collected.
+// remints holds the window of each key of a shared cache that a 401 hit
+// within the last RemintWindow. An entry is made by a 401, not by a
+// client, and goes once its window has passed or its cache is gone (see
+// pruneRemints): a long-lived cache shared by clients for many
+// credentials must not keep one for every key it ever served.
 var remints sync.Map // remintKey -> *remint
+
+// remintsPruned is when pruneRemints last ran (Unix nanoseconds).
+var remintsPruned atomic.Int64
 
 // Source returns the Source for key, minted by mint at call; check vets
 // every token (see [Base.Check]).
 func (b *Base) Source(key string, call Call, mint tokencache.FetchFunc, check func(tokencache.Token) error) *Source {
 	f := tokencache.Fetcher{Provider: b.Name, Fetch: b.fetch(call, mint, check), Check: check}
-	rm := new(remint)
-	if !b.ownsCache {
-		k := remintKey{weak.Make(b.Cache), key}
-		v, loaded := remints.LoadOrStore(k, rm)
-		if rm = v.(*remint); !loaded {
-			runtime.AddCleanup(b.Cache, func(k remintKey) { remints.Delete(k) }, k)
-		}
+	s := &Source{b: b, call: call, src: b.Cache.SourceWith(key, f), key: key}
+	if b.ownsCache {
+		s.rm = new(remint)
 	}
-	return &Source{b: b, call: call, src: b.Cache.SourceWith(key, f), rm: rm}
+	return s
+}
+
+// window returns s's key's 401 window.
+func (s *Source) window() *remint {
+	if s.rm != nil {
+		return s.rm
+	}
+	v, loaded := remints.LoadOrStore(remintKey{weak.Make(s.b.Cache), s.key}, new(remint))
+	if !loaded {
+		pruneRemints()
+	}
+	return v.(*remint)
+}
+
+// pruneRemints drops, at most once per RemintWindow, the windows that have
+// passed (by their cache's clock) and those of caches that are gone.
+func pruneRemints() {
+	now, last := time.Now().UnixNano(), remintsPruned.Load()
+	if now-last < int64(RemintWindow) || !remintsPruned.CompareAndSwap(last, now) {
+		return
+	}
+	remints.Range(func(k, v any) bool {
+		c := k.(remintKey).cache.Value()
+		rm := v.(*remint)
+		rm.mu.Lock()
+		stale := c == nil
+		if !stale && !rm.at.IsZero() {
+			d := c.Now().Sub(rm.at)
+			stale = d >= RemintWindow || d <= -RemintWindow
+		}
+		rm.mu.Unlock()
+		if stale {
+			remints.CompareAndDelete(k, v)
+		}
+		return true
+	})
 }
 
 // Token returns the cached token, minting one when none is fresh.
@@ -207,7 +247,7 @@ func (s *Source) BearerToken(ctx context.Context) (string, error) {
 // already dropped by another caller's 401 retries with the token that
 // replaced it, which costs no mint.
 func (s *Source) Reject(tok string) bool {
-	rm := s.rm
+	rm := s.window()
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	if tok == rm.rejected {
