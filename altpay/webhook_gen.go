@@ -52,6 +52,7 @@ func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
 //	no bearer, or not the secret                   401
 //	a body that is not a JSON object               400
 //	an event already handled                       200, handle not called again
+//	one another replica is handling                503, the provider retries
 //	handle returned an error                       500
 //	handle returned nil                            200
 //

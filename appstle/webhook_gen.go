@@ -56,6 +56,7 @@ func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
 //	a missing or wrong signature                  401
 //	a stale timestamp, or a body that is no envelope 400
 //	an svix-id already handled                    200, handle not called again
+//	one another replica is handling               503, the provider retries
 //	handle returned an error                      500 (Svix retries)
 //	handle returned nil                           200
 //

@@ -52,6 +52,7 @@ func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
 //	a missing or wrong signature             401
 //	a signed body that is no envelope        400
 //	an id already handled                    200, handle not called again
+//	one another replica is handling          503 (use the dashboard's Retry)
 //	handle returned an error                 500 (use the dashboard's Retry)
 //	handle returned nil                      200
 //

@@ -142,6 +142,7 @@ func ContentID(parts ...[]byte) string {
 //	a missing, malformed or wrong signature           401
 //	a stale timestamp, or a body that is no envelope  400
 //	an event already handled (same dedupe id)         200, handle not called
+//	one another replica is handling (Store)           503, the provider retries
 //	handle returned an error (or panicked)            500, the id is released
 //	handle returned nil                               200
 //

@@ -53,6 +53,7 @@ var packages = []pkg{
 //	a missing or wrong signature                   401
 //	a stale t, or a body that is no envelope       400
 //	the same body already handled                  200, handle not called again
+//	one another replica is handling                503, the provider retries
 //	handle returned an error                       500 (Cartevo retries 3 times, 5 s apart)
 //	handle returned nil                            200
 //
@@ -136,6 +137,7 @@ var packages = []pkg{
 //	a missing or wrong signature             401
 //	a signed body that is no envelope        400
 //	an id already handled                    200, handle not called again
+//	one another replica is handling          503 (use the dashboard's Retry)
 //	handle returned an error                 500 (use the dashboard's Retry)
 //	handle returned nil                      200
 //
@@ -210,6 +212,7 @@ var packages = []pkg{
 //	a missing or wrong signature                  401
 //	a stale timestamp, or a body that is no envelope 400
 //	an svix-id already handled                    200, handle not called again
+//	one another replica is handling               503, the provider retries
 //	handle returned an error                      500 (Svix retries)
 //	handle returned nil                           200
 //
@@ -284,6 +287,7 @@ var packages = []pkg{
 //	no bearer, or not the secret                   401
 //	a body that is not a JSON object               400
 //	an event already handled                       200, handle not called again
+//	one another replica is handling                503, the provider retries
 //	handle returned an error                       500
 //	handle returned nil                            200
 //
