@@ -18,11 +18,25 @@ import (
 // than fail on CREATE … IF NOT EXISTS, which Postgres refuses to such a
 // role even when the table and index are there.
 func TestPostgresExistingTableNeedsNoDDLRights(t *testing.T) {
+	for _, renamed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "our index", true: "the migration's own index"}[renamed], func(t *testing.T) {
+			testExistingTable(t, renamed)
+		})
+	}
+}
+
+// testExistingTable runs that test; with renamed, the migration named the
+// index on the expiry column its own way (New would create ours).
+func testExistingTable(t *testing.T, renamed bool) {
 	srv := sharedPG(t)
 	admin := openDB(t, "pgx", srv.DSN)
 	table := tableFor(t)
 	_, err := sqlstore.New(admin, sqlstore.WithTable(table)) // the owner creates table and index
 	require.NoError(t, err)
+	if renamed {
+		_, err := admin.Exec("ALTER INDEX " + table + "_expires_at RENAME TO " + table + "_by_expiry")
+		require.NoError(t, err)
+	}
 
 	const role = "ck_review2_app"
 	for _, q := range []string{

@@ -225,22 +225,33 @@ func (s *Store) oneDatabase(ctx context.Context) error {
 // ensureTable creates the table and its index if missing. It looks
 // before it creates: a role that may use the rows of a table made by a
 // migration or its owner may not run CREATE … IF NOT EXISTS on it (Postgres
-// checks the schema's CREATE right and the table's ownership first).
+// checks the schema's CREATE right and the table's ownership first), and
+// an index it cannot create is not needed to work.
 // Replicas starting at once may race on Postgres's catalog; a second try
 // settles it.
 func (s *Store) ensureTable(ctx context.Context) error {
 	var err error
 	for range 3 {
 		if err = s.withConn(ctx, true, func(ctx context.Context, c querier) error {
-			var indexed bool
-			if _, err := c.ExecContext(ctx, s.q.probe); err == nil {
-				if err := c.QueryRowContext(ctx, s.q.hasIndex).Scan(&indexed); err == nil && indexed {
-					return nil
+			if _, err := c.ExecContext(ctx, s.q.probe); err != nil { // no table yet
+				for _, stmt := range s.q.create {
+					if _, err := c.ExecContext(ctx, stmt); err != nil {
+						return err
+					}
+				}
+				// IF NOT EXISTS passes over anything of that name (a view, a
+				// table of other columns): ours must be there now.
+				if _, err := c.ExecContext(ctx, s.q.probe); err != nil {
+					return err
 				}
 			}
-			for _, stmt := range append(s.q.create, s.q.index...) {
-				if _, err := c.ExecContext(ctx, stmt); err != nil {
-					return err
+			var indexed bool
+			if err := c.QueryRowContext(ctx, s.q.hasIndex).Scan(&indexed); err != nil || !indexed {
+				// The index only speeds up the cleanup of expired rows: a
+				// role that may not create it (a migration's table, whose
+				// own index may go by another name) works without it.
+				for _, stmt := range s.q.index {
+					_, _ = c.ExecContext(ctx, stmt)
 				}
 			}
 			return nil
