@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -248,31 +249,34 @@ func TestInvalidateOfAnOldTokenLeavesTheStoreAlone(t *testing.T) {
 func TestStoreEntryFreshIntoTheSafetyMarginIsRefused(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		clk := newFakeClock()
-		exp := clk.Now().Add(time.Hour)
+		long, short := clk.Now().Add(time.Hour), clk.Now().Add(8*time.Second)
 		for _, tc := range []struct {
-			refreshAt time.Time
-			served    bool
+			exp, refreshAt time.Time
+			served         bool
 		}{
-			{exp.Add(-time.Millisecond), false},
-			{exp.Add(time.Minute), false},
-			{exp.Add(-safetyMargin + time.Second), false},
-			{exp.Add(-safetyMargin), true},
+			{long, long.Add(-time.Millisecond), false},
+			{long, long.Add(time.Minute), false},
+			{long, long.Add(-safetyMargin + time.Second), false},
+			{long, long.Add(-safetyMargin), true},
+			// Less than twice the safety margin left: half of it is the bound.
+			{short, short.Add(-3 * time.Second), false},
+			{short, short.Add(-4 * time.Second), true},
 		} {
 			st := newMemStore()
 			var logs bytes.Buffer
 			m := &minter{now: clk.Now, life: time.Hour}
 			c := New(WithClock(clk.Now), WithStore(st), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-			require.NoError(t, st.Save(bg, "k", Entry{Token: Token{Value: "planted", ExpiresAt: exp}, RefreshAt: tc.refreshAt}))
+			require.NoError(t, st.Save(bg, "k", Entry{Token: Token{Value: "planted", ExpiresAt: tc.exp}, RefreshAt: tc.refreshAt}))
 			tok, err := c.Get(bg, "k", m.fetch)
 			require.NoError(t, err)
 			c.Close()
-			margin := exp.Sub(tc.refreshAt)
+			what := fmt.Sprintf("margin %s of %s", tc.exp.Sub(tc.refreshAt), tc.exp.Sub(clk.Now()))
 			if tc.served {
-				assert.Equal(t, "planted", tok.Value, "margin %s", margin)
+				assert.Equal(t, "planted", tok.Value, what)
 				continue
 			}
-			assert.Equal(t, "tok-1", tok.Value, "margin %s", margin)
-			assert.Contains(t, logs.String(), "store entry refused", "margin %s", margin)
+			assert.Equal(t, "tok-1", tok.Value, what)
+			assert.Contains(t, logs.String(), "store entry refused", what)
 		}
 	})
 }
