@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"github.com/checkoutkit/checkoutkit/appstle"
 	"github.com/checkoutkit/checkoutkit/appstle/appstletest"
@@ -36,7 +37,9 @@ func runAppstle(ctx context.Context, out *printer, getenv func(string) string) e
 		return err
 	}
 	out.step("portal token", "%v", tok)
-	again, err := client.CustomerPortalToken(ctx, appstle.PortalTokenRequest{CustomerID: "12345"})
+	// The same customer in its numeric form: one cache entry for both.
+	numeric := strings.TrimPrefix(customer, "gid://shopify/Customer/")
+	again, err := client.CustomerPortalToken(ctx, appstle.PortalTokenRequest{CustomerID: numeric})
 	if err != nil {
 		return err
 	}
