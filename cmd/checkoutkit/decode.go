@@ -88,6 +88,10 @@ func segment(s, name string) ([]byte, error) {
 	if err := json.Indent(&out, bytes.TrimSpace(b), "  ", "  "); err != nil {
 		return nil, fmt.Errorf("not a JWT: the %s is not JSON", name)
 	}
+	// A JWT's header and claims are JSON objects (RFC 7515, RFC 7519).
+	if !bytes.HasPrefix(out.Bytes(), []byte("{")) {
+		return nil, fmt.Errorf("not a JWT: the %s is not a JSON object", name)
+	}
 	return append([]byte("  "), escapeControls(out.Bytes())...), nil
 }
 
