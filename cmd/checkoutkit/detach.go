@@ -12,7 +12,7 @@ import (
 )
 
 // detachFakes runs "checkoutkit fakes" again in a background process (the
-// same flags, less -detach) and returns once every fake listens: it prints
+// same flags; -detach is ignored there) and returns once every fake listens: it prints
 // the export lines (the child writes -env-file itself before that), so
 // eval "$(checkoutkit fakes -detach)" returns. The child reports on a pipe
 // (fd 3, named by CHECKOUTKIT_FAKES_READY_FD) that it closes after the
@@ -28,13 +28,10 @@ func detachFakes(args []string, o *fakesOptions, e env) error {
 		return fmt.Errorf("-detach: %w", err)
 	}
 	defer r.Close()
-	var childArgs []string
-	for _, a := range args {
-		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); name != "detach" {
-			childArgs = append(childArgs, a)
-		}
-	}
-	cmd := exec.Command(exe, append([]string{"fakes"}, childArgs...)...)
+	// The same arguments, -detach too: the child, started with readyFDVar,
+	// serves instead of detaching again (a filter on the words would drop a
+	// flag's value that reads "detach").
+	cmd := exec.Command(exe, append([]string{"fakes"}, args...)...)
 	cmd.Env = append(os.Environ(), readyFDVar+"=3", "CHECKOUTKIT_FAKES_PORT="+strconv.Itoa(o.port))
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = detachedAttr()

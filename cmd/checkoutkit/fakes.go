@@ -181,7 +181,7 @@ func runFakes(ctx context.Context, args []string, e env) (err error) {
 	if !loopbackHost(o.host) {
 		fmt.Fprintf(e.stderr, "checkoutkit: warning: -host %s is not a loopback address: any machine that reaches it can mint tokens with the fakes' published credentials\n", o.host)
 	}
-	if o.detach {
+	if o.detach && ready == nil { // the detached child itself serves
 		return detachFakes(args, o, e)
 	}
 
