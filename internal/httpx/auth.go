@@ -92,7 +92,13 @@ func Idempotent(method string) bool {
 // CheckHost refuses a request whose Host field names another host than its
 // URL: net/http sends the Host field as the Host header, and a front end
 // that routes on Host would pass the request, and its token, to that host.
+// It refuses an opaque URL too: net/http writes it as the request target
+// ("GET http://other.example/ HTTP/1.1" for "//other.example/"), which a
+// server routes on ahead of the Host header.
 func (c *Client) CheckHost(req *http.Request) error {
+	if req.URL.Opaque != "" {
+		return Invalid(c.provider, "req.URL", "must not be opaque")
+	}
 	if req.Host != "" && !strings.EqualFold(req.Host, req.URL.Host) {
 		return Invalid(c.provider, "req.Host", "must be empty or the URL's host")
 	}

@@ -54,11 +54,13 @@ type scopedTransport struct {
 
 func (t *scopedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := t.b.HTTP.BaseURL()
-	err := t.b.HTTP.CheckHost(req)
+	var err error
 	if req.URL == nil {
 		err = errors.New(t.b.Name + ": request without URL")
 	} else if req.URL.Scheme != base.Scheme || req.URL.Host != base.Host {
 		err = httpx.Invalid(t.b.Name, "req.URL", "must use the client's base URL scheme and host ("+base.Scheme+"://"+base.Host+")")
+	} else {
+		err = t.b.HTTP.CheckHost(req)
 	}
 	if err != nil {
 		if req.Body != nil {
