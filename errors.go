@@ -125,9 +125,10 @@ func (e *APIError) Error() string {
 // Is maps the status to the sentinels: 401 and 403 are ErrUnauthorized
 // (except a 403 of Kind ErrEnvironment, which is not about the token), 429
 // ErrRateLimited, 400 and 422 ErrInvalidRequest, 404 ErrNotFound, a 3xx
-// ErrUnexpectedResponse; Kind matches too.
+// ErrUnexpectedResponse; Kind matches too, and so does every error Kind
+// matches (crovver.ErrTenantNotFound matches ErrNotFound).
 func (e *APIError) Is(target error) bool {
-	if e.Kind != nil && target == e.Kind {
+	if e.Kind != nil && errors.Is(e.Kind, target) {
 		return true
 	}
 	switch target {

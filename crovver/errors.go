@@ -2,7 +2,6 @@ package crovver
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
@@ -12,14 +11,23 @@ var (
 	// ErrTenantNotFound matches Crovver's TENANT_NOT_FOUND: Crovver has
 	// never seen the tenant (no checkout token was ever minted for it). It
 	// also matches ErrNotFound.
-	ErrTenantNotFound = errors.New("crovver: tenant not found")
+	ErrTenantNotFound error = &notFound{"crovver: tenant not found"}
 	// ErrNoActiveSubscription matches Crovver's NO_ACTIVE_SUBSCRIPTION: the
 	// tenant is known (it was sent to checkout) but has no active
 	// subscription, because it never completed the checkout or cancelled.
 	// "Checked out but no subscription" is this error, not
 	// ErrTenantNotFound. It also matches ErrNotFound.
-	ErrNoActiveSubscription = errors.New("crovver: no active subscription")
+	ErrNoActiveSubscription error = &notFound{"crovver: no active subscription"}
 )
+
+// notFound is a sentinel that also matches ErrNotFound, so that an
+// *APIError of its Kind does whatever status Crovver sent it with.
+type notFound struct{ msg string }
+
+func (e *notFound) Error() string { return e.msg }
+
+// Is reports whether target is ErrNotFound.
+func (e *notFound) Is(target error) bool { return target == ErrNotFound }
 
 // codes maps Crovver's error codes to a status (used when Crovver answers
 // 2xx with "success": false) and an extra sentinel.
