@@ -78,7 +78,7 @@ type APIError struct {
 
 	// Fields lists per-field validation errors the provider reported
 	// (Alternative Payments' validation_errors, for example), sorted by
-	// field name.
+	// field name: the first 20.
 	Fields []FieldError
 
 	// Kind, when set by a provider, is one more sentinel the error matches

@@ -35,6 +35,9 @@ const (
 	DefaultMaxBody       = 1 << 20
 	DefaultHeaderTimeout = 30 * time.Second
 	maxRequestIDLen      = 128
+	// MaxFields bounds the provider's per-field errors an APIError keeps,
+	// as its message is bounded: an error never holds a whole body.
+	MaxFields = 20
 )
 
 // ErrorDecoder fills in the provider fields (Code, Message, Fields, Kind)
@@ -472,6 +475,9 @@ func (c *Client) ErrorFor(r *Response, status int) *APIError {
 	}
 	e.Message = c.redact.Clean(e.Message)
 	e.Code = c.redact.Clean(e.Code)
+	if len(e.Fields) > MaxFields {
+		e.Fields = e.Fields[:MaxFields]
+	}
 	for i := range e.Fields {
 		e.Fields[i].Provider = c.provider
 		e.Fields[i].Field = c.redact.Clean(e.Fields[i].Field)
