@@ -32,8 +32,10 @@ var dialects = map[Dialect]*dialect{
 		now:   "CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
 		index: "SELECT to_regclass('{t}_expires_at') IS NOT NULL",
 	},
+	// octet_length, not length: length counts a TEXT value's characters,
+	// and only up to its first NUL, so it lets any size past the cap.
 	SQLite: {
-		name: SQLite, blob: "BLOB", bigint: "INTEGER", length: "length",
+		name: SQLite, blob: "BLOB", bigint: "INTEGER", length: "octet_length",
 		now:   "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
 		index: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'index' AND name = '{t}_expires_at' COLLATE NOCASE",
 	},
