@@ -9,8 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -421,7 +424,7 @@ func (s *Store) Save(ctx context.Context, key string, e tokencache.Entry) error 
 	clean := s.cleanDue()
 	return s.run(ctx, true, func(ctx context.Context, c querier) error {
 		if _, err := c.ExecContext(ctx, s.q.save, tokenKey(hash), s.codec.Fingerprint(e.Token.Value), raw, ttl.Milliseconds()); err != nil {
-			return err
+			return scrub(err, raw, e.Token)
 		}
 		if clean {
 			_, err := c.ExecContext(ctx, s.q.clean)
@@ -429,6 +432,24 @@ func (s *Store) Save(ctx context.Context, key string, e tokencache.Entry) error 
 		}
 		return nil
 	})
+}
+
+// scrub returns err, unless its message quotes what Save sent: Postgres
+// quotes a value it cannot convert to its column's type (a table altered
+// under the Store), and an unsealed value is the token in clear. Then it
+// returns the message with the value, the token and its Extra replaced.
+func scrub(err error, raw []byte, tok tokencache.Token) error {
+	msg := err.Error()
+	var pairs []string
+	for _, secret := range append([]string{string(raw), tok.Value}, slices.Collect(maps.Values(tok.Extra))...) {
+		if secret != "" && strings.Contains(msg, secret) {
+			pairs = append(pairs, secret, "[redacted]")
+		}
+	}
+	if pairs == nil {
+		return err
+	}
+	return errors.New(strings.NewReplacer(pairs...).Replace(msg))
 }
 
 // cleanDue reports whether this Save should delete expired rows: the first
