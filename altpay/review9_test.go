@@ -1,0 +1,60 @@
+package altpay_test
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/checkoutkit/checkoutkit/altpay"
+)
+
+// unsignedJWT is a JWT with the given header and claims and a signature
+// nobody checks (the client holds no key).
+func unsignedJWT(header, claims, sig string) string {
+	e := base64.RawURLEncoding.EncodeToString
+	return e([]byte(header)) + "." + e([]byte(claims)) + "." + sig
+}
+
+// initServer answers the token exchange, and init with body.
+func initServer(t *testing.T, body string) *altpay.Client {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/oauth/token" {
+			_, _ = w.Write([]byte(`{"access_token":"tok_access_1234","token_type":"Bearer","expires_in":3600}`))
+			return
+		}
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := altpay.New("id", "secret", altpay.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+var me = altpay.CheckoutTokenRequest{CustomerID: "cus_me", InvoiceID: "inv_me"}
+
+// A checkout JWT is read unverified, but its claims were read only when
+// jwt's ParseUnverified also liked its header and signature: one with an
+// alg jwt does not know, with none at all, or with a signature that is not
+// base64 was taken for an opaque token, so cus_victim's token was handed
+// to cus_me.
+func TestCheckoutJWTWithOddHeaderStillHasItsClaimsChecked(t *testing.T) {
+	victim := `{"customer_id":"cus_victim","invoice_id":"inv_victim"}`
+	for name, tok := range map[string]string{
+		"unknown alg":       unsignedJWT(`{"alg":"XX512","typ":"JWT"}`, victim, "c2ln"),
+		"no alg":            unsignedJWT(`{"typ":"JWT"}`, victim, "c2ln"),
+		"signature not b64": unsignedJWT(`{"alg":"HS256"}`, victim, "a"),
+	} {
+		c := initServer(t, `{"token":"`+tok+`","expires_in":600}`)
+		got, err := c.CheckoutToken(t.Context(), me)
+		if !assert.ErrorIs(t, err, altpay.ErrUnexpectedResponse, "%s: served %v", name, got) {
+			continue
+		}
+		assert.NotContains(t, err.Error(), tok, name)
+	}
+}
