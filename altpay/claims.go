@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/checkoutkit/checkoutkit/internal/provider"
 )
 
 // CheckoutClaims are the checkout token's claims, read without verifying
@@ -20,8 +20,8 @@ type CheckoutClaims struct {
 // readClaims reads a checkout JWT's claims without verifying it; ok is
 // false for a token that is not a JWT.
 func readClaims(token string) (CheckoutClaims, bool) {
-	m := jwt.MapClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(token, m); err != nil {
+	m, ok := provider.Claims(token)
+	if !ok {
 		return CheckoutClaims{}, false
 	}
 	c := CheckoutClaims{

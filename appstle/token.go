@@ -19,8 +19,8 @@ import (
 // customerClaim reads a JWT's customerId claim, unverified; ok is false for
 // an opaque token or one without a numeric claim.
 func customerClaim(token string) (int64, bool) {
-	claims := jwt.MapClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+	claims, ok := provider.Claims(token)
+	if !ok {
 		return 0, false
 	}
 	switch v := claims["customerId"].(type) {
@@ -76,8 +76,8 @@ func decodeToken(hc *httpx.Client, resp *httpx.Response, wantID int64, now time.
 //   - timestamp alone: timestamp + 2 h, moved by that skew;
 //   - neither, or an opaque token: receipt + 2 h.
 func expiry(token string, h http.Header, now time.Time) (time.Time, error) {
-	claims := jwt.MapClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+	claims, ok := provider.Claims(token)
+	if !ok {
 		return now.Add(TokenLifetime), nil // opaque token
 	}
 	issued, hasIssued := issuedAt(claims)
