@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,4 +59,16 @@ func TestCheckoutJWTWithOddHeaderStillHasItsClaimsChecked(t *testing.T) {
 		}
 		assert.NotContains(t, err.Error(), tok, name)
 	}
+}
+
+// A token whose exp is before its iat was never valid at any time, on any
+// clock; it was served (for exp on the local clock) instead of refused.
+func TestCheckoutJWTExpiringBeforeItsIssueIsRefused(t *testing.T) {
+	now := time.Now()
+	tok := unsignedJWT(`{"alg":"HS256"}`, `{"customer_id":"cus_me","invoice_id":"inv_me","iat":`+
+		strconv.FormatInt(now.Add(4*time.Hour).Unix(), 10)+`,"exp":`+strconv.FormatInt(now.Add(20*time.Minute).Unix(), 10)+`}`, "c2ln")
+	c := initServer(t, `{"token":"`+tok+`"}`)
+	got, err := c.CheckoutToken(t.Context(), me)
+	require.ErrorIs(t, err, altpay.ErrUnexpectedResponse, "served %v", got)
+	assert.NotContains(t, err.Error(), tok)
 }

@@ -61,3 +61,16 @@ func TestPortalJWTWithOddHeaderStillHasItsClaimsChecked(t *testing.T) {
 		}
 	}
 }
+
+// An exp before the token's issue time (iat, or Appstle's timestamp) is
+// valid on no clock; it was served until exp on the local clock.
+func TestPortalJWTExpiringBeforeItsIssueIsRefused(t *testing.T) {
+	for name, claims := range map[string]string{
+		"exp before iat":       `{"customerId":12345,"iat":` + unix(3*time.Hour) + `,"exp":` + unix(time.Hour) + `}`,
+		"exp before timestamp": `{"customerId":12345,"timestamp":` + unix(3*time.Hour) + `,"exp":` + unix(time.Hour) + `}`,
+	} {
+		c := portalServer(t, unsignedJWT(`{"alg":"HS256","typ":"JWT"}`, claims, "c2ln"))
+		got, err := c.PortalToken(t.Context(), appstle.PortalTokenRequest{CustomerID: "12345"})
+		assert.ErrorIs(t, err, appstle.ErrUnexpectedResponse, "%s: served %v", name, got)
+	}
+}

@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"encoding/base64"
+	"net/http"
 	"strconv"
 	"testing"
 	"time"
@@ -26,6 +27,19 @@ func TestAbsoluteReadsIatWhateverTheHeader(t *testing.T) {
 		got, err := provider.Absolute(server.Add(15*time.Minute), tok, nil, now, 0)
 		if err != nil || !got.Equal(now.Add(15*time.Minute)) {
 			t.Errorf("%s: got %s, %v; want %s (exp − iat from receipt)", name, got, err, now.Add(15*time.Minute))
+		}
+	}
+}
+
+// An absolute expiry before the token's own issue time is valid on no
+// clock: it was judged by the Date header (or the local clock) instead, and
+// the dead token served until then.
+func TestExpiryBeforeIssueTimeIsRefused(t *testing.T) {
+	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	h := http.Header{"Date": {now.Format(http.TimeFormat)}}
+	for name, iat := range map[string]time.Time{"after exp": now.Add(3 * time.Hour), "at exp": now.Add(time.Hour)} {
+		if got, err := provider.Expiry(now.Add(time.Hour), iat, h, now, 0); err == nil {
+			t.Errorf("iat %s: exp %s accepted, expiring %s", name, now.Add(time.Hour), got)
 		}
 	}
 }
