@@ -83,8 +83,9 @@ func Absolute(t time.Time, token string, h http.Header, now time.Time, max time.
 // unknown) by the provider's clock, received at now in an answer with
 // header h, into an ExpiresAt on the local clock:
 //
-//   - with an iat before t, the lifetime is t − iat from receipt, whatever
-//     either clock says;
+//   - with an iat, the lifetime is t − iat from receipt, whatever either
+//     clock says; a t at or before iat is an error (the token is valid on
+//     no clock);
 //   - else, with a Date header, t moved by the skew between the two clocks
 //     (now − Date);
 //   - else t on the local clock.
@@ -92,7 +93,10 @@ func Absolute(t time.Time, token string, h http.Header, now time.Time, max time.
 // The result must be after now; one beyond now + max (MaxLifetime when max
 // is 0 or larger) is clamped to it, as [Deadline] does.
 func Expiry(t, iat time.Time, h http.Header, now time.Time, max time.Duration) (time.Time, error) {
-	if !iat.IsZero() && t.After(iat) {
+	if !iat.IsZero() {
+		if !t.After(iat) {
+			return time.Time{}, errors.New("is not after the token's issue time")
+		}
 		return now.Add(min(t.Sub(iat), ceiling(max))), nil
 	}
 	skew, _ := DateSkew(h, now)
