@@ -74,3 +74,21 @@ func TestPortalJWTExpiringBeforeItsIssueIsRefused(t *testing.T) {
 		assert.ErrorIs(t, err, appstle.ErrUnexpectedResponse, "%s: served %v", name, got)
 	}
 }
+
+// A customerId claim that is there but is not a customer id as Appstle
+// writes one (a number, or gid://shopify/Customer/<n>) names someone the
+// client cannot tell from the customer asked for; it was skipped as if the
+// token named no one, and the token served. Likewise an exp that is not a
+// number (here a string, an hour past) was skipped and the token served
+// for receipt + 2 h, whatever it says.
+func TestPortalJWTWithUnreadableClaimsIsRefused(t *testing.T) {
+	for _, claims := range []string{
+		`{"customerId":" 999"}`, `{"customerId":"999x"}`, `{"customerId":"gid://shopify/Order/12345"}`,
+		`{"customerId":999.5}`, `{"customerId":true}`, `{"customerId":[999]}`,
+		`{"customerId":12345,"exp":"` + unix(-time.Hour) + `"}`,
+	} {
+		c := portalServer(t, unsignedJWT(`{"alg":"HS256","typ":"JWT"}`, claims, "c2ln"))
+		got, err := c.PortalToken(t.Context(), appstle.PortalTokenRequest{CustomerID: "12345"})
+		assert.ErrorIs(t, err, appstle.ErrUnexpectedResponse, "%s: served %v", claims, got)
+	}
+}
