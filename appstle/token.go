@@ -2,11 +2,11 @@ package appstle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -17,20 +17,30 @@ import (
 )
 
 // customerClaim reads a JWT's customerId claim, unverified; ok is false for
-// an opaque token or one without a numeric claim.
+// an opaque token or one without the claim. A claim that is not a customer
+// id as Appstle writes one (a positive integer, or its
+// gid://shopify/Customer/ form) reads as 0, no customer's id: it names
+// someone, and the token must not pass for one that names no one.
 func customerClaim(token string) (int64, bool) {
 	claims, ok := provider.Claims(token)
 	if !ok {
 		return 0, false
 	}
-	switch v := claims["customerId"].(type) {
-	case float64:
-		return int64(v), v == float64(int64(v))
-	case string:
-		n, err := strconv.ParseInt(strings.TrimPrefix(v, gidPrefix), 10, 64)
-		return n, err == nil
+	v, ok := claims["customerId"]
+	if !ok {
+		return 0, false
 	}
-	return 0, false
+	switch v := v.(type) {
+	case float64:
+		if v > 0 && v < 1<<63 && v == float64(int64(v)) {
+			return int64(v), true
+		}
+	case string:
+		if n, err := ParseCustomerID(v); err == nil {
+			return n, true
+		}
+	}
+	return 0, true
 }
 
 type tokenResponse struct {
@@ -75,13 +85,19 @@ func decodeToken(hc *httpx.Client, resp *httpx.Response, wantID int64, now time.
 //     (provider.Absolute); one in the past is an error;
 //   - timestamp alone: timestamp + 2 h, moved by that skew;
 //   - neither, or an opaque token: receipt + 2 h.
+//
+// An exp that is not a number is an error.
 func expiry(token string, h http.Header, now time.Time) (time.Time, error) {
 	claims, ok := provider.Claims(token)
 	if !ok {
 		return now.Add(TokenLifetime), nil // opaque token
 	}
 	issued, hasIssued := issuedAt(claims)
-	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+	exp, err := claims.GetExpirationTime()
+	if err != nil {
+		return time.Time{}, errors.New("exp is not a number")
+	}
+	if exp != nil {
 		t, err := provider.Expiry(exp.Time, issued, h, now, TokenLifetime)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("exp %v", err)
