@@ -72,3 +72,23 @@ func TestCheckoutJWTExpiringBeforeItsIssueIsRefused(t *testing.T) {
 	require.ErrorIs(t, err, altpay.ErrUnexpectedResponse, "served %v", got)
 	assert.NotContains(t, err.Error(), tok)
 }
+
+// A customer_id or invoice_id claim that is there but is not a string or
+// number (an object, a list, true, null) or is empty names no one the
+// client can compare with the request's; it was skipped as if absent, and
+// a token carrying cus_victim in such a claim was served to cus_me.
+func TestCheckoutJWTWithUnreadableBindingClaimIsRefused(t *testing.T) {
+	for _, claims := range []string{
+		`{"customer_id":{"id":"cus_victim"},"invoice_id":"inv_me"}`,
+		`{"customer_id":["cus_victim"],"invoice_id":"inv_me"}`,
+		`{"customer_id":"cus_me","invoice_id":["inv_victim"]}`,
+		`{"customer_id":true,"invoice_id":"inv_me"}`,
+		`{"customer_id":null,"invoice_id":"inv_me"}`,
+		`{"customer_id":"","invoice_id":"inv_me"}`,
+	} {
+		tok := unsignedJWT(`{"alg":"HS256","typ":"JWT"}`, claims, "c2ln")
+		c := initServer(t, `{"token":"`+tok+`","expires_in":600}`)
+		got, err := c.CheckoutToken(t.Context(), me)
+		assert.ErrorIs(t, err, altpay.ErrUnexpectedResponse, "%s: served %v", claims, got)
+	}
+}
