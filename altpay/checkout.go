@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/checkoutkit/checkoutkit/internal/httpx"
 	"github.com/checkoutkit/checkoutkit/internal/provider"
 	"github.com/checkoutkit/checkoutkit/tokencache"
@@ -128,10 +130,18 @@ func (c *client) checker(r CheckoutTokenRequest) func(tokencache.Token) error {
 }
 
 // claimsMatch reports whether a checkout token's claims, if it is a JWT,
-// name r's customer and invoice where they name any.
+// name r's customer and invoice where they name any. A claim that is there
+// but is no string or number (an object, a list, null) or is empty names
+// no one r can be compared with, and does not match.
 func claimsMatch(token string, r CheckoutTokenRequest) bool {
-	claims, isJWT := readClaims(token)
-	return !isJWT || (claims.CustomerID == "" || claims.CustomerID == r.CustomerID) && (claims.InvoiceID == "" || claims.InvoiceID == r.InvoiceID)
+	claims, isJWT := provider.Claims(token)
+	return !isJWT || names(claims, "customer_id", r.CustomerID) && names(claims, "invoice_id", r.InvoiceID)
+}
+
+// names reports whether claim k is absent from claims or is want.
+func names(claims jwt.MapClaims, k, want string) bool {
+	v, ok := claims[k]
+	return !ok || claimString(v) == want
 }
 
 // InvalidateCheckout drops tok, as [Client.CheckoutToken] returned it,
