@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/checkoutkit/checkoutkit/internal/redact"
 )
 
 // staticAuth hands out one token and counts rejections.
@@ -90,7 +92,7 @@ func TestRedactorForgetsOldestBeyondItsBound(t *testing.T) {
 }
 
 func TestRedactReplacesLongestSecretFirst(t *testing.T) {
-	assert.Equal(t, "[redacted]", Redact("secret-long", []string{"secret", "secret-long"}))
+	assert.Equal(t, "[redacted]", redact.Secrets("secret-long", []string{"secret", "secret-long"}))
 }
 
 func TestPathQueryReachesTheProvider(t *testing.T) {

@@ -2,11 +2,12 @@ package httpx
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/checkoutkit/checkoutkit/internal/redact"
 )
 
 // maxMessage bounds a provider message kept in an APIError.
@@ -88,7 +89,7 @@ func CleanMessage(msg string, secrets []string) string {
 		}
 		return r
 	}, msg)
-	msg = Redact(msg, secrets)
+	msg = redact.Secrets(msg, secrets)
 	msg = jwtLike.ReplaceAllLiteralString(msg, "[redacted]")
 	msg = strings.TrimSpace(msg)
 	if len(msg) > maxMessage {
@@ -102,22 +103,6 @@ func CleanMessage(msg string, secrets []string) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
-// Redact replaces every occurrence of each secret of 4 or more bytes in s,
-// longest first so that a secret containing another is replaced whole.
-func Redact(s string, secrets []string) string {
-	var found []string
-	for _, sec := range secrets {
-		if len(sec) >= 4 && strings.Contains(s, sec) {
-			found = append(found, sec)
-		}
-	}
-	slices.SortFunc(found, func(a, b string) int { return len(b) - len(a) })
-	for _, sec := range found {
-		s = strings.ReplaceAll(s, sec, "[redacted]")
-	}
-	return s
-}
 
 // CheckToken refuses a token that cannot be sent or packed safely: empty,
 // not valid UTF-8, or holding whitespace, control characters (a NUL, a

@@ -13,11 +13,11 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/checkoutkit/checkoutkit/internal/redact"
 	"github.com/checkoutkit/checkoutkit/internal/storekit"
 	"github.com/checkoutkit/checkoutkit/tokencache"
 )
@@ -440,16 +440,11 @@ func (s *Store) Save(ctx context.Context, key string, e tokencache.Entry) error 
 // returns the message with the value, the token and its Extra replaced.
 func scrub(err error, raw []byte, tok tokencache.Token) error {
 	msg := err.Error()
-	var pairs []string
-	for _, secret := range append([]string{string(raw), tok.Value}, slices.Collect(maps.Values(tok.Extra))...) {
-		if secret != "" && strings.Contains(msg, secret) {
-			pairs = append(pairs, secret, "[redacted]")
-		}
-	}
-	if pairs == nil {
+	clean := redact.Secrets(msg, append([]string{string(raw), tok.Value}, slices.Collect(maps.Values(tok.Extra))...))
+	if clean == msg {
 		return err
 	}
-	return errors.New(strings.NewReplacer(pairs...).Replace(msg))
+	return errors.New(clean)
 }
 
 // cleanDue reports whether this Save should delete expired rows: the first
