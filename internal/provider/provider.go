@@ -277,12 +277,13 @@ func Key(provider string, parts ...string) string {
 	return provider + ":" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// Require reports a FieldError when value is empty or only spaces, or
-// holds a control character: a credential read from a file with its
+// Require reports a FieldError when value is empty or only spaces (any
+// Unicode space, as strings.TrimSpace judges them), or holds a control
+// character: a credential read from a file with its
 // trailing newline cannot be sent in a header, and would otherwise fail
 // every call in the transport, after its retries.
 func Require(provider, field, value string) error {
-	if strings.TrimLeft(value, " \t\n\r") == "" {
+	if strings.TrimSpace(value) == "" {
 		return httpx.Invalid(provider, field, "must not be empty")
 	}
 	if strings.ContainsFunc(value, unicode.IsControl) {
