@@ -35,3 +35,33 @@ func TestStatusRefusesUnicodeWhitespaceIDs(t *testing.T) {
 		assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent for %q", id)
 	}
 }
+
+// The optional ids of the status and can-access calls (productSlug,
+// featureKey) are checked like the required ones when given: whitespace
+// only or a control character is a FieldError naming the field (the
+// option's name for WithProductSlug), before any request. Before, "pro\n"
+// went out as productSlug=pro%0A and " " as featureKey " ": Crovver scopes
+// the answer to a product or feature that does not exist, and the tenant
+// reads as unsubscribed or denied.
+func TestStatusRefusesBadOptionalIDs(t *testing.T) {
+	ctx := context.Background()
+	for _, bad := range []string{" ", "\u00a0", "pro\n", "pro\x00", ""} {
+		c, mt, _ := mockClient(t)
+		var fe *crovver.FieldError
+
+		_, err := c.SubscriptionStatus(ctx, "t1", crovver.WithProductSlug(bad))
+		require.True(t, errors.As(err, &fe), "WithProductSlug(%q): %v", bad, err)
+		assert.Equal(t, "WithProductSlug", fe.Field)
+
+		if bad != "" { // empty is "not set" on the request struct
+			_, err = c.CanAccess(ctx, crovver.CanAccessRequest{RequestingEntityID: "t1", FeatureKey: bad})
+			require.True(t, errors.As(err, &fe), "FeatureKey %q: %v", bad, err)
+			assert.Equal(t, "FeatureKey", fe.Field)
+
+			_, err = c.CanAccess(ctx, crovver.CanAccessRequest{RequestingEntityID: "t1", ProductSlug: bad})
+			require.True(t, errors.As(err, &fe), "ProductSlug %q: %v", bad, err)
+			assert.Equal(t, "ProductSlug", fe.Field)
+		}
+		assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent for %q", bad)
+	}
+}
