@@ -50,7 +50,9 @@ type SubscriptionStatus struct {
 type StatusOption func(*url.Values)
 
 // WithProductSlug asks for the tenant's subscription to one product, for
-// organisations that sell several.
+// organisations that sell several. An empty slug, one of spaces only or one
+// with a control character makes SubscriptionStatus fail with a FieldError
+// naming WithProductSlug, before any request.
 func WithProductSlug(slug string) StatusOption {
 	return func(q *url.Values) { q.Set("productSlug", slug) }
 }
@@ -70,6 +72,11 @@ func (c *Client) SubscriptionStatus(ctx context.Context, tenantID string, opts .
 	for _, o := range opts {
 		if o != nil {
 			o(&q)
+		}
+	}
+	if slug, ok := q["productSlug"]; ok {
+		if err := provider.Require(name, "WithProductSlug", slug[0]); err != nil {
+			return nil, err
 		}
 	}
 	raw, err := c.c.public(ctx, http.MethodGet, statusPath, q, nil)
@@ -109,11 +116,17 @@ func (c *Client) CanAccess(ctx context.Context, r CanAccessRequest) (*Access, er
 		return nil, err
 	}
 	body := map[string]any{"requestingEntityId": r.RequestingEntityID}
-	if r.FeatureKey != "" {
-		body["featureKey"] = r.FeatureKey
-	}
-	if r.ProductSlug != "" {
-		body["productSlug"] = r.ProductSlug
+	for _, f := range []struct{ field, key, value string }{
+		{"FeatureKey", "featureKey", r.FeatureKey},
+		{"ProductSlug", "productSlug", r.ProductSlug},
+	} {
+		if f.value == "" {
+			continue
+		}
+		if err := provider.Require(name, f.field, f.value); err != nil {
+			return nil, err
+		}
+		body[f.key] = f.value
 	}
 	if r.Amount != nil {
 		body["amount"] = *r.Amount
