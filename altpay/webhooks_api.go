@@ -1,6 +1,7 @@
 package altpay
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -117,7 +118,7 @@ func (c *Client) ListWebhooks(ctx context.Context, r ListWebhooksRequest) ([]Web
 		return nil, hc.WrapContextError(err, http.MethodGet, webhooksPath)
 	}
 	var list []Webhook
-	if len(resp.Body) > 0 && resp.Body[0] == '[' {
+	if b := bytes.TrimLeft(resp.Body, " \t\r\n"); len(b) > 0 && b[0] == '[' { // JSON's whitespace
 		if err := hc.DecodeJSON(resp, &list); err != nil {
 			return nil, err
 		}
