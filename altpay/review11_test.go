@@ -26,3 +26,27 @@ func TestListWebhooksReadsAnArrayAfterWhitespace(t *testing.T) {
 		}
 	}
 }
+
+// ListWebhooks checks its filters as CreateWebhook checks Topic: a
+// negative Limit, or a cursor or topic of spaces only or with a control
+// character, is a FieldError naming the field, before any request. Before,
+// Limit -1 was dropped silently (the API's default page came back as if
+// asked for) and Topic "invoice_paid\n" went out as topic=invoice_paid%0A,
+// listing nothing.
+func TestListWebhooksRefusesBadFilters(t *testing.T) {
+	c, mt, _ := mockClient(t)
+	mt.RegisterResponder(http.MethodPost, base+"/oauth/token", respond(200, docAccess))
+	mt.RegisterResponder(http.MethodGet, base+"/webhooks", respond(200, `[]`))
+	for field, r := range map[string]altpay.ListWebhooksRequest{
+		"Limit":  {Limit: -1},
+		"Topic":  {Topic: "invoice_paid\n"},
+		"After":  {After: " "},
+		"Before": {Before: "wh_1\x00"},
+	} {
+		_, err := c.ListWebhooks(bg, r)
+		var fe *altpay.FieldError
+		require.ErrorAs(t, err, &fe, field)
+		assert.Equal(t, field, fe.Field)
+	}
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent on bad input")
+}
