@@ -98,16 +98,27 @@ func (c *Client) CreateWebhook(ctx context.Context, r CreateWebhookRequest) (*We
 
 // ListWebhooks lists registered webhooks (GET /webhooks with limit, after,
 // before, topic and is_active) on the cached access token. It reads a bare
-// array or one under "data" (the answer is not documented).
+// array or one under "data" (the answer is not documented). A negative
+// Limit, or a set After, Before or Topic of spaces only or with a control
+// character, is a FieldError before any request.
 func (c *Client) ListWebhooks(ctx context.Context, r ListWebhooksRequest) ([]Webhook, error) {
 	q := url.Values{}
-	if r.Limit > 0 {
+	switch {
+	case r.Limit < 0:
+		return nil, httpx.Invalid(name, "Limit", "must not be negative")
+	case r.Limit > 0:
 		q.Set("limit", strconv.Itoa(r.Limit))
 	}
-	for k, v := range map[string]string{"after": r.After, "before": r.Before, "topic": r.Topic} {
-		if v != "" {
-			q.Set(k, v)
+	for _, f := range []struct{ field, key, value string }{
+		{"After", "after", r.After}, {"Before", "before", r.Before}, {"Topic", "topic", r.Topic},
+	} {
+		if f.value == "" {
+			continue
 		}
+		if err := provider.Require(name, f.field, f.value); err != nil {
+			return nil, err
+		}
+		q.Set(f.key, f.value)
 	}
 	if r.IsActive != nil {
 		q.Set("is_active", strconv.FormatBool(*r.IsActive))
