@@ -50,11 +50,16 @@ type SubscriptionStatus struct {
 type StatusOption func(*url.Values)
 
 // WithProductSlug asks for the tenant's subscription to one product, for
-// organisations that sell several. An empty slug, one of spaces only or one
-// with a control character makes SubscriptionStatus fail with a FieldError
-// naming WithProductSlug, before any request.
+// organisations that sell several. An empty slug asks for none (as
+// crovver-react's useSubscription does); one of spaces only or with a
+// control character makes SubscriptionStatus fail with a FieldError naming
+// WithProductSlug, before any request.
 func WithProductSlug(slug string) StatusOption {
-	return func(q *url.Values) { q.Set("productSlug", slug) }
+	return func(q *url.Values) {
+		if slug != "" {
+			q.Set("productSlug", slug)
+		}
+	}
 }
 
 // SubscriptionStatus reports tenantID's subscription (GET

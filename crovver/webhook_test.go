@@ -246,10 +246,14 @@ func TestStatusContract(t *testing.T) {
 	assert.Equal(t, "Acme Corp", st.Tenant.Name)
 	assert.Contains(t, string(st.Raw), "trialEndsAt")
 
-	// a bare answer (no envelope) reads the same
+	// a bare answer (no envelope) reads the same; an empty slug, as
+	// crovver-react's, asks for no product
 	mt.RegisterResponder(http.MethodGet, "https://app.crovver.com/api/public/subscriptions/status",
-		httpmock.NewStringResponder(200, `{"active":false,"status":"none"}`))
-	st, err = c.SubscriptionStatus(ctx, "t")
+		func(r *http.Request) (*http.Response, error) {
+			assert.Equal(t, url.Values{"tenantId": {"t"}}, r.URL.Query())
+			return httpmock.NewStringResponse(200, `{"active":false,"status":"none"}`), nil
+		})
+	st, err = c.SubscriptionStatus(ctx, "t", crovver.WithProductSlug(""))
 	require.NoError(t, err)
 	assert.Equal(t, crovver.StatusNone, st.Status)
 
