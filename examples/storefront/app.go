@@ -376,7 +376,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		a.render(w, "login.html", map[string]any{"User": a.user.Name, "Error": "Unknown user: try " + a.user.Name + "."})
 		return
 	}
-	a.sessions.start(w, a.user.Name, strings.HasPrefix(a.origin, "https://"))
+	a.sessions.start(w, r, a.user.Name, strings.HasPrefix(a.origin, "https://"))
 	a.seedPlan(r.Context(), a.user.Tenant)
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }

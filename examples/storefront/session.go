@@ -31,10 +31,16 @@ func newSessions(ttl time.Duration) *sessions {
 	return &sessions{ttl: ttl, now: time.Now, byID: map[string]session{}}
 }
 
-// start signs user in and sets the session cookie.
-func (s *sessions) start(w http.ResponseWriter, user string, secure bool) {
+// start signs user in and sets the session cookie. The session r already
+// carries, if any, ends: a new sign-in replaces it rather than leaving it
+// live beside the new one, past a later sign-out.
+func (s *sessions) start(w http.ResponseWriter, r *http.Request, user string, secure bool) {
 	id := rand.Text() + rand.Text()
+	old, hadOld := s.id(r)
 	s.mu.Lock()
+	if hadOld {
+		delete(s.byID, old)
+	}
 	now := s.now()
 	for k, v := range s.byID { // a demo app's few sessions: drop the expired ones
 		if !now.Before(v.expires) {
