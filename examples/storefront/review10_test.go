@@ -42,3 +42,22 @@ func TestSignOutEndsTheSessionASecondSignInReplaced(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, dashboard(second), "the signed-out session")
 	assert.Equal(t, http.StatusSeeOther, dashboard(first), "the session the second sign-in replaced still opens the dashboard after sign-out")
 }
+
+// The answers that set or clear the session cookie carry a session id:
+// no cache may keep them.
+func TestSessionCookieAnswersAreNotStored(t *testing.T) {
+	app := startApp(t)
+	noFollow := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.PostForm(app.origin+"/login", url.Values{"user": {demoUser.Name}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.NotEmpty(t, resp.Header.Get("Set-Cookie"))
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "sign-in")
+
+	req, _ := http.NewRequest(http.MethodPost, app.origin+"/logout", nil)
+	req.AddCookie(resp.Cookies()[0])
+	resp, err = noFollow.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "sign-out")
+}
