@@ -49,6 +49,7 @@ func (s *sessions) start(w http.ResponseWriter, r *http.Request, user string, se
 	}
 	s.byID[id] = session{user: user, expires: now.Add(s.ttl)}
 	s.mu.Unlock()
+	w.Header().Set("Cache-Control", "no-store") // the answer carries the session id
 	http.SetCookie(w, &http.Cookie{
 		Name: cookieName, Value: id, Path: "/",
 		MaxAge: int(s.ttl / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure,
@@ -78,6 +79,7 @@ func (s *sessions) end(w http.ResponseWriter, r *http.Request) {
 		delete(s.byID, id)
 		s.mu.Unlock()
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
