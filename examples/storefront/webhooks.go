@@ -128,6 +128,9 @@ func (a *App) seedPlan(ctx context.Context, tenant string) {
 		return
 	}
 	if st.Active && st.Plan != nil {
+		// The plan as of this read: an event created before it is older,
+		// and must not undo it.
+		a.accounts.applies(tenant, time.Now())
 		a.accounts.setPlan(tenant, st.Plan.ID)
 	}
 }
