@@ -537,10 +537,17 @@ func describeJSONError(err error) string {
 func (c *Client) requestID(h http.Header) string {
 	for _, k := range []string{"X-Request-Id", "Request-Id", "X-Correlation-Id", "X-Amzn-Requestid", "Cf-Ray"} {
 		if v := h.Get(k); v != "" {
+			// Redacted before it is cut: a token crossing the cut
+			// would no longer match as a whole.
+			v = c.redact.Clean(v)
 			if len(v) > maxRequestIDLen {
-				v = v[:maxRequestIDLen]
+				cut := maxRequestIDLen
+				for cut > 0 && !isRuneStart(v[cut]) {
+					cut--
+				}
+				v = v[:cut]
 			}
-			return c.redact.Clean(v)
+			return v
 		}
 	}
 	return ""
