@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -31,4 +32,25 @@ func TestEchoedTokenInALongRequestIDIsRedacted(t *testing.T) {
 		assert.NotContains(t, text, tok[:16], "token prefix leaked")
 		assert.NotContains(t, text, tok[40:56], "token payload leaked")
 	}
+}
+
+// An HTTP date far ahead is capped as a delay in seconds is (a day), so
+// APIError.RetryAfter never tells a caller to wait for centuries.
+func TestRetryAfterDateIsCappedLikeSeconds(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	secs, ok := ParseRetryAfter("99999999999", now)
+	require.True(t, ok)
+	date, ok := ParseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now)
+	require.True(t, ok)
+	assert.Equal(t, secs, date)
+
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	_, err := newClient(t, s.URL).Send(bg, Request{Method: "GET", Path: "/x"})
+	var e *APIError
+	require.True(t, errors.As(err, &e), "%v", err)
+	assert.Equal(t, 24*time.Hour, e.RetryAfter)
+	assert.EqualValues(t, 1, s.hits.Load(), "beyond the cap: not waited on")
 }
