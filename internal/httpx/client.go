@@ -625,14 +625,11 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return time.Duration(min(secs, uint64(maxRetryAfterSecs))) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
+		// Capped as delay-seconds are: a date centuries ahead is no hint.
+		return min(max(t.Sub(now), 0), maxRetryAfterSecs*time.Second), true
 	}
 	return 0, false
 }
 
-// maxRetryAfterSecs caps a Retry-After in seconds: a day.
+// maxRetryAfterSecs caps a Retry-After, in seconds or as a date: a day.
 const maxRetryAfterSecs = 24 * 60 * 60
