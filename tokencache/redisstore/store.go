@@ -53,6 +53,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -81,6 +82,7 @@ var ErrUnavailable = errors.New("redisstore: redis unavailable, cooling down")
 type Store struct {
 	rdb      redis.UniversalClient
 	cluster  *redis.ClusterClient // rdb, when it is one: cooldowns per node
+	mapped   atomic.Bool          // a slot lookup has answered: the cluster client holds a slot map
 	inline   bool                 // rdb keeps to context deadlines itself (ContextTimeoutEnabled): no goroutine per call
 	prefix   string
 	timeout  time.Duration
@@ -256,8 +258,15 @@ func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx con
 		scope := make(chan *storekit.Cooldown, 1) // buffered: an abandoned call still finishes
 		done := make(chan result[T], 1)
 		go func() {
-			down := s.scope(octx, redisKey)
+			down, err := s.scope(octx, redisKey)
+			if err == nil && octx.Err() != nil { // the lookup outlasted the timeout
+				down, err = nil, octx.Err()
+			}
 			scope <- down
+			if down == nil { // op never ran
+				done <- result[T]{err: err}
+				return
+			}
 			if down.Active() {
 				done <- result[T]{err: ErrUnavailable}
 				return
@@ -268,16 +277,23 @@ func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx con
 		select {
 		case r = <-done:
 			down = <-scope // sent before done
-			if errors.Is(r.err, ErrUnavailable) {
+			if down != nil && errors.Is(r.err, ErrUnavailable) {
 				return zero, ErrUnavailable
 			}
 		case <-octx.Done():
 			r.err = fmt.Errorf("no answer within %v: %w", s.timeout, octx.Err())
 			select {
 			case down = <-scope:
-			default: // the lookup itself hung: cool down the Store as a whole
-				down = whole
+			default:
 			}
+		}
+		// down is nil when the lookup itself failed or hung. With no slot
+		// map yet the Cluster is unreachable: cool down the Store as a
+		// whole. Once a lookup has answered (go-redis keeps the map), a
+		// failed one only asked a stalled node first, which says nothing
+		// about this key's node: no cooldown.
+		if down == nil && !s.mapped.Load() {
+			down = whole
 		}
 	}
 	switch {
@@ -290,7 +306,9 @@ func call[T any](ctx context.Context, s *Store, redisKey string, op func(ctx con
 			slog.String("error", r.err.Error()))
 		return zero, fmt.Errorf("redisstore: %w", r.err)
 	}
-	down.Start(s.cooldown)
+	if down != nil {
+		down.Start(s.cooldown)
+	}
 	s.warnDown.Warn(s.logger, "redisstore: redis unavailable; serving from memory and the provider",
 		slog.String("error", r.err.Error()), slog.Duration("cooldown", s.cooldown))
 	return zero, fmt.Errorf("redisstore: %w", r.err)
@@ -305,15 +323,19 @@ func keyError(err error) bool {
 // scope returns the cooldown clock for redisKey: one for a standalone or
 // failover client, one per master node for a Cluster, so that a failing
 // node costs only the keys it holds. The node comes from the client's
-// cached slot map (no round trip once it has one).
-func (s *Store) scope(ctx context.Context, redisKey string) *storekit.Cooldown {
+// cached slot map (no round trip once it has one); a lookup that fails
+// (no slot map could load) is an error and no scope.
+func (s *Store) scope(ctx context.Context, redisKey string) (*storekit.Cooldown, error) {
 	name := ""
 	if s.cluster != nil {
-		if node, err := s.cluster.MasterForKey(ctx, redisKey); err == nil {
-			name = node.Options().Addr
+		node, err := s.cluster.MasterForKey(ctx, redisKey)
+		if err != nil {
+			return nil, err
 		}
+		name = node.Options().Addr
+		s.mapped.Store(true)
 	}
-	return s.cooldownOf(name)
+	return s.cooldownOf(name), nil
 }
 
 // cooldownOf returns the cooldown clock of a scope ("" for the Store as a
