@@ -163,6 +163,13 @@ type remint struct {
 	at       time.Time // when, by the cache's clock
 }
 
+// open reports whether the window rm's last re-mint began is still open
+// at now (either way on a clock that stepped back). The caller holds rm.mu.
+func (rm *remint) open(now time.Time) bool {
+	d := now.Sub(rm.at)
+	return d < RemintWindow && d > -RemintWindow
+}
+
 type remintKey struct {
 	cache weak.Pointer[tokencache.Cache]
 	key   string
@@ -212,11 +219,7 @@ func pruneRemints() {
 		c := k.(remintKey).cache.Value()
 		rm := v.(*remint)
 		rm.mu.Lock()
-		stale := c == nil
-		if !stale && !rm.at.IsZero() {
-			d := c.Now().Sub(rm.at)
-			stale = d >= RemintWindow || d <= -RemintWindow
-		}
+		stale := c == nil || !rm.at.IsZero() && !rm.open(c.Now())
 		rm.mu.Unlock()
 		if stale {
 			remints.CompareAndDelete(k, v)
@@ -254,7 +257,7 @@ func (s *Source) Reject(tok string) bool {
 		return true
 	}
 	now := s.b.Cache.Now()
-	if !rm.at.IsZero() && now.Sub(rm.at) < RemintWindow && now.Sub(rm.at) > -RemintWindow {
+	if !rm.at.IsZero() && rm.open(now) {
 		return false
 	}
 	rm.rejected, rm.at = tok, now
