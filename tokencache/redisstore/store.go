@@ -110,22 +110,27 @@ func WithPrefix(p string) Option { return func(s *Store) { s.prefix = p } }
 // WithTimeout bounds each Redis operation (default 500 ms), whatever the
 // go-redis client's own timeouts: an operation still running then is
 // abandoned (its goroutine ends when go-redis gives up) and starts the
-// cooldown.
+// cooldown. A duration that is not positive is an error from [New].
 func WithTimeout(d time.Duration) Option {
 	return func(s *Store) {
-		if d > 0 {
-			s.timeout = d
+		if d <= 0 {
+			s.err = errors.New("redisstore: WithTimeout: the timeout must be positive")
+			return
 		}
+		s.timeout = d
 	}
 }
 
 // WithCooldown sets how long the Store stays out of the way after a Redis
-// error (default 2 s).
+// error (default 2 s). A duration that is not positive is an error from
+// [New].
 func WithCooldown(d time.Duration) Option {
 	return func(s *Store) {
-		if d > 0 {
-			s.cooldown = d
+		if d <= 0 {
+			s.err = errors.New("redisstore: WithCooldown: the cooldown must be positive")
+			return
 		}
+		s.cooldown = d
 	}
 }
 
@@ -154,7 +159,8 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.logger = l } 
 // New returns a Store on rdb (a *redis.Client, *redis.ClusterClient or
 // failover client), with any go-redis options: the Store bounds its own
 // operations. It fails, without touching Redis, on a nil client or a bad
-// option (an encryption key under 16 bytes).
+// option (a timeout or cooldown that is not positive, an encryption key
+// under 16 bytes).
 func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
 	if rdb == nil {
 		return nil, errors.New("redisstore: nil Redis client")

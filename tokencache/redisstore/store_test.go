@@ -181,6 +181,24 @@ func TestShortEncryptionKeyIsAnErrorFromNew(t *testing.T) {
 	assert.NoError(t, err)
 }
 
+// A timeout or cooldown that is not positive was dropped in silence (the
+// default stayed), where sqlstore and every provider's New refuse it.
+func TestNonPositiveDurationsAreErrorsFromNew(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialled
+	defer rdb.Close()
+	for name, opt := range map[string]redisstore.Option{
+		"WithTimeout":  redisstore.WithTimeout(0),
+		"WithCooldown": redisstore.WithCooldown(-time.Second),
+	} {
+		st, err := redisstore.New(rdb, opt)
+		require.Error(t, err, name)
+		assert.Nil(t, st, name)
+		assert.Contains(t, err.Error(), name)
+	}
+	_, err := redisstore.New(rdb, redisstore.WithTimeout(time.Millisecond), redisstore.WithCooldown(time.Millisecond))
+	assert.NoError(t, err)
+}
+
 func TestInvalidateIsCompareAndDelete(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := client(t, srv.Addr)
