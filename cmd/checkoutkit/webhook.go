@@ -74,8 +74,9 @@ func runWebhookSend(ctx context.Context, args []string, e env) error {
 Signs one delivery exactly as the provider does (Crovver: X-Crovver-Signature;
 Appstle: Svix headers; Cartevo: X-Cartevo-Signature; Alternative Payments:
 Authorization: Bearer <secret>) and posts it. For appstle, a secret that is
-not "whsec_…" is used as "whsec_" + base64(secret), as "checkoutkit fakes
--webhook-secret" does. The exit code is 0 only for a 2xx answer.`, e)
+base64, with or without "whsec_", is the Svix key as appstle's receiver
+reads it; any other is used as "whsec_" + base64(secret), as "checkoutkit
+fakes -webhook-secret" does. The exit code is 0 only for a 2xx answer.`, e)
 	provider := fs.String("provider", "", "crovver, appstle, altpay or cartevo")
 	target := fs.String("url", "", "the receiver's URL (http or https)")
 	secret := fs.String("secret", "", "the webhook secret (default $"+webhookSecretEnv+")")
@@ -148,11 +149,13 @@ func readData(name string, stdin io.Reader) ([]byte, error) {
 	return b, nil
 }
 
-// appstleSecret is secret as a Svix endpoint secret: itself when it is
-// "whsec_" and base64, else "whsec_" + base64(secret).
+// appstleSecret is secret as a Svix endpoint secret: "whsec_" and the
+// base64 when secret is base64, with or without the prefix (as appstle's
+// receiver reads it), else "whsec_" + base64(secret).
 func appstleSecret(secret string) string {
-	if k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_")); err == nil && len(k) > 0 && strings.HasPrefix(secret, "whsec_") {
-		return secret
+	b64 := strings.TrimPrefix(secret, "whsec_")
+	if k, err := base64.StdEncoding.DecodeString(b64); err == nil && len(k) > 0 {
+		return "whsec_" + b64
 	}
 	return "whsec_" + base64.StdEncoding.EncodeToString([]byte(secret))
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -211,4 +212,24 @@ func TestFakesWebhookURLPerProvider(t *testing.T) {
 	assert.Contains(t, out, "{provider}", "the flag's help says so")
 	code, _, _ = cli(t, nil, "", "fakes", "-webhook-url", "http://{provider}/x", "-webhook-secret", "s")
 	assert.Equal(t, exitUsage, code, "the placeholder is for the path, not the host")
+}
+
+// A Svix secret given without its "whsec_" prefix is the same key to
+// appstle's receiver (which decodes the base64 either way), so the CLI must
+// sign with that key too: it wrapped the text as base64 of itself, and the
+// receiver answered 401 to a secret it had been given verbatim.
+func TestWebhookSendAppstleSecretWithoutPrefix(t *testing.T) {
+	const bare = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" // appstletest.WebhookSecret without "whsec_"
+	got := make(chan string, 1)
+	srv := httptest.NewServer(appstle.WebhookHandler(bare, func(_ context.Context, e appstle.Event) error {
+		got <- e.Type
+		return nil
+	}))
+	t.Cleanup(srv.Close)
+	code, out, errs := cli(t, nil, "", "webhook", "send", "-provider", "appstle", "-url", srv.URL, "-secret", bare)
+	require.Equal(t, exitOK, code, "%s %s", out, errs)
+	assert.Equal(t, webhookDefaults["appstle"].event, <-got)
+	// A secret that is not base64 keeps its documented meaning.
+	assert.Equal(t, "whsec_"+base64.StdEncoding.EncodeToString([]byte("cli-webhook-secret!")), appstleSecret("cli-webhook-secret!"))
+	assert.Equal(t, "whsec_"+bare, appstleSecret(bare))
 }
