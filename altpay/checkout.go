@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,8 +70,9 @@ func (t CheckoutToken) LogValue() slog.Value {
 // one customer and invoice: POST /v1/checkout-auth/init with the access
 // token. If that path answers 404, the unprefixed /checkout-auth/init is
 // tried once and, if it works, used from then on by this client. The
-// expiry is taken from expires_at (RFC 3339 or unix seconds), else
-// expires_in, else the token's exp claim; an absolute one is judged by the
+// expiry is taken from expires_at (RFC 3339, or Unix seconds or
+// milliseconds), else expires_in, else the token's exp claim, and is never
+// later than that claim; an absolute one is judged by the
 // provider's clock (exp − iat from receipt when the JWT has both, else
 // corrected by the answer's Date header). A token whose claims name
 // another customer or invoice is refused, when minted and when it comes
@@ -230,7 +232,7 @@ func decodeCheckout(hc *httpx.Client, resp *httpx.Response, r CheckoutTokenReque
 	claims, _ := readClaims(tok)
 	var exp time.Time
 	var err error
-	if t, ok := parseExpiresAt(v.ExpiresAt); ok {
+	if t, ok := parseExpiresAt(v.ExpiresAt, now); ok {
 		exp, err = provider.Absolute(t, tok, resp.Header, now, maxCheckoutLifetime)
 		err = wrapf(err, "expires_at %v")
 	} else if v.ExpiresIn != nil {
@@ -242,6 +244,12 @@ func decodeCheckout(hc *httpx.Client, resp *httpx.Response, r CheckoutTokenReque
 		err = wrapf(err, "exp claim %v")
 	} else {
 		err = errors.New("no expires_at, expires_in or exp claim")
+	}
+	if err == nil && !claims.ExpiresAt.IsZero() && (v.ExpiresAt != nil || v.ExpiresIn != nil) {
+		// The token is dead at its own exp whatever the answer says.
+		var claimed time.Time
+		claimed, err = provider.Absolute(claims.ExpiresAt, tok, resp.Header, now, maxCheckoutLifetime)
+		exp, err = minTime(exp, claimed), wrapf(err, "exp claim %v")
 	}
 	if err != nil {
 		return tokencache.Token{}, hc.Unexpected(resp, "%v", err)
@@ -269,20 +277,32 @@ func (c *client) postInit(ctx context.Context, path string, body []byte) (*httpx
 	})
 }
 
-// parseExpiresAt reads expires_at as RFC 3339 or unix seconds.
-func parseExpiresAt(v any) (time.Time, bool) {
+// parseExpiresAt reads expires_at as RFC 3339 or a Unix time in seconds,
+// or in milliseconds (as JavaScript's Date.now) when it lies, in seconds,
+// beyond any lifetime from now and, in milliseconds, ahead of now.
+func parseExpiresAt(v any, now time.Time) (time.Time, bool) {
+	var n int64
 	switch x := v.(type) {
 	case string:
 		if t, err := time.Parse(time.RFC3339, x); err == nil {
 			return t, true
 		}
-		if n, err := strconv.ParseInt(x, 10, 64); err == nil && n > 0 {
-			return time.Unix(n, 0), true
-		}
+		n, _ = strconv.ParseInt(x, 10, 64)
 	case float64:
-		if x > 0 {
-			return time.Unix(int64(x), 0), true
-		}
+		n = int64(min(x, math.MaxInt64/2))
 	}
-	return time.Time{}, false
+	if n <= 0 {
+		return time.Time{}, false
+	}
+	if t := time.Unix(n, 0); t.Sub(now) <= tokencache.MaxLifetime || !time.UnixMilli(n).After(now) {
+		return t, true
+	}
+	return time.UnixMilli(n), true
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
