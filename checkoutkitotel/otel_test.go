@@ -407,3 +407,67 @@ func TestInstrumentedHitAllocatesNothing(t *testing.T) {
 	assert.Zero(t, allocs)
 	assert.Len(t, h.spans.Ended(), 1, "one fetch span, none for the hits")
 }
+
+// spanningObserver is another observer that, as a user's own tracing
+// might, starts a span of its own around each fetch.
+type spanningObserver struct {
+	tokencache.NopObserver
+	tracer trace.Tracer
+}
+
+func (o spanningObserver) FetchStart(ctx context.Context, _ tokencache.FetchInfo) context.Context {
+	ctx, _ = o.tracer.Start(ctx, "app.fetch")
+	return ctx
+}
+
+func (o spanningObserver) FetchEnd(ctx context.Context, _ tokencache.FetchInfo, _ tokencache.FetchResult) {
+	trace.SpanFromContext(ctx).End()
+}
+
+// A waiter links to checkoutkit.token.fetch, also when an observer
+// attached after this package's starts a span of its own: the fetch's
+// context then carries that span, not the fetch span.
+func TestWaiterLinksToTheFetchSpanBehindAnotherObserver(t *testing.T) {
+	h := newHarness(t)
+	h.cache.AddObserver(spanningObserver{tracer: h.tp.Tracer("app")})
+	gate := make(chan struct{})
+	fetch := func(ctx context.Context) (tokencache.Token, error) {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return tokencache.Token{}, ctx.Err()
+		}
+		return tokencache.Token{Value: "v", ExpiresAt: time.Now().Add(time.Hour)}, nil
+	}
+	tracer := h.tp.Tracer("app")
+	var calls sync.WaitGroup
+	var spans []trace.Span
+	for i := range 2 {
+		ctx, span := tracer.Start(context.Background(), "caller")
+		spans = append(spans, span)
+		calls.Go(func() {
+			_, err := h.cache.Get(ctx, "k", fetch)
+			assert.NoError(t, err)
+		})
+		require.Eventually(t, func() bool { return h.cache.Stats().Misses == uint64(i+1) }, 5*time.Second, time.Millisecond)
+	}
+	time.Sleep(10 * time.Millisecond) // the waiter reaches its wait
+	close(gate)
+	calls.Wait()
+	for _, s := range spans {
+		s.End()
+	}
+	var fetchSpan sdktrace.ReadOnlySpan
+	var links []sdktrace.Link
+	for _, s := range h.spans.Ended() {
+		switch s.Name() {
+		case "checkoutkit.token.fetch":
+			fetchSpan = s
+		case "caller":
+			links = append(links, s.Links()...)
+		}
+	}
+	require.NotNil(t, fetchSpan)
+	require.Len(t, links, 1)
+	assert.Equal(t, fetchSpan.SpanContext().SpanID(), links[0].SpanContext.SpanID(), "the link names the fetch span")
+}

@@ -33,9 +33,11 @@ type tracingObserver struct {
 }
 
 func (o *tracingObserver) FetchStart(ctx context.Context, f tokencache.FetchInfo) context.Context {
-	ctx, _ = o.tracer.Start(ctx, fetchSpanName, trace.WithSpanKind(trace.SpanKindInternal),
+	ctx, span := o.tracer.Start(ctx, fetchSpanName, trace.WithSpanKind(trace.SpanKindInternal),
 		trace.WithAttributes(append([]attribute.KeyValue{provider(f.Provider), AttrReason.String(f.Reason)}, o.attrs...)...))
-	return ctx
+	// The fetch context FetchJoin gets is the last observer's, which may
+	// carry a span of its own: keep ours under a key only o knows.
+	return context.WithValue(ctx, o, span)
 }
 
 func (o *tracingObserver) FetchEnd(ctx context.Context, _ tokencache.FetchInfo, r tokencache.FetchResult) {
@@ -50,7 +52,8 @@ func (o *tracingObserver) FetchEnd(ctx context.Context, _ tokencache.FetchInfo, 
 }
 
 func (o *tracingObserver) FetchJoin(ctx, fetch context.Context) {
-	if sc := trace.SpanContextFromContext(fetch); sc.IsValid() {
-		trace.SpanFromContext(ctx).AddLink(trace.Link{SpanContext: sc})
+	// No span of ours when o was attached while the fetch ran.
+	if span, ok := fetch.Value(o).(trace.Span); ok && span.SpanContext().IsValid() {
+		trace.SpanFromContext(ctx).AddLink(trace.Link{SpanContext: span.SpanContext()})
 	}
 }
