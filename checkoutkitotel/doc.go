@@ -31,9 +31,11 @@
 // checkoutkit.fetch.source, and on failure status Error and error.type. A
 // fetch runs detached from its callers: its span is a child of the caller
 // that started it, and each caller that waited on it gets a link to it on
-// its own span. The provider's HTTP requests run on the fetch's context,
-// so an otelhttp transport given through the provider's WithHTTPClient
-// records each attempt (the 401 retry included) as a child span.
+// its own span. A mint's token requests run on the fetch's context, so an
+// otelhttp transport given through the provider's WithHTTPClient records
+// each of their attempts as a child of the fetch span; a request made
+// with a token, and its retry after a 401, are children of the caller's
+// span (the re-mint between them is a fetch span of its own).
 //
 // No attribute holds a key, a token, a credential, a customer or invoice
 // id, or an error message: errors are reported by type only (see
