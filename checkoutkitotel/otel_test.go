@@ -471,3 +471,37 @@ func TestWaiterLinksToTheFetchSpanBehindAnotherObserver(t *testing.T) {
 	require.Len(t, links, 1)
 	assert.Equal(t, fetchSpan.SpanContext().SpanID(), links[0].SpanContext.SpanID(), "the link names the fetch span")
 }
+
+// panicSampler panics on the fetch span, as a buggy custom sampler might.
+type panicSampler struct{}
+
+func (panicSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	if p.Name == "checkoutkit.token.fetch" {
+		panic("sampler bug")
+	}
+	return sdktrace.AlwaysSample().ShouldSample(p)
+}
+
+func (panicSampler) Description() string { return "panic" }
+
+// The cache recovers an observer's panic; a fetch span that could not be
+// started must not make FetchEnd end, and mark failed, the caller's span
+// that the fetch's context carries instead.
+func TestFetchSpanThatFailedToStartLeavesTheCallersSpanAlone(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans), sdktrace.WithSampler(panicSampler{}))
+	defer tp.Shutdown(context.Background())
+	c := tokencache.New()
+	defer c.Close()
+	require.NoError(t, checkoutkitotel.InstrumentTracing(c, checkoutkitotel.WithTracerProvider(tp)))
+
+	ctx, caller := tp.Tracer("app").Start(context.Background(), "caller")
+	_, err := c.Get(ctx, "k", func(context.Context) (tokencache.Token, error) {
+		return tokencache.Token{}, assert.AnError
+	})
+	require.Error(t, err)
+	assert.True(t, caller.IsRecording(), "the caller's span is still open")
+	caller.End()
+	require.Len(t, spans.Ended(), 1)
+	assert.Equal(t, codes.Unset, spans.Ended()[0].Status().Code, "the caller's span is not marked failed")
+}

@@ -41,7 +41,12 @@ func (o *tracingObserver) FetchStart(ctx context.Context, f tokencache.FetchInfo
 }
 
 func (o *tracingObserver) FetchEnd(ctx context.Context, _ tokencache.FetchInfo, r tokencache.FetchResult) {
-	span := trace.SpanFromContext(ctx)
+	// Without our span (FetchStart panicked, and the cache recovered), the
+	// span in ctx is the caller's: leave it alone.
+	span, ok := ctx.Value(o).(trace.Span)
+	if !ok {
+		return
+	}
 	span.SetAttributes(AttrSource.String(r.Source))
 	if r.Err != nil {
 		typ := ErrorType(r.Err)
