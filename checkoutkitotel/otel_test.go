@@ -505,3 +505,23 @@ func TestFetchSpanThatFailedToStartLeavesTheCallersSpanAlone(t *testing.T) {
 	require.Len(t, spans.Ended(), 1)
 	assert.Equal(t, codes.Unset, spans.Ended()[0].Status().Code, "the caller's span is not marked failed")
 }
+
+// A closed cache stays registered with the meter provider (nothing tells
+// the callback it closed), so its entries gauge must fall to 0 rather than
+// count the keys it held for ever; its cumulative counters keep their last
+// values, as counters must.
+func TestClosedCacheCountsNoEntries(t *testing.T) {
+	h := newHarness(t)
+	fetch := func(context.Context) (tokencache.Token, error) {
+		return tokencache.Token{Value: "v", ExpiresAt: time.Now().Add(time.Hour)}, nil
+	}
+	for _, k := range []string{"a", "b", "c"} {
+		_, err := h.cache.Get(context.Background(), k, fetch)
+		require.NoError(t, err)
+	}
+	require.EqualValues(t, 3, sum(t, h.collect(t)["checkoutkit.token.cache.entries"]))
+	require.NoError(t, h.cache.Close())
+	m := h.collect(t)
+	assert.EqualValues(t, 0, sum(t, m["checkoutkit.token.cache.entries"]))
+	assert.EqualValues(t, 3, sum(t, m["checkoutkit.token.fetches"], checkoutkitotel.AttrOutcome.String("ok"), checkoutkitotel.AttrSource.String(tokencache.SourceProvider)))
+}

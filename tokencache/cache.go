@@ -291,7 +291,10 @@ func (c *Cache) Invalidate(key string, rejected Token) {
 // waits for them, for background refreshes and for the watchdog to return.
 // Callers waiting for a fetch get [ErrClosed]: at once if their context
 // can end, else as soon as the fetch returns (its context is cancelled),
-// even if it returns a token. So does every later Get. Close is idempotent and always returns nil.
+// even if it returns a token. So does every later Get. Close then drops
+// every entry (Stats reports 0), so that a closed cache still referenced,
+// by a Source or a meter provider's callback, holds no token. Close is
+// idempotent and always returns nil.
 func (c *Cache) Close() error {
 	c.life.Lock()
 	already := c.closed.Swap(true)
@@ -301,12 +304,16 @@ func (c *Cache) Close() error {
 	}
 	c.cancel()
 	c.wg.Wait()
-	// Flights have ended and no new one starts: empty every entry, which
-	// sends every later read to the slow path, where it meets ErrClosed.
-	c.entries.Range(func(_ string, it *item) bool {
-		c.install(it.e, nil, false)
-		return true
-	})
+	// Flights have ended and no new one starts: drop every entry, as
+	// eviction does, which frees the tokens and sends every later read
+	// (a Source's too) to the slow path, where it meets ErrClosed.
+	c.mu.Lock()
+	c.entries.Clear()
+	for _, e := range c.all {
+		e.it.Store(evicted)
+	}
+	c.all = nil
+	c.mu.Unlock()
 	return nil
 }
 

@@ -3,6 +3,7 @@ package tokencache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -171,4 +172,30 @@ func TestWithClockJumpIsSeenByTheNextGet(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, first.Value, tok.Value, "the expired token is not served from the hit path")
 	assert.True(t, clk.Now().Before(tok.ExpiresAt))
+}
+
+// A closed cache holds nothing: Stats says 0 entries (an instrumented
+// cache's entries gauge falls to 0 when it closes, though the meter
+// provider still reads it), the entries' tokens can be collected, and every
+// read, through Get or a Source bound before Close, gets ErrClosed.
+func TestCloseDropsEveryEntry(t *testing.T) {
+	c := New()
+	fetch := func(context.Context) (Token, error) {
+		return Token{Value: "v", ExpiresAt: time.Now().Add(time.Hour)}, nil
+	}
+	s := c.Source("k0", fetch)
+	_, err := s.Token(bg)
+	require.NoError(t, err)
+	for i := range 100 {
+		_, err := c.Get(bg, fmt.Sprint("k", i), fetch)
+		require.NoError(t, err)
+	}
+	require.Equal(t, 100, c.Stats().Entries)
+	require.NoError(t, c.Close())
+	assert.Equal(t, 0, c.Stats().Entries)
+	assert.Zero(t, c.entries.Size(), "the map still holds entries")
+	_, err = c.Get(bg, "k1", fetch)
+	assert.ErrorIs(t, err, ErrClosed)
+	_, err = s.Token(bg)
+	assert.ErrorIs(t, err, ErrClosed)
 }
