@@ -159,7 +159,7 @@ func runFakes(ctx context.Context, args []string, e env) (err error) {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := o.webhooks.check(e); err != nil {
+	if err := o.webhooks.check(e, o.only == "" || o.only == "altpay"); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -76,7 +76,9 @@ Appstle: Svix headers; Cartevo: X-Cartevo-Signature; Alternative Payments:
 Authorization: Bearer <secret>) and posts it. For appstle, a secret that is
 base64, with or without "whsec_", is the Svix key as appstle's receiver
 reads it; any other is used as "whsec_" + base64(secret), as "checkoutkit
-fakes -webhook-secret" does. The exit code is 0 only for a 2xx answer.`, e)
+fakes -webhook-secret" does. Alternative Payments' deliveries carry the
+secret itself, so for altpay an http URL must name a loopback host (as for
+"fakes -webhook-url"). The exit code is 0 only for a 2xx answer.`, e)
 	provider := fs.String("provider", "", "crovver, appstle, altpay or cartevo")
 	target := fs.String("url", "", "the receiver's URL (http or https)")
 	secret := fs.String("secret", "", "the webhook secret (default $"+webhookSecretEnv+")")
@@ -95,6 +97,9 @@ fakes -webhook-secret" does. The exit code is 0 only for a 2xx answer.`, e)
 	u, err := url.Parse(*target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return usagef("-url: want an http or https URL")
+	}
+	if *provider == "altpay" && !secretSafe(u) {
+		return usagef("-url: %s", secretInClear)
 	}
 	if *secret == "" {
 		*secret = e.getenv(webhookSecretEnv)
@@ -235,8 +240,18 @@ func webhookFlagsOf(fs *flag.FlagSet) *webhookFlags {
 	return wh
 }
 
-// check validates the flags; a URL needs a secret.
-func (wh *webhookFlags) check(e env) error {
+// Alternative Payments' webhooks carry the secret itself (Authorization:
+// Bearer <secret>), so they go over plain http only to this machine, as
+// the SDK's WithBaseURL allows.
+const secretInClear = "Alternative Payments webhooks carry the secret itself: use https, or http only for a loopback host"
+
+// secretSafe reports whether u may carry a secret: https, or http to a
+// loopback host.
+func secretSafe(u *url.URL) bool { return u.Scheme == "https" || loopbackHost(u.Hostname()) }
+
+// check validates the flags; a URL needs a secret, and one that the
+// Alternative Payments fake delivers to (altpay) must be secretSafe.
+func (wh *webhookFlags) check(e env, altpay bool) error {
 	if wh.url == "" {
 		if wh.secret != "" {
 			return usagef("-webhook-secret needs -webhook-url")
@@ -247,6 +262,8 @@ func (wh *webhookFlags) check(e env) error {
 		return usagef("-webhook-url: want an http or https URL")
 	} else if v, err := url.Parse(wh.urlFor("altpay")); err != nil || v.Host != u.Host {
 		return usagef("-webhook-url: %s goes in the path or query, not the host", providerPlaceholder)
+	} else if altpay && !secretSafe(v) {
+		return usagef("-webhook-url: %s", secretInClear)
 	}
 	if wh.secret == "" {
 		wh.secret = e.getenv(webhookSecretEnv)

@@ -233,3 +233,30 @@ func TestWebhookSendAppstleSecretWithoutPrefix(t *testing.T) {
 	assert.Equal(t, "whsec_"+base64.StdEncoding.EncodeToString([]byte("cli-webhook-secret!")), appstleSecret("cli-webhook-secret!"))
 	assert.Equal(t, "whsec_"+bare, appstleSecret(bare))
 }
+
+// Alternative Payments' webhooks carry the secret itself (Authorization:
+// Bearer <secret>): over plain http it may only go to this machine, as
+// WithBaseURL allows http only for loopback. The other providers send an
+// HMAC, never the secret, and may use http anywhere.
+func TestWebhookSecretInTheClearOnlyToLoopback(t *testing.T) {
+	// Not loopback, and not a valid DNS name: Go's resolver refuses it
+	// without a query, so that even code that took the URL sends nothing.
+	for _, target := range []string{"http://not..loopback:8080/hooks"} {
+		code, _, errs := cli(t, nil, "", "webhook", "send", "-provider", "altpay", "-url", target, "-secret", "s3cr3t-value")
+		assert.Equal(t, exitUsage, code, target)
+		assert.Contains(t, errs, "-url", target)
+		assert.NotContains(t, errs, "s3cr3t-value")
+		// Bounded: code that takes the URL runs the fakes until ctx ends.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		var out, errb strings.Builder
+		code = run(ctx, []string{"fakes", "-only", "altpay", "-port", strconv.Itoa(freePorts(t, 4)), "-webhook-url", target, "-webhook-secret", "s3cr3t-value"},
+			func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+		cancel()
+		assert.Equal(t, exitUsage, code, target)
+		assert.Contains(t, errb.String(), "-webhook-url", target)
+	}
+	srv, got := receivers(t, "s3cr3t-value")
+	code, _, errs := cli(t, nil, "", "webhook", "send", "-provider", "altpay", "-url", strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)+"/altpay", "-secret", "s3cr3t-value")
+	require.Equal(t, exitOK, code, errs)
+	assert.Equal(t, "altpay "+webhookDefaults["altpay"].event, <-got)
+}
