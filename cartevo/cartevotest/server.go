@@ -244,7 +244,7 @@ func stringField(body map[string]json.RawMessage, name string) string {
 	if raw, ok := body[name]; ok {
 		_ = json.Unmarshal(raw, &v)
 	}
-	return strings.TrimSpace(v)
+	return v // compared as sent: Cartevo does not trim credentials
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
