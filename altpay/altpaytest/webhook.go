@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,16 @@ func (s *Server) fire(topic string, data any) {
 		}
 	}
 	s.hooks.Fire(msgs...)
+}
+
+// topics are the webhook topics of Alternative Payments' OpenAPI enum;
+// POST /webhooks refuses any other.
+var topics = []string{
+	"invoice_paid", "invoice_created", "invoice_updated", "invoice_archived",
+	"payment_succeeded", "payment_failed", "payment_refunded", "payment_chargeback",
+	"payment_method_added", "payment_method_deleted", "default_payment_method_changed",
+	"customer_created", "customer_updated", "customer_archived",
+	"payout_paid", "payout_processing", "payout_scheduled", "payout_failed",
 }
 
 // webhook is a registration made through POST /webhooks.
@@ -92,6 +103,11 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	if decodeErr != nil || req.EndpointURL == "" || req.Topic == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"code": "bad_request", "message": "endpoint_url and topic are required"})
+		return
+	}
+	if !slices.Contains(topics, req.Topic) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": "bad_request", "message": "invalid topic",
+			"validation_errors": map[string]string{"topic": "must be one of " + strings.Join(topics, ", ")}})
 		return
 	}
 	s.nextWebhook++
