@@ -115,7 +115,8 @@ func NewServer(opts ...Option) *Server {
 	s.apply(opts)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth/token", s.token)
-	mux.HandleFunc("/v1/checkout/pay", s.pay) // POST, and OPTIONS for CORS
+	mux.HandleFunc("POST /v1/checkout/pay", s.pay)
+	mux.HandleFunc("OPTIONS /v1/checkout/pay", s.pay) // CORS preflight
 	mux.HandleFunc("POST /v1/checkout-auth/init", s.init("/v1/checkout-auth/init"))
 	mux.HandleFunc("POST /checkout-auth/init", s.init("/checkout-auth/init"))
 	mux.HandleFunc("POST /webhooks", s.createWebhook)

@@ -70,3 +70,36 @@ func TestCreateWebhookRefusesUnknownTopic(t *testing.T) {
 		t.Errorf("a documented topic: got %d %v, want 201", code, out)
 	}
 }
+
+// checkoutToken mints a checkout token for customer and invoice.
+func checkoutToken(t *testing.T, srv *altpaytest.Server, customer, invoice string) string {
+	t.Helper()
+	code, out := call(t, http.MethodPost, srv.URL()+"/v1/checkout-auth/init", "Bearer "+accessToken(t, srv), "application/json",
+		`{"customer_id":"`+customer+`","invoice_id":"`+invoice+`"}`)
+	tok, _ := out["token"].(string)
+	if code != http.StatusOK || tok == "" {
+		t.Fatalf("init: %d %v", code, out)
+	}
+	return tok
+}
+
+// The browser-facing API pays an invoice on POST /v1/checkout/pay only (its
+// godoc, and what the web SDK sends). The fake paid on any method, so a
+// GET (a prefetch, a link, a page's mistake) paid the invoice and fired
+// invoice_paid.
+func TestPayOnlyOnPost(t *testing.T) {
+	srv := altpaytest.NewServer()
+	defer srv.Close()
+	tok := checkoutToken(t, srv, "cus_1", "inv_1")
+	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
+		if code, out := call(t, m, srv.URL()+"/v1/checkout/pay", "Bearer "+tok, "", ""); code != http.StatusMethodNotAllowed {
+			t.Errorf("%s: got %d %v, want 405", m, code, out)
+		}
+	}
+	if srv.Paid("inv_1") || srv.Payments() != 0 {
+		t.Fatalf("paid by another method than POST (Payments() = %d)", srv.Payments())
+	}
+	if code, out := call(t, http.MethodPost, srv.URL()+"/v1/checkout/pay", "Bearer "+tok, "", ""); code != http.StatusOK || !srv.Paid("inv_1") {
+		t.Errorf("POST: got %d %v, want 200 and the invoice paid", code, out)
+	}
+}
