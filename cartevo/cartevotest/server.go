@@ -190,13 +190,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			problems = append(problems, "property "+field+" should not exist")
 		}
 	}
+	for _, field := range []string{"client_id", "client_key"} {
+		problems = append(problems, validate(body, field)...)
+	}
 	id, key := stringField(body, "client_id"), stringField(body, "client_key")
-	if id == "" {
-		problems = append(problems, "client_id should not be empty")
-	}
-	if key == "" {
-		problems = append(problems, "client_key should not be empty")
-	}
 	if len(problems) > 0 {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"message": problems, "error": "Bad Request", "statusCode": 400})
 		return
@@ -237,6 +234,20 @@ func (s *Server) authorize(r *http.Request) bool {
 	jti, _ := claims["jti"].(string)
 	who, ok := s.issued[jti]
 	return ok && who.generation == s.generation[who.clientID]
+}
+
+// validate checks field as Cartevo's ValidationPipe does (IsString, then
+// IsNotEmpty) and returns its messages.
+func validate(body map[string]json.RawMessage, field string) []string {
+	raw, ok := body[field]
+	var problems []string
+	if !ok || len(raw) == 0 || raw[0] != '"' {
+		problems = append(problems, field+" must be a string")
+	}
+	if !ok || string(raw) == "null" || string(raw) == `""` {
+		problems = append(problems, field+" should not be empty")
+	}
+	return problems
 }
 
 func stringField(body map[string]json.RawMessage, name string) string {

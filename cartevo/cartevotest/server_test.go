@@ -3,6 +3,7 @@ package cartevotest_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,5 +44,28 @@ func TestTokenRefusesPaddedCredentials(t *testing.T) {
 	}
 	if n := srv.Mints(); n != 0 {
 		t.Errorf("Mints() = %d, want 0", n)
+	}
+}
+
+// Cartevo's NestJS ValidationPipe checks each credential with IsString and
+// IsNotEmpty: a missing client_id fails both (PROVIDERS.md's verbatim
+// body), a number fails only IsString. The fake reported every bad value
+// as "should not be empty", so a test asserting Cartevo's answer for a
+// missing or mistyped field could not pass against it.
+func TestTokenValidationMessagesAreNestJS(t *testing.T) {
+	srv := cartevotest.NewServer()
+	defer srv.Close()
+	for body, want := range map[string][]any{
+		`{"client_key":"` + cartevotest.ClientKey + `"}`:                  {"client_id must be a string", "client_id should not be empty"},
+		`{"client_id":null,"client_key":"` + cartevotest.ClientKey + `"}`: {"client_id must be a string", "client_id should not be empty"},
+		`{"client_id":123,"client_key":"` + cartevotest.ClientKey + `"}`:  {"client_id must be a string"},
+		`{"client_id":"","client_key":"` + cartevotest.ClientKey + `"}`:   {"client_id should not be empty"},
+		`{"client_id":"` + cartevotest.ClientID + `","client_key":["k"]}`: {"client_key must be a string"},
+	} {
+		code, out := postToken(t, srv, body)
+		got, _ := out["message"].([]any)
+		if code != http.StatusBadRequest || !slices.Equal(got, want) || out["error"] != "Bad Request" {
+			t.Errorf("%s: got %d %v, want 400 %q", body, code, out, want)
+		}
 	}
 }
