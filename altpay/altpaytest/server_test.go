@@ -3,6 +3,7 @@ package altpaytest_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,5 +102,62 @@ func TestPayOnlyOnPost(t *testing.T) {
 	}
 	if code, out := call(t, http.MethodPost, srv.URL()+"/v1/checkout/pay", "Bearer "+tok, "", ""); code != http.StatusOK || !srv.Paid("inv_1") {
 		t.Errorf("POST: got %d %v, want 200 and the invoice paid", code, out)
+	}
+}
+
+// GET /webhooks pages with the documented after and before cursors. The
+// fake ignored both and answered the first page again, so a client paging
+// with after=<last id> until an empty page never ended against it.
+func TestListWebhooksPagesWithCursors(t *testing.T) {
+	srv := altpaytest.NewServer()
+	defer srv.Close()
+	bearer := "Bearer " + accessToken(t, srv)
+	for range 3 {
+		body := `{"endpoint_url":"http://127.0.0.1:9/hook","secret_key":"s3cret-key","topic":"invoice_paid"}`
+		if code, out := call(t, http.MethodPost, srv.URL()+"/webhooks", bearer, "application/json", body); code != http.StatusCreated {
+			t.Fatalf("POST /webhooks: %d %v", code, out)
+		}
+	}
+	ids := func(query string) []string {
+		t.Helper()
+		code, out := call(t, http.MethodGet, srv.URL()+"/webhooks?"+query, bearer, "", "")
+		if code != http.StatusOK {
+			t.Fatalf("GET /webhooks?%s: %d %v", query, code, out)
+		}
+		got := []string{}
+		for _, wh := range out["data"].([]any) {
+			got = append(got, wh.(map[string]any)["id"].(string))
+		}
+		return got
+	}
+	for query, want := range map[string][]string{
+		"limit=2":                {"wh_1", "wh_2"},
+		"limit=2&after=wh_2":     {"wh_3"},
+		"after=wh_3":             {},
+		"before=wh_3":            {"wh_1", "wh_2"},
+		"limit=1&before=wh_3":    {"wh_2"},
+		"before=wh_1":            {},
+		"after=wh_1&before=wh_3": {"wh_2"},
+	} {
+		if got := ids(query); !slices.Equal(got, want) {
+			t.Errorf("GET /webhooks?%s: got %v, want %v", query, got, want)
+		}
+	}
+}
+
+// An unknown cursor pages nothing: neither the first page again nor the
+// whole list.
+func TestListWebhooksUnknownCursorIsEmpty(t *testing.T) {
+	srv := altpaytest.NewServer()
+	defer srv.Close()
+	bearer := "Bearer " + accessToken(t, srv)
+	body := `{"endpoint_url":"http://127.0.0.1:9/hook","secret_key":"s3cret-key","topic":"invoice_paid"}`
+	if code, out := call(t, http.MethodPost, srv.URL()+"/webhooks", bearer, "application/json", body); code != http.StatusCreated {
+		t.Fatalf("POST /webhooks: %d %v", code, out)
+	}
+	for _, q := range []string{"after=wh_9", "before=wh_9"} {
+		if code, out := call(t, http.MethodGet, srv.URL()+"/webhooks?"+q, bearer, "", ""); code != http.StatusOK || len(out["data"].([]any)) != 0 {
+			t.Errorf("GET /webhooks?%s: %d %v, want an empty page", q, code, out)
+		}
 	}
 }

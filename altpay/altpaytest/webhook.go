@@ -128,20 +128,45 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
+	page := s.webhooks
+	if after := q.Get("after"); after != "" {
+		page = cursor(page, after, true)
+	}
+	if before := q.Get("before"); before != "" {
+		page = cursor(page, before, false)
+	}
 	out := []webhook{}
-	for _, wh := range s.webhooks {
+	for _, wh := range page {
 		if t := q.Get("topic"); t != "" && t != wh.Topic {
 			continue
 		}
 		if a := q.Get("is_active"); a != "" && a != strconv.FormatBool(wh.IsActive) {
 			continue
 		}
-		if limit > 0 && len(out) == limit {
-			break
-		}
 		out = append(out, wh)
 	}
+	if limit > 0 && len(out) > limit {
+		if q.Get("before") != "" && q.Get("after") == "" {
+			out = out[len(out)-limit:] // the page just before the cursor
+		} else {
+			out = out[:limit]
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+// cursor is the part of page after (or before) the webhook id; nothing
+// for an id not in page.
+func cursor(page []webhook, id string, after bool) []webhook {
+	i := slices.IndexFunc(page, func(wh webhook) bool { return wh.ID == id })
+	switch {
+	case i < 0:
+		return nil
+	case after:
+		return page[i+1:]
+	default:
+		return page[:i]
+	}
 }
 
 // RegisteredWebhook reports whether a webhook for topic is registered at
