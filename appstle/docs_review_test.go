@@ -1,0 +1,49 @@
+package appstle_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/checkoutkit/checkoutkit/appstle"
+)
+
+// PortalToken's doc calls ExternalToken a secret, and the README promises
+// that every token the client minted is redacted from errors and logs,
+// including one the provider echoes back: appstleExternalToken too, when
+// it is opaque (not JWT-shaped).
+func TestEchoedExternalTokenIsRedacted(t *testing.T) {
+	const external = "ext-OPAQUE-77c1d2e3f4a5b6c7"
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/external/v2/customer-portal-token" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"customerId": 1, "token": "portal-opaque-0a1b2c3d4e5f", "appstleExternalToken": "`+external+`"}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"title":"external token `+external+` is not valid here","status":400}`)
+	}))
+	defer api.Close()
+	logger, logs := jsonLogs()
+	c, err := appstle.New("apst_live_key_for_external_test", appstle.WithBaseURL(api.URL), appstle.WithLogger(logger))
+	require.NoError(t, err)
+	defer c.Close()
+
+	tok, err := c.PortalToken(bg, appstle.PortalTokenRequest{CustomerID: "1"})
+	require.NoError(t, err)
+	require.Equal(t, external, tok.ExternalToken)
+
+	_, err = c.ManageSubscriptionLink(bg, "1")
+	require.ErrorIs(t, err, appstle.ErrInvalidRequest)
+	var ae *appstle.APIError
+	require.ErrorAs(t, err, &ae)
+	for _, out := range []string{err.Error(), fmt.Sprintf("%+v", err), ae.Message, logs.String()} {
+		assert.NotContains(t, out, external)
+	}
+}
