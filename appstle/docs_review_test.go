@@ -47,3 +47,36 @@ func TestEchoedExternalTokenIsRedacted(t *testing.T) {
 		assert.NotContains(t, out, external)
 	}
 }
+
+// ManageLink's doc says Link and PortalURL carry a token; the README
+// promises that every token the client was handed is redacted from errors,
+// even when the provider echoes it back.
+func TestEchoedManageLinkIsRedacted(t *testing.T) {
+	const link = "https://mystore.myshopify.com/apps/subscriptions/cp/8f3c2a1e9b7d4c6f"
+	const portal = "https://mystore.myshopify.com/tools/recurring/customer_portal?token=opaque-9d8c7b6a5f4e"
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/api/external/v2/manage-subscription-link/1" {
+			_, _ = io.WriteString(w, `{"manageSubscriptionLink":"`+link+`","portalUrl":"`+portal+`","expiresInMinutes":120,"customerId":1}`)
+			return
+		}
+		w.WriteHeader(http.StatusConflict)
+		_, _ = io.WriteString(w, `{"title":"links `+link+` and `+portal+` are still active","status":409}`)
+	}))
+	defer api.Close()
+	logger, logs := jsonLogs()
+	c, err := appstle.New("apst_live_key_for_link_test", appstle.WithBaseURL(api.URL), appstle.WithLogger(logger))
+	require.NoError(t, err)
+	defer c.Close()
+
+	l, err := c.ManageSubscriptionLink(bg, "1")
+	require.NoError(t, err)
+	require.Equal(t, link, l.Link)
+
+	_, err = c.ManageSubscriptionLink(bg, "2")
+	require.Error(t, err)
+	for _, out := range []string{err.Error(), fmt.Sprintf("%+v", err), logs.String()} {
+		assert.NotContains(t, out, "8f3c2a1e9b7d4c6f")
+		assert.NotContains(t, out, "opaque-9d8c7b6a5f4e")
+	}
+}

@@ -80,6 +80,9 @@ func (c *Client) ManageSubscriptionLink(ctx context.Context, customerID string) 
 	if v.PortalURL != "" && httpx.CheckRedirectURL(v.PortalURL) != nil {
 		return nil, hc.Unexpected(resp, "portalUrl is not an https URL")
 	}
+	// Both links carry a token: redact them wherever Appstle echoes them.
+	hc.Redactor().Remember(v.Link)
+	hc.Redactor().Remember(v.PortalURL)
 	l := &ManageLink{CustomerID: id, Link: v.Link, PortalURL: v.PortalURL}
 	switch t, ok := parseTime(v.Expiration); {
 	case v.ExpiresInM != nil:
