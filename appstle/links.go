@@ -16,9 +16,9 @@ import (
 // ManageLink is a ready link to a customer's subscription management page.
 // Link and PortalURL carry a token: printing a ManageLink shows neither.
 // One boundary: fmt calls no method of a value it reaches through an
-// unexported struct field, so a ManageLink held in one (or a pointer to it,
-// printed with %s) prints in full, token included: log the ManageLink itself,
-// not a struct of yours around it.
+// unexported struct field, so a ManageLink held in one prints in full,
+// token included: log the ManageLink itself, not a struct of yours
+// around it.
 type ManageLink struct {
 	CustomerID int64
 	Link       string    // manageSubscriptionLink

@@ -23,9 +23,9 @@ type PortalTokenRequest struct {
 // secrets for the customer's browser only: printing a PortalToken shows
 // neither.
 // One boundary: fmt calls no method of a value it reaches through an
-// unexported struct field, so a PortalToken held in one (or a pointer to
-// it, printed with %s) prints in full, token included: log the
-// PortalToken itself, not a struct of yours around it.
+// unexported struct field, so a PortalToken held in one prints in full,
+// token included: log the PortalToken itself, not a struct of yours
+// around it.
 type PortalToken struct {
 	CustomerID    int64
 	Token         string

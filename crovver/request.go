@@ -34,9 +34,9 @@ type PortalTokenRequest struct {
 // Token and CheckoutURL (which carries the token) are secrets for the user's
 // browser only: printing a CheckoutToken shows neither.
 // One boundary: fmt calls no method of a value it reaches through an
-// unexported struct field, so a CheckoutToken held in one (or a pointer to it,
-// printed with %s) prints in full, token included: log the CheckoutToken itself,
-// not a struct of yours around it.
+// unexported struct field, so a CheckoutToken held in one prints in full,
+// token included: log the CheckoutToken itself, not a struct of yours
+// around it.
 type CheckoutToken struct {
 	Token       string
 	ExpiresAt   time.Time     // receipt time + the lifetime Crovver stated
@@ -47,9 +47,9 @@ type CheckoutToken struct {
 // PortalToken is a minted billing-portal token and the URL to send the user
 // to. Printing it shows neither.
 // One boundary: fmt calls no method of a value it reaches through an
-// unexported struct field, so a PortalToken held in one (or a pointer to it,
-// printed with %s) prints in full, token included: log the PortalToken itself,
-// not a struct of yours around it.
+// unexported struct field, so a PortalToken held in one prints in full,
+// token included: log the PortalToken itself, not a struct of yours
+// around it.
 type PortalToken struct {
 	Token     string
 	ExpiresAt time.Time
