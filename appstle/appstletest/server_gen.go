@@ -23,6 +23,8 @@ type fake struct {
 	hooks                     *fakesrv.Hooks
 	held                      bool // WithWebhooksHeld
 	webhookURL, webhookSecret string
+	closing                   chan struct{} // closed by Close: a handler waiting (a delay) stops
+	closeOnce                 sync.Once
 }
 
 // Option configures a Server; a nil one is ignored.
@@ -61,8 +63,11 @@ func WithWebhook(url, secret string) Option {
 // URL is the value for appstle.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL }
 
-// Close shuts the server down, after the webhook deliveries in progress.
+// Close shuts the server down, after the webhook deliveries in progress;
+// a request still waiting on the fake (a delay) is dropped rather than
+// waited for.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
 	s.srv.Close()
 	s.hooks.Close()
 }
@@ -71,6 +76,7 @@ func (s *Server) Close() {
 // queue the options asked for.
 func (s *Server) start(mux *http.ServeMux) {
 	s.hooks = fakesrv.NewHooks(s.held)
+	s.closing = make(chan struct{})
 	s.srv = fakesrv.Start(mux, s.listener)
 }
 

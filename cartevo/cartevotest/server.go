@@ -162,6 +162,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		case <-time.After(delay):
 		case <-r.Context().Done():
 			return
+		case <-s.closing:
+			return
 		}
 	}
 	s.mu.Lock()
