@@ -47,10 +47,12 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.appKey != "" {
-		if err := provider.Require(name, "WithAppKey", o.appKey); err != nil {
+	var appKey string
+	if o.appKey != nil {
+		if err := provider.Require(name, "WithAppKey", *o.appKey); err != nil {
 			return nil, err
 		}
+		appKey = *o.appKey
 	}
 	s := o.Settings
 	var shop string
@@ -60,13 +62,13 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		}
 		shop = *o.shopDomain
 	}
-	base, err := provider.Build(name, s, decodeError, apiKey, o.appKey)
+	base, err := provider.Build(name, s, decodeError, apiKey, appKey)
 	if err != nil {
 		return nil, err
 	}
 	pub := &Client{c: &client{base: base, shop: shop, secrets: &secrets{
 		apiKey:   apiKey,
-		appKey:   o.appKey,
+		appKey:   appKey,
 		keyParts: []string{base.HTTP.BaseURL().String(), apiKey},
 	}}}
 	provider.CloseWhenUnreachable(pub, base)

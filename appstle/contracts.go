@@ -13,9 +13,9 @@ const validPath = "/api/external/v2/subscription-customers/valid/"
 
 // WithAppKey sends partnerKey as the X-App-Key header beside X-API-Key on
 // every call, as Appstle's partners do (it lifts the paid API plan
-// requirement). It is a credential: never logged nor printed. Default:
-// none.
-func WithAppKey(partnerKey string) Option { return func(o *options) { o.appKey = partnerKey } }
+// requirement). It is a credential: never logged nor printed. An empty
+// one is an error from [New]. Default: none.
+func WithAppKey(partnerKey string) Option { return func(o *options) { o.appKey = &partnerKey } }
 
 // header is the credential headers of every call, plus kv pairs.
 func (c *client) header(kv ...string) http.Header {

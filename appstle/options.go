@@ -20,7 +20,7 @@ type Option func(*options)
 
 type options struct {
 	provider.Settings
-	appKey     string  // X-App-Key, see WithAppKey
+	appKey     *string // X-App-Key, see WithAppKey
 	shopDomain *string // the store's domain, see WithShopDomain
 }
 

@@ -32,6 +32,11 @@ func TestKeyWithControlCharacterIsRefusedByNew(t *testing.T) {
 		{"WithAppKey", func() (*appstle.Client, error) {
 			return appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()), appstle.WithAppKey("partner-key\r\n"))
 		}},
+		// WithAppKey(os.Getenv(...)) with the variable unset: refused, as
+		// the README says, not a client that sends no X-App-Key.
+		{"WithAppKey", func() (*appstle.Client, error) {
+			return appstle.New(appstletest.APIKey, appstle.WithBaseURL(srv.URL()), appstle.WithAppKey(""))
+		}},
 	} {
 		c, err := tc.new()
 		if c != nil {

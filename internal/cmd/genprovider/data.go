@@ -228,7 +228,7 @@ var packages = []pkg{
 			SecretHeaders: `SignatureHeader, "webhook-signature"`, Timeout: "14 * time.Second",
 		},
 		Pkg: "appstle", WebhookTimeout: "14 s (Svix waits 15 s)", Cred: "key", RetryAllCalls: "", ReuseCalls: "PortalToken",
-		OptionFields: "\tappKey string // X-App-Key, see WithAppKey\n\tshopDomain *string // the store's domain, see WithShopDomain",
+		OptionFields: "\tappKey *string // X-App-Key, see WithAppKey\n\tshopDomain *string // the store's domain, see WithShopDomain",
 		BaseURLDoc: `// WithBaseURL sets Appstle's API host (default [DefaultBaseURL]). It must
 // be https, or http for a loopback host; an empty or bad one is an error
 // from [New].`,
