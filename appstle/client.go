@@ -102,6 +102,9 @@ func (c *Client) PortalToken(ctx context.Context, r PortalTokenRequest) (*Portal
 		cc.base.Cache.Invalidate(key, tok)
 		return nil, fmt.Errorf("%s: %w: cached token refused (%v); dropped it", name, ErrUnexpectedResponse, err)
 	}
+	// A secret too (see PortalToken), which the token path remembers only
+	// for Value: redact it wherever Appstle echoes it, minted here or not.
+	cc.base.HTTP.Redactor().Remember(tok.Extra[extraExternalToken])
 	id, _ := strconv.ParseInt(tok.Extra[extraCustomerID], 10, 64)
 	pt := &PortalToken{
 		CustomerID:    id,

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/checkoutkit/checkoutkit/appstle"
+	"github.com/checkoutkit/checkoutkit/tokencache"
 )
 
 // PortalToken's doc calls ExternalToken a secret, and the README promises
@@ -79,4 +80,42 @@ func TestEchoedManageLinkIsRedacted(t *testing.T) {
 		assert.NotContains(t, out, "8f3c2a1e9b7d4c6f")
 		assert.NotContains(t, out, "opaque-9d8c7b6a5f4e")
 	}
+}
+
+// The same when the portal token came from a cache another client filled:
+// that client minted it, this one only hands it out, and must redact it.
+func TestEchoedExternalTokenFromASharedCacheIsRedacted(t *testing.T) {
+	const external = "ext-OPAQUE-shared-5e6f7a8b9c0d"
+	minted := 0
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/external/v2/customer-portal-token" {
+			minted++
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"customerId": 1, "token": "portal-opaque-9f8e7d6c5b4a", "appstleExternalToken": "`+external+`"}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"title":"external token `+external+` is not valid here","status":400}`)
+	}))
+	defer api.Close()
+	cache := tokencache.New()
+	defer cache.Close()
+	var clients [2]*appstle.Client
+	for i := range clients {
+		c, err := appstle.New("apst_live_key_for_shared_test", appstle.WithBaseURL(api.URL), appstle.WithCache(cache))
+		require.NoError(t, err)
+		defer c.Close()
+		clients[i] = c
+	}
+	_, err := clients[0].PortalToken(bg, appstle.PortalTokenRequest{CustomerID: "1"})
+	require.NoError(t, err)
+	tok, err := clients[1].PortalToken(bg, appstle.PortalTokenRequest{CustomerID: "1"})
+	require.NoError(t, err)
+	require.Equal(t, external, tok.ExternalToken)
+	require.Equal(t, 1, minted, "the second client served the first one's token")
+
+	_, err = clients[1].ManageSubscriptionLink(bg, "1")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), external)
 }

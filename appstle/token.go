@@ -147,11 +147,5 @@ func (c *client) mint(ctx context.Context, query url.Values, wantID int64) (toke
 	if err != nil {
 		return tokencache.Token{}, err
 	}
-	tok, err := decodeToken(hc, resp, wantID, c.base.Cache.Now())
-	if ext := tok.Extra[extraExternalToken]; err == nil && ext != "" {
-		// A secret too (see PortalToken), which the token path only
-		// remembers for Value: redact it wherever Appstle echoes it.
-		hc.Redactor().Remember(ext)
-	}
-	return tok, err
+	return decodeToken(hc, resp, wantID, c.base.Cache.Now())
 }

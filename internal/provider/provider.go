@@ -116,8 +116,8 @@ func (b *Base) fetch(call Call, mint tokencache.FetchFunc, check func(tokencache
 // Token returns key's token from the cache, minting it with mint when there
 // is none that is fresh (GetFresh: tokens bound for a browser). With
 // NoReuse set it mints on every call. check vets every token (see
-// [Base.Check]). A caller's context ending while it waits is wrapped with
-// call.
+// [Base.Check]); every token it hands out is remembered for redaction. A
+// caller's context ending while it waits is wrapped with call.
 func (b *Base) Token(ctx context.Context, key string, call Call, mint tokencache.FetchFunc, check func(tokencache.Token) error) (tokencache.Token, error) {
 	f := b.fetch(call, mint, check)
 	var tok tokencache.Token
@@ -126,6 +126,9 @@ func (b *Base) Token(ctx context.Context, key string, call Call, mint tokencache
 		tok, err = f(ctx)
 	} else {
 		tok, err = b.Cache.GetWith(ctx, key, tokencache.Fetcher{Provider: b.Name, Fetch: f, Fresh: true})
+		// Another client sharing the cache, or another replica through a
+		// Store, may have minted it: this client redacts it from now on too.
+		b.HTTP.Redactor().Remember(tok.Value)
 	}
 	return tok, b.wrap(err, call)
 }
