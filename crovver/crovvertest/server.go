@@ -17,6 +17,7 @@
 package crovvertest
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/json"
 	"html/template"
@@ -104,11 +105,21 @@ func (s *Server) Subscription(tenant string) (plan string, ok bool) {
 	return plan, ok && plan != ""
 }
 
-// FailNext makes the next token requests answer with these statuses.
+// FailNext makes the next token requests answer with these statuses, each
+// with the code Crovver documents for it (400 MISSING_REQUIRED_FIELDS, 401
+// INVALID_PUBLIC_KEY, 404 TENANT_NOT_FOUND; any other INTERNAL_ERROR).
 func (s *Server) FailNext(statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures = append(s.failures, statuses...)
+}
+
+// failCodes is the documented code of each status FailNext can answer;
+// any other is INTERNAL_ERROR.
+var failCodes = map[int]string{
+	http.StatusBadRequest:   "MISSING_REQUIRED_FIELDS",
+	http.StatusUnauthorized: "INVALID_PUBLIC_KEY",
+	http.StatusNotFound:     "TENANT_NOT_FOUND",
 }
 
 type mintRequest struct {
@@ -132,7 +143,7 @@ func (s *Server) mint(kind string) http.HandlerFunc {
 		if len(s.failures) > 0 {
 			code := s.failures[0]
 			s.failures = s.failures[1:]
-			writeError(w, code, "INTERNAL_ERROR", http.StatusText(code))
+			writeError(w, code, cmp.Or(failCodes[code], "INTERNAL_ERROR"), http.StatusText(code))
 			return
 		}
 		key := r.Header.Get("x-public-key")
