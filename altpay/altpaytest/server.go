@@ -34,6 +34,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,7 +87,8 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // some environments do; /v1/checkout-auth/init then answers 404.
 func WithoutV1Prefix() Option { return func(s *Server) { s.noV1 = true } }
 
-// WithRateLimit answers 429 (Retry-After: 1) to a client's requests beyond
+// WithRateLimit answers 429 (Retry-After: the seconds until the window
+// admits one more, 1 in the default window) to a client's requests beyond
 // n per window, counting /oauth/token and init requests per client id. The
 // window is 1 s when not given, so WithRateLimit(5) is the documented
 // limit and the default; 0 turns it off. Every fake's WithRateLimit has
@@ -168,7 +170,17 @@ func (s *Server) RevokeAccessTokens() {
 }
 
 // limited records a call for key and reports whether it exceeds the limit.
-func (s *Server) limited(key string) bool { return !s.limit.Allow(key, s.now()) }
+// limited reports whether key is over the rate limit, and if so sets
+// Retry-After: the seconds, rounded up, until the window admits it again.
+func (s *Server) limited(w http.ResponseWriter, key string) bool {
+	now := s.now()
+	if s.limit.Allow(key, now) {
+		return false
+	}
+	wait := s.limit.Wait(key, now)
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second))))
+	return true
+}
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	// Read the body before taking the lock: a client stalling mid-body
@@ -182,8 +194,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"message": "Invalid credentials"})
 		return
 	}
-	if s.limited(id) {
-		w.Header().Set("Retry-After", "1")
+	if s.limited(w, id) {
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
 		return
 	}
@@ -241,8 +252,7 @@ func (s *Server) init(path string) http.HandlerFunc {
 			writeJSON(w, http.StatusUnauthorized, map[string]any{"message": "Unauthorized"})
 			return
 		}
-		if s.limited(at.clientID) {
-			w.Header().Set("Retry-After", "1")
+		if s.limited(w, at.clientID) {
 			writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "Too many requests"})
 			return
 		}

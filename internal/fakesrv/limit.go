@@ -35,6 +35,15 @@ func (l *Limiter) Allow(key string, now time.Time) bool {
 	return true
 }
 
+// Wait is how long key, refused at now, waits until the window admits
+// another request: until its oldest request in the window leaves it.
+func (l *Limiter) Wait(key string, now time.Time) time.Duration {
+	if seen := l.seen[key]; len(seen) > 0 {
+		return max(0, l.Window-now.Sub(seen[0]))
+	}
+	return 0
+}
+
 // Set sets the limit to n per window, or per def when window is not
 // given: the shape of every fake's WithRateLimit(n, window...). More than
 // one window is a mistake in the test, and panics.
