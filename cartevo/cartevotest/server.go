@@ -20,7 +20,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -187,7 +189,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var problems []string
-	for field := range body {
+	for _, field := range slices.Sorted(maps.Keys(body)) { // a stable order for tests
 		if field != "client_id" && field != "client_key" {
 			problems = append(problems, "property "+field+" should not exist")
 		}
