@@ -48,4 +48,3 @@ func TestTokenServedFromASharedCacheIsRedacted(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.NotContains(t, ae.Message, tok)
 }
-
