@@ -5,6 +5,7 @@ package altpay
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/checkoutkit/checkoutkit"
@@ -31,7 +32,7 @@ var (
 // must be a JSON object; see [Event] for what is read from it. Errors match
 // [ErrWebhookSignature] or [ErrWebhookPayload] and never contain the secret.
 func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
-	if secret == "" {
+	if strings.TrimSpace(secret) == "" { // as WebhookHandler judges it
 		return Event{}, provider.WebhookError(name, ErrWebhookSignature, "empty secret")
 	}
 	verify, err := webhookVerifier(secret, provider.WebhookSettings{})

@@ -5,6 +5,7 @@ package appstle
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/checkoutkit/checkoutkit"
@@ -35,7 +36,7 @@ var (
 // [ErrWebhookSignature], [ErrWebhookTimestamp] or [ErrWebhookPayload] and
 // never contain the secret or a signature.
 func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
-	if secret == "" {
+	if strings.TrimSpace(secret) == "" { // as WebhookHandler judges it
 		return Event{}, provider.WebhookError(name, ErrWebhookSignature, "empty secret")
 	}
 	verify, err := webhookVerifier(secret, provider.WebhookSettings{})

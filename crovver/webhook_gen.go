@@ -5,6 +5,7 @@ package crovver
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/checkoutkit/checkoutkit"
@@ -32,7 +33,7 @@ var (
 // [WebhookHandler] dedupes. Errors match [ErrWebhookSignature] or
 // [ErrWebhookPayload] and never contain the secret or the signature.
 func VerifyWebhook(secret string, h http.Header, body []byte) (Event, error) {
-	if secret == "" {
+	if strings.TrimSpace(secret) == "" { // as WebhookHandler judges it
 		return Event{}, provider.WebhookError(name, ErrWebhookSignature, "empty secret")
 	}
 	verify, err := webhookVerifier(secret, provider.WebhookSettings{})
