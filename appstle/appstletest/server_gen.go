@@ -143,7 +143,9 @@ func (s *Server) SendWebhook(ctx context.Context, eventType string, data any) (D
 }
 
 // Redeliver sends a past delivery again exactly as it was (same id and
-// signature), as Svix's retry would.
+// signature), as a replay would. (Svix's own retries keep the
+// svix-id but are signed anew at each attempt's time: a replay older than 5
+// minutes fails verification where a retry passes.)
 func (s *Server) Redeliver(ctx context.Context, d Delivery) Delivery {
 	return delivery(s.hooks.Send(ctx, fakesrv.Message{URL: d.URL, Type: d.Type, Header: d.Header, Body: d.Body}))
 }

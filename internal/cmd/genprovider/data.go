@@ -182,7 +182,7 @@ var packages = []pkg{
 // fires subscription.cancelled. Deliveries run in the background, in
 // order, once each; see [Server.Deliveries]. Without this option the
 // server fires nothing.`,
-			RedeliverDoc: "as Svix's retry would.", CheckSecret: true, Counters: []counter{
+			RedeliverDoc: "as a replay would. (Svix's own retries keep the\n// svix-id but are signed anew at each attempt's time: a replay older than 5\n// minutes fails verification where a retry passes.)", CheckSecret: true, Counters: []counter{
 				{"PortalTokens", "tokens", "// PortalTokens reports how many portal tokens the server has issued."},
 			}},
 		Webhook: webhook{
