@@ -117,27 +117,36 @@ func (c *client) public(tok tokencache.Token, r CheckoutTokenRequest) *CheckoutT
 
 // checker returns the check a checkout token for r passes, as every mint
 // is vetted (provider.Base.Check): a token of bounded size with no type,
-// living at most maxCheckoutLifetime, whose claims, when it is a JWT that
-// names a customer or invoice, name r's.
+// living at most maxCheckoutLifetime, whose claims, when it is a JWT, fit r
+// (checkClaims).
 func (c *client) checker(r CheckoutTokenRequest) func(tokencache.Token) error {
 	return func(tok tokencache.Token) error {
 		if err := c.base.Check(tok, "", maxCheckoutLifetime); err != nil {
 			return err
 		}
-		if !claimsMatch(tok.Value, r) {
-			return errors.New("token claims name another customer or invoice")
-		}
-		return nil
+		return checkClaims(tok.Value, r)
 	}
 }
 
-// claimsMatch reports whether a checkout token's claims, if it is a JWT,
-// name r's customer and invoice where they name any. A claim that is there
-// but is no string or number (an object, a list, null) or is empty names
-// no one r can be compared with, and does not match.
-func claimsMatch(token string, r CheckoutTokenRequest) bool {
+// checkClaims reports why a checkout token's claims, if it is a JWT, do not
+// fit r: they name another customer or invoice (a claim that is there but
+// is no string or number, such as an object, a list or null, or is empty,
+// names no one r can be compared with, and does not match), or its exp
+// claim is there but is no time (then the token's own expiry is unknown).
+func checkClaims(token string, r CheckoutTokenRequest) error {
 	claims, isJWT := provider.Claims(token)
-	return !isJWT || names(claims, "customer_id", r.CustomerID) && names(claims, "invoice_id", r.InvoiceID)
+	switch {
+	case !isJWT:
+		return nil
+	case !names(claims, "customer_id", r.CustomerID) || !names(claims, "invoice_id", r.InvoiceID):
+		return errors.New("token claims name another customer or invoice")
+	}
+	if _, ok := claims["exp"]; ok {
+		if exp, err := claims.GetExpirationTime(); err != nil || exp == nil {
+			return errors.New("token's exp claim is not a time")
+		}
+	}
+	return nil
 }
 
 // names reports whether claim k is absent from claims or is want.
@@ -207,8 +216,8 @@ func (c *client) mintCheckout(ctx context.Context, r CheckoutTokenRequest) (toke
 }
 
 // decodeCheckout reads an init answer for r received at now: the token
-// (under token or access_token), claims that name r's customer and invoice
-// if it is a JWT, and an expiry within maxCheckoutLifetime.
+// (under token or access_token), claims that fit r if it is a JWT
+// (checkClaims), and an expiry within maxCheckoutLifetime.
 func decodeCheckout(hc *httpx.Client, resp *httpx.Response, r CheckoutTokenRequest, now time.Time) (tokencache.Token, error) {
 	var v struct {
 		Token       string   `json:"token"`
@@ -226,8 +235,8 @@ func decodeCheckout(hc *httpx.Client, resp *httpx.Response, r CheckoutTokenReque
 	if err := httpx.CheckToken(tok); err != nil {
 		return tokencache.Token{}, hc.Unexpected(resp, "token: %v", err)
 	}
-	if !claimsMatch(tok, r) {
-		return tokencache.Token{}, hc.Unexpected(resp, "token claims name another customer or invoice")
+	if err := checkClaims(tok, r); err != nil {
+		return tokencache.Token{}, hc.Unexpected(resp, "%v", err)
 	}
 	claims, _ := readClaims(tok)
 	var exp time.Time
