@@ -1,6 +1,8 @@
 package altpay_test
 
 import (
+	"bytes"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -25,4 +27,18 @@ func TestCheckoutJWTWithUnreadableExpIsRefused(t *testing.T) {
 			assert.NotContains(t, err.Error(), tok)
 		}
 	}
+}
+
+// CreateWebhookRequest prints without its SecretKey, but slog's JSON
+// handler marshals a value that is no LogValuer with encoding/json: the
+// webhook secret (what authenticates every delivery) went into the log.
+func TestCreateWebhookRequestLogsWithoutItsSecret(t *testing.T) {
+	const secret = "whsec-altpay-SECRET-9d8c7b6a"
+	req := altpay.CreateWebhookRequest{EndpointURL: "https://shop.example/webhooks/altpay", SecretKey: secret, Topic: altpay.TopicInvoicePaid}
+	var buf bytes.Buffer
+	for _, h := range []slog.Handler{slog.NewJSONHandler(&buf, nil), slog.NewTextHandler(&buf, nil)} {
+		slog.New(h).Info("registering", "req", req, "ptr", &req)
+	}
+	assert.NotContains(t, buf.String(), secret)
+	assert.Contains(t, buf.String(), "shop.example")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,6 +34,12 @@ func (r CreateWebhookRequest) String() string {
 
 // GoString implements fmt.GoStringer so that %#v shows no secret.
 func (r CreateWebhookRequest) GoString() string { return r.String() }
+
+// LogValue implements slog.LogValuer: the endpoint and topic, no secret
+// (slog.JSONHandler would otherwise marshal SecretKey).
+func (r CreateWebhookRequest) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("endpoint_url", r.EndpointURL), slog.String("topic", r.Topic))
+}
 
 // Webhook is a registered webhook, as the API lists it. Its secret is
 // never read back.
