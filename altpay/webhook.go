@@ -26,7 +26,7 @@ const (
 // Alternative Payments does not document the delivery's body, so Event
 // reads what a body carries and keeps all of it:
 type Event struct {
-	ID        string          // the body's "id" (or "event_id"), if any
+	ID        string          // the body's "event_id", else its "id" (which may be the invoice's), if any
 	Type      string          // the body's topic: "topic", else "type", "event" or "event_type" (e.g. "invoice_paid")
 	CreatedAt time.Time       // the body's "created_at" (RFC 3339), if any
 	Data      json.RawMessage // the whole body, as received
@@ -98,7 +98,8 @@ func webhookVerifier(secret string, _ provider.WebhookSettings) (provider.Verify
 			}
 			return ""
 		}
-		ev := Event{ID: str("id", "event_id"), Type: str("topic", "type", "event", "event_type"), Data: bytes.Clone(body)}
+		// "event_id" names the event; "id" may be the invoice's.
+		ev := Event{ID: str("event_id", "id"), Type: str("topic", "type", "event", "event_type"), Data: bytes.Clone(body)}
 		if c := str("created_at"); c != "" {
 			if t, err := time.Parse(time.RFC3339Nano, c); err == nil {
 				ev.CreatedAt = t
