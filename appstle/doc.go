@@ -29,8 +29,9 @@
 // exist") as Message. [Client.PortalToken] can also return
 // tokencache.ErrBackoff (the token endpoint failed recently and the key is
 // backing off; it wraps that failure, which still matches) and
-// tokencache.ErrClosed (the client was closed). A context that ends is
-// wrapped with the call and still matches context.Canceled or
+// tokencache.ErrClosed (its cache was closed: by Close, or by its owner for
+// a cache given with WithCache, which Close leaves working). A context that
+// ends is wrapped with the call and still matches context.Canceled or
 // context.DeadlineExceeded. No error holds the key or a token.
 //
 // A Client is safe for concurrent use. Test your code against the

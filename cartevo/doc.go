@@ -26,17 +26,18 @@
 // # Errors
 //
 // Calls return the error types of the root package
-// [github.com/checkoutkit/checkoutkit], aliased
-// here: a *[FieldError] for bad input (before any request), an *[APIError]
-// for a non-2xx answer, matching [ErrUnauthorized], [ErrRateLimited],
-// [ErrInvalidRequest], [ErrNotFound] or [ErrEnvironment] with errors.Is, and
-// [ErrUnexpectedResponse] for an answer that is not what Cartevo sends. Any call
-// that needs a token can also return tokencache.ErrBackoff (the token
+// [github.com/checkoutkit/checkoutkit], aliased here: a *[FieldError] for
+// bad input (before any request), an *[APIError] for a non-2xx answer,
+// matching [ErrUnauthorized], [ErrRateLimited], [ErrInvalidRequest],
+// [ErrNotFound] or [ErrEnvironment] with errors.Is, and
+// [ErrUnexpectedResponse] for an answer that is not what Cartevo sends. Any
+// call that needs a token can also return tokencache.ErrBackoff (the token
 // endpoint failed recently and the key is backing off; it wraps that
-// failure, which still matches) and tokencache.ErrClosed (the client was
-// closed). A context that ends is wrapped with the call and still matches
-// context.Canceled or context.DeadlineExceeded. No error holds a
-// credential or a token.
+// failure, which still matches) and tokencache.ErrClosed (its cache was
+// closed: by Close, or by its owner for a cache given with WithCache, which
+// Close leaves working). A context that ends is wrapped with the call and
+// still matches context.Canceled or context.DeadlineExceeded. No error holds
+// a credential or a token.
 //
 // A Client is safe for concurrent use; create one per credential and share
 // it. In tests, run your code against the cartevotest package instead of
