@@ -72,7 +72,7 @@ type APIError struct {
 	Code       string        // the provider's error code, if it sends one
 	Message    string        // the provider's message, secret-free, or the status text
 	RequestID  string        // the provider's request id header, if any
-	RetryAfter time.Duration // from Retry-After on 429/503, else 0
+	RetryAfter time.Duration // from Retry-After on a 429 or 5xx answer, else 0
 	Method     string        // request method
 	Path       string        // request path, without query
 
