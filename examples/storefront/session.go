@@ -9,6 +9,10 @@ import (
 
 const cookieName = "storefront_session"
 
+// maxSessionsPerUser bounds the live sessions of one user: a new sign-in
+// past it ends that user's oldest.
+const maxSessionsPerUser = 10
+
 // sessionTTL is how long a sign-in lasts.
 const sessionTTL = 8 * time.Hour
 
@@ -33,7 +37,9 @@ func newSessions(ttl time.Duration) *sessions {
 
 // start signs user in and sets the session cookie. The session r already
 // carries, if any, ends: a new sign-in replaces it rather than leaving it
-// live beside the new one, past a later sign-out.
+// live beside the new one, past a later sign-out. A user past
+// maxSessionsPerUser loses their oldest session, so that sign-ins cannot
+// grow the map without bound.
 func (s *sessions) start(w http.ResponseWriter, r *http.Request, user string, secure bool) {
 	id := rand.Text() + rand.Text()
 	old, hadOld := s.id(r)
@@ -42,10 +48,21 @@ func (s *sessions) start(w http.ResponseWriter, r *http.Request, user string, se
 		delete(s.byID, old)
 	}
 	now := s.now()
-	for k, v := range s.byID { // a demo app's few sessions: drop the expired ones
-		if !now.Before(v.expires) {
+	var oldest string // user's session that expires first
+	n := 0
+	for k, v := range s.byID { // drop the expired ones, count user's
+		switch {
+		case !now.Before(v.expires):
 			delete(s.byID, k)
+		case v.user == user:
+			n++
+			if oldest == "" || v.expires.Before(s.byID[oldest].expires) {
+				oldest = k
+			}
 		}
+	}
+	if n >= maxSessionsPerUser {
+		delete(s.byID, oldest)
 	}
 	s.byID[id] = session{user: user, expires: now.Add(s.ttl)}
 	s.mu.Unlock()
