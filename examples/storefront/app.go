@@ -2,6 +2,7 @@ package main
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -370,8 +371,22 @@ func (a *App) signedIn(next http.Handler) http.Handler {
 	})
 }
 
+// maxLoginBody bounds the sign-in form, a few bytes from the app's page.
+const maxLoginBody = 4 << 10
+
 func (a *App) login(w http.ResponseWriter, r *http.Request) {
-	if r.FormValue("user") != a.user.Name {
+	// Only a small url-encoded body: FormValue would read 10 MB of one, a
+	// multipart body of any size (spooled to disk), and the query string.
+	r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
+	if err := r.ParseForm(); err != nil {
+		status := http.StatusBadRequest
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			status = http.StatusRequestEntityTooLarge
+		}
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	if r.PostForm.Get("user") != a.user.Name {
 		w.WriteHeader(http.StatusUnauthorized)
 		a.render(w, "login.html", map[string]any{"User": a.user.Name, "Error": "Unknown user: try " + a.user.Name + "."})
 		return

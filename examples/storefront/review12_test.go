@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,4 +41,43 @@ func TestSignInsDoNotGrowTheSessionsWithoutBound(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "the newest session")
+}
+
+// The sign-in form is a few bytes. FormValue read up to 10 MB of a
+// url-encoded body into memory, and a multipart body of any size (past
+// 32 MiB onto disk), and took the user from the query string too. (64 KiB
+// here: over the bound, and small enough that the client's write does not
+// race the server closing the connection.)
+func TestSignInReadsOnlyASmallFormBody(t *testing.T) {
+	app := startApp(t)
+	hc := noFollowClient()
+	post := func(ctype string, body []byte, query string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, app.origin+"/login"+query, bytes.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	resp := post("application/x-www-form-urlencoded", []byte("user="+demoUser.Name+"&pad="+strings.Repeat("x", 64<<10)), "")
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, "a 64 KiB sign-in form")
+	assert.Empty(t, resp.Cookies())
+
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	require.NoError(t, mw.WriteField("user", demoUser.Name))
+	f, err := mw.CreateFormFile("pad", "pad.bin")
+	require.NoError(t, err)
+	_, _ = f.Write(bytes.Repeat([]byte{'x'}, 64<<10))
+	require.NoError(t, mw.Close())
+	resp = post(mw.FormDataContentType(), mp.Bytes(), "")
+	assert.NotEqual(t, http.StatusSeeOther, resp.StatusCode, "a 64 KiB multipart sign-in was read and signed in")
+	assert.Empty(t, resp.Cookies())
+
+	resp = post("application/x-www-form-urlencoded", nil, "?user="+demoUser.Name)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the user name from the URL")
+	assert.Empty(t, resp.Cookies())
+
+	resp = post("application/x-www-form-urlencoded", []byte("user="+demoUser.Name), "")
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "the app's own form")
 }
