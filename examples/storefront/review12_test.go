@@ -2,14 +2,22 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/checkoutkit/checkoutkit/crovver"
 )
 
 func noFollowClient() *http.Client {
@@ -80,4 +88,38 @@ func TestSignInReadsOnlyASmallFormBody(t *testing.T) {
 
 	resp = post("application/x-www-form-urlencoded", []byte("user="+demoUser.Name), "")
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "the app's own form")
+}
+
+// Crovver delivers events concurrently (a retry beside the next event): an
+// older activation checked as applying, a newer cancellation applied, and
+// the activation then set its plan, re-granting a canceled subscription.
+// Checking an event's age and changing the plan must be one step.
+func TestConcurrentWebhooksApplyInOrder(t *testing.T) {
+	app := &App{accounts: newAccounts(), logger: slog.New(slog.DiscardHandler)}
+	event := func(typ, tenant, status string, at time.Time) crovver.Event {
+		data, err := json.Marshal(map[string]any{"id": "sub_1", "status": status, "plan_id": "plan_pro", "external_tenant_id": tenant})
+		require.NoError(t, err)
+		return crovver.Event{ID: typ + tenant, Type: typ, CreatedAt: at, Data: data}
+	}
+	base := time.Now().Add(-time.Hour)
+	regranted := 0
+	for i := range 10000 {
+		tenant := "t" + strconv.Itoa(i)
+		activated := event(crovver.EventSubscriptionActivated, tenant, crovver.StatusActive, base)
+		canceled := event(crovver.EventSubscriptionCanceled, tenant, crovver.StatusCanceled, base.Add(time.Second))
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for _, e := range []crovver.Event{activated, canceled} {
+			wg.Go(func() {
+				<-start
+				assert.NoError(t, app.onCrovver(context.Background(), e))
+			})
+		}
+		close(start)
+		wg.Wait()
+		if _, ok := app.accounts.plan(tenant); ok {
+			regranted++
+		}
+	}
+	assert.Zero(t, regranted, "tenants on a plan after their cancellation, of 10000")
 }

@@ -26,16 +26,21 @@ func newAccounts() *accounts {
 	return &accounts{plans: map[string]string{}, seen: map[string]time.Time{}, paid: map[string]bool{}}
 }
 
-// applies reports whether an event about tenant created at t is newer than
-// every one applied so far, and records it: a redelivered or replayed older
-// event (Crovver signs no timestamp) must not undo a newer one.
-func (a *accounts) applies(tenant string, t time.Time) bool {
+// apply reports whether an event about tenant created at t is newer than
+// every one applied so far, and if so records it and, when change is set,
+// sets the tenant's plan ("" for none), in one step: a redelivered or
+// replayed older event (Crovver signs no timestamp) must not undo a newer
+// one, even when the two are delivered at once.
+func (a *accounts) apply(tenant string, t time.Time, plan string, change bool) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if last, ok := a.seen[tenant]; ok && !t.After(last) {
 		return false
 	}
 	a.seen[tenant] = t
+	if change {
+		a.setPlanLocked(tenant, plan)
+	}
 	return true
 }
 
@@ -46,9 +51,8 @@ func (a *accounts) plan(tenant string) (string, bool) {
 	return p, ok
 }
 
-func (a *accounts) setPlan(tenant, plan string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// setPlanLocked sets tenant's plan, "" for none. a.mu must be held.
+func (a *accounts) setPlanLocked(tenant, plan string) {
 	if plan == "" {
 		delete(a.plans, tenant)
 		return
@@ -89,15 +93,15 @@ func (a *App) onCrovver(_ context.Context, e crovver.Event) error {
 	if err != nil {
 		return err
 	}
-	if !a.accounts.applies(sub.ExternalTenantID, e.CreatedAt) {
-		a.logger.Info("crovver webhook older than one already applied: ignored", "type", e.Type)
-		return nil
-	}
+	plan, change := "", false
 	switch {
 	case e.Type == crovver.EventSubscriptionCanceled || sub.Status == crovver.StatusCanceled || sub.Status == crovver.StatusExpired:
-		a.accounts.setPlan(sub.ExternalTenantID, "")
+		change = true
 	case sub.Status == crovver.StatusActive || sub.Status == crovver.StatusTrial:
-		a.accounts.setPlan(sub.ExternalTenantID, sub.PlanID)
+		plan, change = sub.PlanID, true
+	}
+	if !a.accounts.apply(sub.ExternalTenantID, e.CreatedAt, plan, change) {
+		a.logger.Info("crovver webhook older than one already applied: ignored", "type", e.Type)
 	}
 	return nil
 }
@@ -130,8 +134,7 @@ func (a *App) seedPlan(ctx context.Context, tenant string) {
 	if st.Active && st.Plan != nil {
 		// The plan as of this read: an event created before it is older,
 		// and must not undo it.
-		a.accounts.applies(tenant, time.Now())
-		a.accounts.setPlan(tenant, st.Plan.ID)
+		a.accounts.apply(tenant, time.Now(), st.Plan.ID, true)
 	}
 }
 
