@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/checkoutkit/checkoutkit/crovver"
+	"github.com/checkoutkit/checkoutkit/crovver/crovvertest"
 )
 
 func noFollowClient() *http.Client {
@@ -122,4 +125,51 @@ func TestConcurrentWebhooksApplyInOrder(t *testing.T) {
 		}
 	}
 	assert.Zero(t, regranted, "tenants on a plan after their cancellation, of 10000")
+}
+
+// The plan read from Crovver at sign-in is as of the moment the app asked,
+// not the moment the answer came: a cancellation made just after Crovver
+// read the status, whose webhook the app applied while the answer was on
+// its way, is newer than that read and must not be undone by it.
+func TestPlanReadAtSignInDoesNotUndoAnEventAppliedDuringTheRead(t *testing.T) {
+	ctx := context.Background()
+	fake := crovvertest.NewServer(crovvertest.WithSubscription(demoUser.Tenant, "pro"))
+	t.Cleanup(fake.Close)
+	target, err := url.Parse(fake.URL())
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/public/subscriptions/status" {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		read := httptest.NewRecorder()
+		proxy.ServeHTTP(read, r) // Crovver reads "active"
+		// then the tenant cancels, and the app gets the webhook first
+		if assert.True(t, fake.CancelSubscription(demoUser.Tenant)) {
+			ds, err := fake.WaitDeliveries(r.Context(), 1)
+			if assert.NoError(t, err) {
+				assert.Equal(t, http.StatusOK, ds[0].Status, "subscription.canceled delivered")
+			}
+		}
+		for k, v := range read.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(read.Code)
+		_, _ = w.Write(read.Body.Bytes())
+	}))
+	t.Cleanup(front.Close)
+	env := map[string]string{
+		"CROVVER_PUBLIC_KEY": crovvertest.PublicKey, "CROVVER_BASE_URL": front.URL,
+		"CROVVER_WEBHOOK_SECRET": "whsec_storefront_test_secret",
+	}
+	app := startServing(t, ctx, "127.0.0.1:0", func(k string) string { return env[k] }, &syncBuffer{})
+	require.NoError(t, fake.SetWebhook(app.origin+"/webhooks/crovver", env["CROVVER_WEBHOOK_SECRET"]))
+
+	resp, err := noFollowClient().PostForm(app.origin+"/login", url.Values{"user": {demoUser.Name}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	plan, ok := app.accounts.plan(demoUser.Tenant)
+	assert.False(t, ok, "the tenant canceled, yet is on %q", planName(plan))
 }

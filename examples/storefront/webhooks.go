@@ -19,11 +19,12 @@ type accounts struct {
 	mu    sync.Mutex
 	plans map[string]string    // tenant -> plan id
 	seen  map[string]time.Time // tenant -> the newest event applied to it
+	n     map[string]int       // tenant -> how many events were applied to it
 	paid  map[string]bool      // invoice id -> paid
 }
 
 func newAccounts() *accounts {
-	return &accounts{plans: map[string]string{}, seen: map[string]time.Time{}, paid: map[string]bool{}}
+	return &accounts{plans: map[string]string{}, seen: map[string]time.Time{}, n: map[string]int{}, paid: map[string]bool{}}
 }
 
 // apply reports whether an event about tenant created at t is newer than
@@ -38,9 +39,35 @@ func (a *accounts) apply(tenant string, t time.Time, plan string, change bool) b
 		return false
 	}
 	a.seen[tenant] = t
+	a.n[tenant]++
 	if change {
 		a.setPlanLocked(tenant, plan)
 	}
+	return true
+}
+
+// applied is how many events have been applied to tenant, for seed.
+func (a *accounts) applied(tenant string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.n[tenant]
+}
+
+// seed sets tenant's plan as read from Crovver at t, when no event was
+// applied to tenant since applied returned n (one that came in during the
+// read is newer than it, whatever its created_at says), and records it
+// like an event created at t, so that an older event does not undo it.
+func (a *accounts) seed(tenant string, t time.Time, n int, plan string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.n[tenant] != n {
+		return false
+	}
+	if last, ok := a.seen[tenant]; ok && !t.After(last) {
+		return false
+	}
+	a.seen[tenant] = t
+	a.setPlanLocked(tenant, plan)
 	return true
 }
 
@@ -126,15 +153,17 @@ func (a *App) seedPlan(ctx context.Context, tenant string) {
 	if _, ok := a.accounts.plan(tenant); ok {
 		return
 	}
+	// The plan as of the moment the app asks: an event created before it
+	// is older, and must not undo it; one applied while the answer is on
+	// its way is newer.
+	at, n := time.Now(), a.accounts.applied(tenant)
 	st, err := a.crv.SubscriptionStatus(ctx, tenant)
 	if err != nil {
 		a.logger.Warn("subscription status", "error", err)
 		return
 	}
 	if st.Active && st.Plan != nil {
-		// The plan as of this read: an event created before it is older,
-		// and must not undo it.
-		a.accounts.apply(tenant, time.Now(), st.Plan.ID, true)
+		a.accounts.seed(tenant, at, n, st.Plan.ID)
 	}
 }
 
