@@ -53,6 +53,10 @@ func main() {
 	}
 }
 
+// How long a client may take to send a whole request, and keep a
+// connection open idle between requests. (Variables for the tests.)
+var readTimeout, idleTimeout = 30 * time.Second, 2 * time.Minute
+
 // run serves the app on addr until ctx ends.
 func run(ctx context.Context, addr string, getenv func(string) string, out io.Writer) error {
 	return serve(ctx, addr, getenv, out, nil)
@@ -71,7 +75,7 @@ func serve(ctx context.Context, addr string, getenv func(string) string, out io.
 		return err
 	}
 	defer app.Close()
-	srv := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: readTimeout, IdleTimeout: idleTimeout}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(out, "storefront: open %s (sign in as %s)\n", origin, demoUser.Name)

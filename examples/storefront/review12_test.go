@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -172,4 +174,28 @@ func TestPlanReadAtSignInDoesNotUndoAnEventAppliedDuringTheRead(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	plan, ok := app.accounts.plan(demoUser.Tenant)
 	assert.False(t, ok, "the tenant canceled, yet is on %q", planName(plan))
+}
+
+// The server set only ReadHeaderTimeout: a client that sent a request's
+// headers and then a body a byte at a time (or never), or that kept an
+// idle keep-alive connection open, held a connection and its goroutine
+// for as long as it liked, so a few thousand such clients used up the
+// server's file descriptors.
+func TestServerDropsStalledAndIdleConnections(t *testing.T) {
+	defer func(r, i time.Duration) { readTimeout, idleTimeout = r, i }(readTimeout, idleTimeout)
+	readTimeout, idleTimeout = 300*time.Millisecond, 300*time.Millisecond
+	app := startApp(t)
+	host := strings.TrimPrefix(app.origin, "http://")
+	closed := func(what, send string) {
+		c, err := net.Dial("tcp", host)
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = io.WriteString(c, send)
+		require.NoError(t, err)
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		_, err = io.Copy(io.Discard, c) // until the server closes the connection
+		assert.NoError(t, err, "%s: the connection was still open after 5 s", what)
+	}
+	closed("a body that never comes", "POST /login HTTP/1.1\r\nHost: "+host+"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nuser=")
+	closed("an idle keep-alive connection", "GET /login HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
 }
