@@ -387,8 +387,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostForm.Get("user") != a.user.Name {
-		w.WriteHeader(http.StatusUnauthorized)
-		a.render(w, "login.html", map[string]any{"User": a.user.Name, "Error": "Unknown user: try " + a.user.Name + "."})
+		a.renderStatus(w, http.StatusUnauthorized, "login.html", map[string]any{"User": a.user.Name, "Error": "Unknown user: try " + a.user.Name + "."})
 		return
 	}
 	a.sessions.start(w, r, a.user.Name, strings.HasPrefix(a.origin, "https://"))
@@ -411,8 +410,14 @@ func (a *App) payPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) render(w http.ResponseWriter, name string, data map[string]any) {
+	a.renderStatus(w, http.StatusOK, name, data)
+}
+
+// renderStatus answers page name with status, headers first.
+func (a *App) renderStatus(w http.ResponseWriter, status int, name string, data map[string]any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
 	if err := a.pages.ExecuteTemplate(w, name, data); err != nil {
 		a.logger.Error("render", "page", name, "error", err)
 	}

@@ -199,3 +199,18 @@ func TestServerDropsStalledAndIdleConnections(t *testing.T) {
 	closed("a body that never comes", "POST /login HTTP/1.1\r\nHost: "+host+"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nuser=")
 	closed("an idle keep-alive connection", "GET /login HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
 }
+
+// A failed sign-in answers its page as every page is answered: HTML, not
+// to be stored. The status went out before render set the headers, so both
+// were dropped.
+func TestFailedSignInPageHasThePageHeaders(t *testing.T) {
+	app := startApp(t)
+	req, _ := http.NewRequest(http.MethodPost, app.origin+"/login", strings.NewReader("user=mallory"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := noFollowClient().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	assert.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
+}
