@@ -288,7 +288,9 @@ func (c *client) postInit(ctx context.Context, path string, body []byte) (*httpx
 
 // parseExpiresAt reads expires_at as RFC 3339 or a Unix time in seconds,
 // or in milliseconds (as JavaScript's Date.now) when it lies, in seconds,
-// beyond any lifetime from now and, in milliseconds, ahead of now.
+// beyond any lifetime from now and, in milliseconds, within one of now:
+// either side, for one already past on this clock may not be on the
+// provider's (the caller corrects by the Date header).
 func parseExpiresAt(v any, now time.Time) (time.Time, bool) {
 	var n int64
 	switch x := v.(type) {
@@ -303,7 +305,7 @@ func parseExpiresAt(v any, now time.Time) (time.Time, bool) {
 	if n <= 0 {
 		return time.Time{}, false
 	}
-	if t := time.Unix(n, 0); t.Sub(now) <= tokencache.MaxLifetime || !time.UnixMilli(n).After(now) {
+	if t := time.Unix(n, 0); t.Sub(now) <= tokencache.MaxLifetime || time.UnixMilli(n).Before(now.Add(-tokencache.MaxLifetime)) {
 		return t, true
 	}
 	return time.UnixMilli(n), true
