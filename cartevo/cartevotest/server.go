@@ -165,7 +165,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-s.closing:
-			return
+			// Dropped: the connection closes with no answer (returning
+			// would send an empty 200).
+			panic(http.ErrAbortHandler)
 		}
 	}
 	s.mu.Lock()
