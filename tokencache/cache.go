@@ -305,12 +305,17 @@ func (c *Cache) Close() error {
 	c.cancel()
 	c.wg.Wait()
 	// Flights have ended and no new one starts: drop every entry, as
-	// eviction does, which frees the tokens and sends every later read
-	// (a Source's too) to the slow path, where it meets ErrClosed.
+	// eviction does, which frees the tokens (the last resort too) and
+	// sends every later read (a Source's too) to the slow path, where it
+	// meets ErrClosed.
 	c.mu.Lock()
 	c.entries.Clear()
 	for _, e := range c.all {
+		e.mu.Lock() // after an Invalidate still setting its last resort aside
 		e.it.Store(evicted)
+		e.fallback.Store(nil)
+		e.rejected.Store(nil)
+		e.mu.Unlock()
 	}
 	c.all = nil
 	c.mu.Unlock()
