@@ -169,9 +169,9 @@ func (s *Server) RevokeAccessTokens() {
 	s.access = map[string]accessTok{}
 }
 
-// limited records a call for key and reports whether it exceeds the limit.
-// limited reports whether key is over the rate limit, and if so sets
-// Retry-After: the seconds, rounded up, until the window admits it again.
+// limited records a call for key and reports whether it exceeds the limit,
+// and if so sets Retry-After: the seconds, rounded up, until the window
+// admits key again.
 func (s *Server) limited(w http.ResponseWriter, key string) bool {
 	now := s.now()
 	if s.limit.Allow(key, now) {
