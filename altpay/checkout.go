@@ -239,7 +239,7 @@ func decodeCheckout(hc *httpx.Client, resp *httpx.Response, r CheckoutTokenReque
 		return tokencache.Token{}, hc.Unexpected(resp, "%v", err)
 	}
 	claims, _ := readClaims(tok)
-	var exp time.Time
+	var exp, claimed time.Time
 	var err error
 	if t, ok := parseExpiresAt(v.ExpiresAt, now); ok {
 		exp, err = provider.Absolute(t, tok, resp.Header, now, maxCheckoutLifetime)
@@ -248,17 +248,18 @@ func decodeCheckout(hc *httpx.Client, resp *httpx.Response, r CheckoutTokenReque
 		var life time.Duration
 		life, err = provider.Lifetime(*v.ExpiresIn, maxCheckoutLifetime)
 		exp, err = now.Add(life), wrapf(err, "expires_in: %v")
-	} else if !claims.ExpiresAt.IsZero() {
-		exp, err = provider.Absolute(claims.ExpiresAt, tok, resp.Header, now, maxCheckoutLifetime)
-		err = wrapf(err, "exp claim %v")
-	} else {
-		err = errors.New("no expires_at, expires_in or exp claim")
 	}
-	if err == nil && !claims.ExpiresAt.IsZero() && (v.ExpiresAt != nil || v.ExpiresIn != nil) {
-		// The token is dead at its own exp whatever the answer says.
-		var claimed time.Time
+	if err == nil && !claims.ExpiresAt.IsZero() {
+		// The token is dead at its own exp, whatever the answer says.
 		claimed, err = provider.Absolute(claims.ExpiresAt, tok, resp.Header, now, maxCheckoutLifetime)
-		exp, err = minTime(exp, claimed), wrapf(err, "exp claim %v")
+		err = wrapf(err, "exp claim %v")
+	}
+	switch {
+	case err != nil:
+	case exp.IsZero() && claimed.IsZero():
+		err = errors.New("no expires_at, expires_in or exp claim")
+	case exp.IsZero() || !claimed.IsZero() && claimed.Before(exp):
+		exp = claimed
 	}
 	if err != nil {
 		return tokencache.Token{}, hc.Unexpected(resp, "%v", err)
@@ -288,9 +289,9 @@ func (c *client) postInit(ctx context.Context, path string, body []byte) (*httpx
 
 // parseExpiresAt reads expires_at as RFC 3339 or a Unix time in seconds,
 // or in milliseconds (as JavaScript's Date.now) when it lies, in seconds,
-// beyond any lifetime from now and, in milliseconds, within one of now:
-// either side, for one already past on this clock may not be on the
-// provider's (the caller corrects by the Date header).
+// beyond any lifetime from now and, in milliseconds, within MaxLifetime
+// of now on either side (one already past on this clock may not be on the
+// provider's: the caller corrects by the Date header).
 func parseExpiresAt(v any, now time.Time) (time.Time, bool) {
 	var n int64
 	switch x := v.(type) {
@@ -309,11 +310,4 @@ func parseExpiresAt(v any, now time.Time) (time.Time, bool) {
 		return t, true
 	}
 	return time.UnixMilli(n), true
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
 }
