@@ -35,6 +35,10 @@ func newAccounts() *accounts {
 func (a *accounts) apply(tenant string, t time.Time, plan string, change bool) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.applyLocked(tenant, t, plan, change)
+}
+
+func (a *accounts) applyLocked(tenant string, t time.Time, plan string, change bool) bool {
 	if last, ok := a.seen[tenant]; ok && !t.After(last) {
 		return false
 	}
@@ -53,22 +57,14 @@ func (a *accounts) applied(tenant string) int {
 	return a.n[tenant]
 }
 
-// seed sets tenant's plan as read from Crovver at t, when no event was
-// applied to tenant since applied returned n (one that came in during the
-// read is newer than it, whatever its created_at says), and records it
+// seed sets tenant's plan as read from Crovver at t, when nothing was
+// applied to tenant since applied returned n (an event that came in during
+// the read is newer than it, whatever its created_at says), and applies it
 // like an event created at t, so that an older event does not undo it.
 func (a *accounts) seed(tenant string, t time.Time, n int, plan string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.n[tenant] != n {
-		return false
-	}
-	if last, ok := a.seen[tenant]; ok && !t.After(last) {
-		return false
-	}
-	a.seen[tenant] = t
-	a.setPlanLocked(tenant, plan)
-	return true
+	return a.n[tenant] == n && a.applyLocked(tenant, t, plan, true)
 }
 
 func (a *accounts) plan(tenant string) (string, bool) {
